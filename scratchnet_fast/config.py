@@ -1,0 +1,25 @@
+"""Compilation options shared by every kernel, kept in one place so a change is one line."""
+from numba import njit
+
+# No 'nnan' or 'ninf': with them LLVM may delete the isnan/isinf checks that catch divergence.
+# No 'afn': approximate exp/log would move results away from the reference.
+FASTMATH = frozenset({"nsz", "arcp", "contract", "reassoc"})
+
+kernel = njit(parallel=True, cache=True, fastmath=set(FASTMATH))
+"""Decorator for a parallel kernel: compiled once per dtype, cached on disk."""
+
+helper = njit(cache=True, fastmath=set(FASTMATH))
+"""Decorator for a serial function called from kernels."""
+
+# Reductions over images run in chunks whose count depends only on the number of images, never
+# on the thread count, and the chunks are summed in a fixed order: 1 and 2 threads give the same
+# bits. MAX_CHUNKS bounds the per-chunk buffers; MIN_CHUNK keeps small batches in one chunk.
+MIN_CHUNK = 256
+MAX_CHUNKS = 64
+
+
+@helper
+def chunking(m):
+    """Number of chunks and chunk length for m images: a function of m alone."""
+    n_chunks = min(MAX_CHUNKS, max(1, (m + MIN_CHUNK - 1) // MIN_CHUNK))
+    return n_chunks, (m + n_chunks - 1) // n_chunks

@@ -1,0 +1,177 @@
+"""Per-step kernels of the seed's network: one for each NumPy call of its trainer.
+
+Layout: sample-major. Every batch array holds one image per row: X (m, d), Z and A (m, h), the
+transpose of the seed's (d, m) layout, so an image's pixels are contiguous in memory. For the
+seed's own arrays (Fortran-ordered after `X / 255.`) the transpose is free. Kernels trust their
+arguments (C-contiguous, one float dtype, labels int64 in range, scalars of the arrays' dtype):
+the API modules check and convert. Every kernel writes into output arrays the caller allocates.
+"""
+import numpy as np
+from numba import prange
+
+from .config import chunking, kernel
+
+
+@kernel
+def matmul_bias(X, W, b, out):
+    """out = X @ W.T + b, i.e. Z = W·X + b per image; X (m, d), W (h, d), b (h,) -> out (m, h)."""
+    m, d = X.shape
+    h = W.shape[0]
+    zero = X.dtype.type(0)
+    for i in prange(m):
+        for j in range(h):
+            acc = zero
+            for k in range(d):
+                acc += W[j, k] * X[i, k]
+            out[i, j] = acc + b[j]
+
+
+@kernel
+def relu(z, out):
+    """out = max(z, 0) elementwise, NaN kept; z, out (n,) flat views of any shape."""
+    zero = z.dtype.type(0)
+    for i in prange(z.shape[0]):
+        out[i] = zero if z[i] < zero else z[i]
+
+
+@kernel
+def relu_mask(z, out):
+    """out = z > 0 elementwise, the ReLU derivative as booleans; z (n,) -> out (n,) bool."""
+    zero = z.dtype.type(0)
+    for i in prange(z.shape[0]):
+        out[i] = z[i] > zero
+
+
+@kernel
+def softmax_rows(Z, out):
+    """out[i] = exp(Z[i] - max Z[i]) / Σ exp(Z[i] - max Z[i]); Z, out (m, c), one image per row."""
+    m, c = Z.shape
+    zero = Z.dtype.type(0)
+    for i in prange(m):
+        top = Z[i, 0]
+        for j in range(1, c):
+            top = max(top, Z[i, j])
+        total = zero
+        for j in range(c):
+            e = np.exp(Z[i, j] - top)
+            out[i, j] = e
+            total += e
+        for j in range(c):
+            out[i, j] /= total
+
+
+@kernel
+def cross_entropy_logits(Z, Y):
+    """Mean over images of logsumexp(Z[i]) - Z[i, Y[i]], the softmax cross-entropy; Z (m, c), Y (m,)."""
+    m, c = Z.shape
+    n_chunks, size = chunking(m)
+    zero = Z.dtype.type(0)
+    partial = np.zeros(n_chunks, Z.dtype)
+    for ch in prange(n_chunks):
+        acc = zero
+        for i in range(ch * size, min(m, (ch + 1) * size)):
+            top = Z[i, 0]
+            for j in range(1, c):
+                top = max(top, Z[i, j])
+            total = zero
+            for j in range(c):
+                total += np.exp(Z[i, j] - top)
+            acc += np.log(total) + top - Z[i, Y[i]]
+        partial[ch] = acc
+    loss = zero
+    for ch in range(n_chunks):
+        loss += partial[ch]
+    return loss / Z.dtype.type(m)
+
+
+@kernel
+def one_hot_rows(Y, out):
+    """out[i, j] = 1 if Y[i] == j else 0; Y (m,) -> out (m, c)."""
+    one = out.dtype.type(1)
+    zero = out.dtype.type(0)
+    for i in prange(Y.shape[0]):
+        for j in range(out.shape[1]):
+            out[i, j] = zero
+        out[i, Y[i]] = one
+
+
+@kernel
+def output_delta(A, Y, out):
+    """out = A - onehot(Y), dZ2 of softmax with cross-entropy; A (m, c), Y (m,) -> out (m, c)."""
+    one = A.dtype.type(1)
+    for i in prange(A.shape[0]):
+        for j in range(A.shape[1]):
+            out[i, j] = A[i, j]
+        out[i, Y[i]] -= one
+
+
+@kernel
+def hidden_delta(dZ, W, Z, out):
+    """out = (dZ @ W) ⊙ (Z > 0), i.e. dZ1 = W2ᵀ·dZ2 ⊙ ReLU'(Z1); dZ (m, c), W (c, h), Z (m, h) -> out (m, h)."""
+    m, c = dZ.shape
+    h = W.shape[1]
+    zero = dZ.dtype.type(0)
+    for i in prange(m):
+        for j in range(h):
+            acc = zero
+            for k in range(c):
+                acc += dZ[i, k] * W[k, j]
+            out[i, j] = acc if Z[i, j] > zero else zero
+
+
+@kernel
+def weight_grad(dZ, A, scale, dW, db):
+    """dW = scale · dZᵀ A, db = scale · Σ_i dZ[i]; dZ (m, h), A (m, d) -> dW (h, d), db (h,)."""
+    m, h = dZ.shape
+    d = A.shape[1]
+    n_chunks, size = chunking(m)
+    part_W = np.zeros((n_chunks, h, d), dZ.dtype)
+    part_b = np.zeros((n_chunks, h), dZ.dtype)
+    for ch in prange(n_chunks):
+        for i in range(ch * size, min(m, (ch + 1) * size)):
+            for j in range(h):
+                g = dZ[i, j]
+                part_b[ch, j] += g
+                for k in range(d):
+                    part_W[ch, j, k] += g * A[i, k]
+    sum_chunks(part_W.reshape((n_chunks, h * d)), scale, dW.reshape(h * d))
+    sum_chunks(part_b, scale, db)
+
+
+@kernel
+def sum_chunks(parts, scale, out):
+    """out = scale · Σ_ch parts[ch], summed in chunk order; parts (n_chunks, n) -> out (n,)."""
+    n_chunks, n = parts.shape
+    for k in prange(n):
+        acc = parts[0, k]
+        for ch in range(1, n_chunks):
+            acc += parts[ch, k]
+        out[k] = scale * acc
+
+
+@kernel
+def sgd_update(p, grad, alpha, out):
+    """out = p - alpha · grad elementwise; p, grad, out (n,) flat views of a parameter."""
+    for i in prange(p.shape[0]):
+        out[i] = p[i] - alpha * grad[i]
+
+
+@kernel
+def argmax_rows(A, out):
+    """out[i] = the first j maximising A[i, j]; A (m, c) -> out (m,) int64."""
+    for i in prange(A.shape[0]):
+        best = 0
+        for j in range(1, A.shape[1]):
+            if A[i, j] > A[i, best]:
+                best = j
+        out[i] = best
+
+
+@kernel
+def count_equal(a, b):
+    """Σ_i [a[i] == b[i]], exact in any order; a, b (m,) int64."""
+    n = 0
+    for i in prange(a.shape[0]):
+        if a[i] == b[i]:
+            n += 1
+    return n
