@@ -1,0 +1,63 @@
+"""Full-batch gradient descent on the fused step: the seed's training loop, allocation-free."""
+import numpy as np
+
+from .config import chunking
+from .fused import fused_step
+from .kernels import sgd_update
+
+
+def _views(flat, h, d, c):
+    """W1 (h, d), b1 (h,), W2 (c, h), b2 (c,) as views into one flat parameter vector."""
+    ends = np.cumsum([h * d, h, c * h, c])
+    W1, b1, W2, b2 = np.split(flat, ends[:-1])
+    return W1.reshape(h, d), b1, W2.reshape(c, h), b2
+
+
+class FullBatch:
+    """A one-hidden-layer network trained on a fixed set: X (m, d) rows, Y (m,) int64 labels.
+
+    The parameters live in one flat vector so the update is a single kernel call; `params` are
+    views of it. Every buffer is allocated here, once, so `step` allocates nothing of size m.
+    """
+
+    def __init__(self, X, Y, W1, b1, W2, b2):
+        self.X, self.Y = X, Y
+        m, d = X.shape
+        h, c = W1.shape[0], W2.shape[0]
+        dtype = X.dtype
+        self.theta = np.concatenate([np.ravel(p) for p in (W1, b1, W2, b2)]).astype(dtype)
+        self.grad = np.zeros_like(self.theta)
+        self.params = _views(self.theta, h, d, c)
+        self.grads = _views(self.grad, h, d, c)
+        n_chunks = chunking(m)[0]
+        self.parts = tuple(np.empty((n_chunks,) + g.shape, dtype) for g in self.grads)
+        self.scale = dtype.type(1.0 / m)
+
+    def step(self, alpha):
+        """One gradient-descent step at rate `alpha`; returns (mean loss, accuracy) before it."""
+        W1, b1, W2, b2 = self.params
+        gW1, gb1, gW2, gb2 = self.parts
+        loss, correct = fused_step(self.X, self.Y, W1, b1, W2, b2, self.scale, gW1, gb1, gW2, gb2, *self.grads)
+        sgd_update(self.theta, self.grad, self.theta.dtype.type(alpha), self.theta)
+        m = self.X.shape[0]
+        return float(loss) / m, correct / m
+
+
+def descend(net, alpha, iterations, report=None):
+    """Run `iterations` steps of `net` at rate `alpha`, calling report(i, loss, accuracy) after each.
+
+    Raises FloatingPointError naming the iteration when the loss or the parameters stop being
+    finite; the parameters then hold the last finite values.
+    """
+    last_good = net.theta.copy()
+    for i in range(iterations):
+        loss, accuracy = net.step(alpha)
+        if not np.isfinite(loss) or not np.isfinite(net.theta).all():
+            net.theta[:] = last_good
+            raise FloatingPointError(
+                f"training diverged at iteration {i}: the loss is {loss:.6g}; "
+                f"try a smaller learning rate than {alpha}"
+            )
+        last_good[:] = net.theta
+        if report is not None:
+            report(i, loss, accuracy)
