@@ -1,0 +1,222 @@
+"""The seed's functions, same names, arguments, shapes and results, running on the kernels.
+
+Arrays are in the seed's layout: X (784, m) with one image per column, Z and A (h, m), W1 (10, 784),
+b1 (10, 1), W2 (10, 10), b2 (10, 1). Each function checks its input, picks the dtype NumPy would
+compute in (float32 only when every float input is float32), transposes to the kernels' one image
+per row layout (free for the seed's own arrays) and returns the transpose back.
+"""
+import numpy as np
+
+from . import kernels
+from .layout import contiguous, flat, rows
+from .train import FullBatch, descend
+from .validation import count, features, finite, float_dtype, labels, numeric_array, positive_number, resolve_dtype
+
+
+def init_params(n_in=784, n_hidden=10, n_out=10, dtype="float64"):
+    """W1, b1, W2, b2 uniform in [-0.5, 0.5), drawn from NumPy's global state in the seed's order."""
+    n_in, n_hidden, n_out = (count(name, v, 1) for name, v in (("n_in", n_in), ("n_hidden", n_hidden), ("n_out", n_out)))
+    dtype = resolve_dtype(dtype)
+    W1 = np.random.rand(n_hidden, n_in) - 0.5
+    b1 = np.random.rand(n_hidden, 1) - 0.5
+    W2 = np.random.rand(n_out, n_hidden) - 0.5
+    b2 = np.random.rand(n_out, 1) - 0.5
+    return tuple(p.astype(dtype, copy=False) for p in (W1, b1, W2, b2))
+
+
+def _elementwise(kernel, name, Z, out_dtype=None):
+    Z = finite(name, numeric_array(name, Z))
+    dtype = float_dtype(Z)
+    Z = contiguous(np.atleast_1d(Z), dtype)
+    out = np.empty_like(Z, dtype=out_dtype or dtype)
+    kernel(flat(Z), flat(out))
+    return out.reshape(np.shape(Z)) if out.ndim else out
+
+
+def ReLU(Z):
+    """max(Z, 0) elementwise, in Z's float dtype."""
+    return _elementwise(kernels.relu, "Z", Z)
+
+
+def ReLU_deriv(Z):
+    """Z > 0 elementwise, as booleans like the seed's."""
+    return _elementwise(kernels.relu_mask, "Z", Z, out_dtype=np.bool_)
+
+
+def softmax(Z):
+    """Softmax of each column of Z (c, m), the maximum subtracted first: finite for any finite Z."""
+    Z = finite("Z", numeric_array("Z", Z, ndim=(1, 2)))
+    dtype = float_dtype(Z)
+    Zr = rows(Z.reshape(Z.shape[0], -1), dtype)
+    out = np.empty_like(Zr)
+    kernels.softmax_rows(Zr, out)
+    return out.T.reshape(Z.shape)
+
+
+def _check_params(W1, b1, W2, b2, d=None):
+    W1 = finite("W1", numeric_array("W1", W1, ndim=2))
+    h = W1.shape[0]
+    if d is not None and W1.shape[1] != d:
+        raise ValueError(f"W1 has {W1.shape[1]} input features but X has {d} (W1 {W1.shape}, X ({d}, m))")
+    W2 = finite("W2", numeric_array("W2", W2, ndim=2))
+    if W2.shape[1] != h:
+        raise ValueError(f"W2 must have {h} columns to follow W1 {W1.shape}, got shape {W2.shape}")
+    b1 = _bias("b1", b1, h)
+    b2 = _bias("b2", b2, W2.shape[0])
+    return W1, b1, W2, b2
+
+
+def _bias(name, b, n):
+    b = finite(name, numeric_array(name, b, ndim=(1, 2)))
+    if b.shape not in ((n, 1), (n,)):
+        raise ValueError(f"{name} must have shape ({n}, 1), got {b.shape}")
+    return b
+
+
+def _forward(XT, W1, b1, W2, b2):
+    """Z1, A1, Z2, A2 one image per row, with parameters already in XT's dtype."""
+    m = XT.shape[0]
+    h, c = W1.shape[0], W2.shape[0]
+    Z1 = np.empty((m, h), XT.dtype)
+    A1 = np.empty_like(Z1)
+    Z2 = np.empty((m, c), XT.dtype)
+    A2 = np.empty_like(Z2)
+    kernels.matmul_bias(XT, W1, b1, Z1)
+    kernels.relu(flat(Z1), flat(A1))
+    kernels.matmul_bias(A1, W2, b2, Z2)
+    kernels.softmax_rows(Z2, A2)
+    return Z1, A1, Z2, A2
+
+
+def _cast(dtype, *arrays):
+    return tuple(np.ascontiguousarray(a, dtype=dtype) for a in arrays)
+
+
+def forward_prop(W1, b1, W2, b2, X):
+    """Z1 = W1·X + b1, A1 = ReLU(Z1), Z2 = W2·A1 + b2, A2 = softmax(Z2); each (rows, m)."""
+    X = features("X", X)
+    W1, b1, W2, b2 = _check_params(W1, b1, W2, b2, d=X.shape[0])
+    dtype = float_dtype(W1, b1, W2, b2, X)
+    W1, b1, W2, b2 = _cast(dtype, W1, b1.ravel(), W2, b2.ravel())
+    return tuple(A.T for A in _forward(rows(X, dtype), W1, b1, W2, b2))
+
+
+def one_hot(Y):
+    """The labels Y (m,) as columns of a (Y.max() + 1, m) float64 matrix, like the seed's."""
+    Y = numeric_array("Y", Y, ndim=1)
+    Y = labels("Y", Y, Y.shape[0])
+    if Y.size == 0:
+        raise ValueError("Y is empty: need at least one label")
+    out = np.empty((Y.size, int(Y.max()) + 1))
+    kernels.one_hot_rows(Y, out)
+    return out.T
+
+
+def backward_prop(Z1, A1, Z2, A2, W1, W2, X, Y):
+    """dW1, db1, dW2, db2 of the mean cross-entropy over the m = X.shape[1] images."""
+    X = features("X", X)
+    d, m = X.shape
+    W1 = finite("W1", numeric_array("W1", W1, ndim=2))
+    W2 = finite("W2", numeric_array("W2", W2, ndim=2))
+    h, c = W1.shape[0], W2.shape[0]
+    if W1.shape[1] != d:
+        raise ValueError(f"W1 has {W1.shape[1]} input features but X has {d} (W1 {W1.shape}, X {X.shape})")
+    if W2.shape[1] != h:
+        raise ValueError(f"W2 must have {h} columns to follow W1 {W1.shape}, got shape {W2.shape}")
+    named = {"Z1": (Z1, h), "A1": (A1, h), "Z2": (Z2, c), "A2": (A2, c)}
+    checked = {}
+    for name, (A, n) in named.items():
+        A = finite(name, numeric_array(name, A, ndim=2))
+        if A.shape != (n, m):
+            raise ValueError(f"{name} must have shape {(n, m)}, got {A.shape}")
+        checked[name] = A
+    Y = labels("Y", Y, m, n_classes=c)
+    dtype = float_dtype(X, W1, W2, *checked.values())
+    Z1r, A1r, A2r = (rows(checked[k], dtype) for k in ("Z1", "A1", "A2"))
+    (W2,) = _cast(dtype, W2)
+    scale = dtype.type(1.0 / m)
+    dZ2 = np.empty((m, c), dtype)
+    dZ1 = np.empty((m, h), dtype)
+    dW2, db2 = np.empty((c, h), dtype), np.empty(c, dtype)
+    dW1, db1 = np.empty((h, d), dtype), np.empty(h, dtype)
+    kernels.output_delta(A2r, Y, dZ2)
+    kernels.weight_grad(dZ2, A1r, scale, dW2, db2)
+    kernels.hidden_delta(dZ2, W2, Z1r, dZ1)
+    kernels.weight_grad(dZ1, rows(X, dtype), scale, dW1, db1)
+    return dW1, db1.reshape(h, 1), dW2, db2.reshape(c, 1)
+
+
+def update_params(W1, b1, W2, b2, dW1, db1, dW2, db2, alpha):
+    """Each parameter minus alpha times its gradient, as new arrays."""
+    alpha = positive_number("alpha", alpha)
+    pairs = (("W1", W1, dW1), ("b1", b1, db1), ("W2", W2, dW2), ("b2", b2, db2))
+    updated = []
+    for name, p, g in pairs:
+        p = finite(name, numeric_array(name, p))
+        g = finite("d" + name, numeric_array("d" + name, g))
+        if p.shape != g.shape:
+            raise ValueError(f"d{name} must have the shape of {name}, {p.shape}, got {g.shape}")
+        dtype = float_dtype(p, g)
+        p, g = _cast(dtype, p, g)
+        out = np.empty_like(p)
+        kernels.sgd_update(p.reshape(-1), g.reshape(-1), dtype.type(alpha), out.reshape(-1))
+        updated.append(out)
+    return tuple(updated)
+
+
+def get_predictions(A2):
+    """The index of the largest entry of each column of A2 (c, m): the predicted digits (m,)."""
+    A2 = numeric_array("A2", A2, ndim=2)
+    if A2.shape[0] == 0:
+        raise ValueError("A2 has no rows: need at least one class")
+    out = np.empty(A2.shape[1], np.int64)
+    kernels.argmax_rows(rows(A2, float_dtype(A2)), out)
+    return out
+
+
+def get_accuracy(predictions, Y):
+    """The fraction of predictions equal to Y."""
+    predictions = numeric_array("predictions", predictions, ndim=1)
+    Y = numeric_array("Y", Y, ndim=1)
+    if predictions.shape != Y.shape:
+        raise ValueError(f"predictions has {predictions.size} entries but Y has {Y.size}")
+    if Y.size == 0:
+        raise ValueError("Y is empty: accuracy needs at least one label")
+    hits = kernels.count_equal(*_cast(np.int64, predictions, Y))
+    return np.float64(hits / Y.size)
+
+
+def gradient_descent(X, Y, alpha, iterations, *, n_hidden=10, n_out=10, verbose=True):
+    """Train the seed's network by full-batch gradient descent in X's float dtype; returns W1, b1, W2, b2.
+
+    Parameters come from `init_params` (so `np.random.seed` makes runs repeatable). With `verbose`,
+    prints the iteration and the training accuracy every 10 iterations, as the seed does; that
+    accuracy comes from the training pass itself.
+    """
+    X = features("X", X)
+    d, m = X.shape
+    Y = labels("Y", Y, m, n_classes=n_out)
+    alpha = positive_number("alpha", alpha)
+    iterations = count("iterations", iterations)
+    dtype = float_dtype(X)
+    net = FullBatch(rows(X, dtype), Y, *init_params(d, n_hidden, n_out, dtype))
+
+    def report(i, loss, accuracy):
+        if i % 10 == 0:
+            print("Iteration: ", i)
+            print(accuracy)
+
+    descend(net, alpha, iterations, report if verbose else None)
+    W1, b1, W2, b2 = (p.copy() for p in net.params)
+    return W1, b1.reshape(-1, 1), W2, b2.reshape(-1, 1)
+
+
+def make_predictions(X, W1, b1, W2, b2):
+    """The predicted digit of each image (column) of X."""
+    _, _, _, A2 = forward_prop(W1, b1, W2, b2, X)
+    return get_predictions(A2)
+
+
+def evaluate(X, Y, W1, b1, W2, b2):
+    """The accuracy of the network on images X (d, m) with labels Y (m,)."""
+    return get_accuracy(make_predictions(X, W1, b1, W2, b2), Y)
