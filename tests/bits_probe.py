@@ -1,0 +1,26 @@
+"""Prints a digest of every reduction's result; run with NUMBA_NUM_THREADS set by test_threads."""
+import hashlib
+import sys
+
+import numpy as np
+
+from helpers import network
+from scratchnet_fast import gradient_descent, kernels
+from test_kernels import run_fused
+
+digest = hashlib.sha256()
+for dtype in (np.float32, np.float64):
+    rng = np.random.default_rng(7)
+    X, Y, W1, b1, W2, b2 = network(rng, 5000, 784, 10, 10, dtype)
+    grads, loss, correct = run_fused(X, Y, W1, b1, W2, b2)
+    for g in grads:
+        digest.update(g.tobytes())
+    digest.update(np.array([loss, correct], np.float64).tobytes())
+    dW, db = np.empty((10, 784), dtype), np.empty(10, dtype)
+    kernels.weight_grad(X[:, :10].copy(), X, dtype(1 / 5000), dW, db)
+    digest.update(dW.tobytes() + db.tobytes())
+    digest.update(np.float64(kernels.cross_entropy_logits(X[:, :10].copy(), Y)).tobytes())
+    np.random.seed(1)
+    for p in gradient_descent(X.T, Y, 0.1, 5, verbose=False):
+        digest.update(p.tobytes())
+sys.stdout.write(digest.hexdigest())

@@ -1,0 +1,23 @@
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+
+
+@pytest.fixture
+def rng():
+    return np.random.default_rng(20261124)
+
+
+@pytest.fixture(scope="session")
+def mnist():
+    """The 10,000 real MNIST test digits from ../shared/data as (X (n, 784) uint8, y (n,)), if present."""
+    images = DATA / "t10k-images-idx3-ubyte.gz"
+    labels = DATA / "t10k-labels-idx1-ubyte.gz"
+    if not (images.is_file() and labels.is_file()):
+        pytest.skip(f"real MNIST digits not found in {DATA}")
+    from scratchnet_fast.data import load_idx
+
+    return load_idx(images, labels)

@@ -1,0 +1,171 @@
+"""Each kernel against its NumPy twin in reference.py, over shapes, hidden sizes and both dtypes."""
+import numpy as np
+import pytest
+
+import reference as ref
+from helpers import DTYPES, assert_close, network
+from scratchnet_fast import kernels
+from scratchnet_fast.config import chunking
+from scratchnet_fast.fused import fused_step
+
+# (images, features, hidden, classes): one image, a few, more than one chunk, many chunks.
+SHAPES = [(1, 784, 10, 10), (7, 5, 3, 4), (300, 784, 10, 10), (1000, 64, 37, 10), (3000, 784, 16, 12)]
+
+
+@pytest.fixture(params=DTYPES, ids=lambda t: t.__name__)
+def dtype(request):
+    return request.param
+
+
+@pytest.fixture(params=SHAPES, ids=lambda s: "x".join(map(str, s)))
+def net(request, rng, dtype):
+    return network(rng, *request.param, dtype)
+
+
+def test_matmul_bias_matches_reference(net, dtype):
+    X, _, W1, b1, _, _ = net
+    out = np.empty((X.shape[0], W1.shape[0]), dtype)
+    kernels.matmul_bias(X, W1, b1, out)
+    assert out.dtype == dtype
+    assert_close(out, ref.matmul_bias(X.astype(float), W1.astype(float), b1.astype(float)), dtype)
+
+
+def test_relu_and_mask_match_reference(rng, dtype):
+    z = rng.normal(size=1001).astype(dtype)
+    z[:3] = 0
+    out = np.empty_like(z)
+    mask = np.empty(z.shape, np.bool_)
+    kernels.relu(z, out)
+    kernels.relu_mask(z, mask)
+    np.testing.assert_array_equal(out, ref.relu(z))
+    np.testing.assert_array_equal(mask, ref.relu_mask(z))
+
+
+def test_relu_keeps_nan(dtype):
+    out = np.empty(2, dtype)
+    kernels.relu(np.array([np.nan, -1], dtype), out)
+    assert np.isnan(out[0]) and out[1] == 0
+
+
+@pytest.mark.parametrize("m,c", [(1, 10), (5, 3), (2000, 10)])
+def test_softmax_rows_matches_reference(rng, dtype, m, c):
+    Z = (rng.normal(size=(m, c)) * 5).astype(dtype)
+    out = np.empty_like(Z)
+    kernels.softmax_rows(Z, out)
+    assert out.dtype == dtype
+    assert_close(out, ref.softmax_rows(Z.astype(float)), dtype)
+
+
+def test_softmax_is_finite_and_sums_to_one_for_logits_of_1e4(dtype):
+    Z = np.array([[1e4, -1e4, 0.0], [-1e4, -1e4, -1e4], [1e4, 1e4, -1e4]], dtype)
+    out = np.empty_like(Z)
+    kernels.softmax_rows(Z, out)
+    assert np.all(np.isfinite(out))
+    assert_close(out.sum(axis=1), np.ones(3), dtype)
+    assert_close(out, ref.softmax_rows(Z.astype(float)), dtype)
+
+
+@pytest.mark.parametrize("scale", [1.0, 1e4])
+def test_cross_entropy_matches_reference(rng, dtype, scale):
+    Z = (rng.normal(size=(3000, 10)) * scale).astype(dtype)
+    Y = rng.integers(0, 10, 3000)
+    loss = kernels.cross_entropy_logits(Z, Y)
+    assert np.isfinite(loss)
+    assert_close(loss, ref.cross_entropy_logits(Z.astype(float), Y), dtype)
+
+
+def test_one_hot_rows_matches_reference(rng):
+    Y = rng.integers(0, 7, 500)
+    out = np.full((500, 7), 5.0)
+    kernels.one_hot_rows(Y, out)
+    np.testing.assert_array_equal(out, ref.one_hot_rows(Y, 7))
+
+
+def test_backward_kernels_match_reference(net, dtype):
+    X, Y, W1, b1, W2, b2 = net
+    m, h, c = X.shape[0], W1.shape[0], W2.shape[0]
+    Xd, W1d, b1d, W2d, b2d = (a.astype(float) for a in (X, W1, b1, W2, b2))
+    Z1 = ref.matmul_bias(Xd, W1d, b1d).astype(dtype)
+    A1 = ref.relu(Z1)
+    A2 = ref.softmax_rows(ref.matmul_bias(A1.astype(float), W2d, b2d)).astype(dtype)
+    dZ2 = np.empty((m, c), dtype)
+    kernels.output_delta(A2, Y, dZ2)
+    assert_close(dZ2, ref.output_delta(A2.astype(float), Y), dtype)
+    dZ1 = np.empty((m, h), dtype)
+    kernels.hidden_delta(dZ2, W2, Z1, dZ1)
+    assert_close(dZ1, ref.hidden_delta(dZ2.astype(float), W2d, Z1), dtype)
+    scale = dtype(1.0 / m)
+    dW1, db1 = np.empty((h, X.shape[1]), dtype), np.empty(h, dtype)
+    kernels.weight_grad(dZ1, X, scale, dW1, db1)
+    expected_W, expected_b = ref.weight_grad(dZ1.astype(float), Xd, 1.0 / m)
+    assert_close(dW1, expected_W, dtype)
+    assert_close(db1, expected_b, dtype)
+    assert dW1.dtype == db1.dtype == dtype
+
+
+def test_sgd_update_matches_reference(rng, dtype):
+    p, g = rng.normal(size=(2, 7850)).astype(dtype)
+    out = np.empty_like(p)
+    kernels.sgd_update(p, g, dtype(0.1), out)
+    assert_close(out, ref.sgd_update(p.astype(float), g.astype(float), float(dtype(0.1))), dtype)
+
+
+def test_argmax_rows_takes_the_first_maximum(rng, dtype):
+    A = rng.integers(0, 3, size=(400, 6)).astype(dtype)
+    out = np.empty(400, np.int64)
+    kernels.argmax_rows(A, out)
+    np.testing.assert_array_equal(out, ref.argmax_rows(A))
+
+
+def test_count_equal_matches_reference(rng):
+    a, b = rng.integers(0, 10, size=(2, 5001))
+    assert kernels.count_equal(a, b) == ref.count_equal(a, b)
+
+
+def run_fused(X, Y, W1, b1, W2, b2):
+    m, d = X.shape
+    h, c = W1.shape[0], W2.shape[0]
+    n = chunking(m)[0]
+    dtype = X.dtype
+    parts = [np.empty((n, h, d), dtype), np.empty((n, h), dtype), np.empty((n, c, h), dtype), np.empty((n, c), dtype)]
+    grads = [np.empty((h, d), dtype), np.empty(h, dtype), np.empty((c, h), dtype), np.empty(c, dtype)]
+    loss, correct = fused_step(X, Y, W1, b1, W2, b2, dtype.type(1.0 / m), *parts, *grads)
+    return grads, loss, correct
+
+
+def test_fused_step_matches_reference(net, dtype):
+    grads, loss, correct = run_fused(*net)
+    X, Y, *params = net
+    expected, expected_loss, expected_correct = ref.fused_step(X.astype(float), Y, *(p.astype(float) for p in params))
+    for g, e in zip(grads, expected):
+        assert g.dtype == dtype
+        assert_close(g, e, dtype)
+    assert_close(loss, expected_loss, dtype)
+    if dtype == np.float64:
+        assert correct == expected_correct
+    else:
+        assert abs(correct - expected_correct) <= max(1, X.shape[0] // 1000)
+
+
+def test_fused_step_on_all_zero_images(rng, dtype):
+    X, Y, W1, b1, W2, b2 = network(rng, 513, 784, 10, 10, dtype)
+    X[:] = 0
+    grads, loss, _ = run_fused(X, Y, W1, b1, W2, b2)
+    expected, expected_loss, _ = ref.fused_step(X.astype(float), Y, *(p.astype(float) for p in (W1, b1, W2, b2)))
+    assert not np.any(grads[0])
+    for g, e in zip(grads, expected):
+        assert_close(g, e, dtype)
+    assert_close(loss, expected_loss, dtype)
+
+
+def test_fused_step_is_finite_for_logits_of_1e4(rng, dtype):
+    X, Y, W1, b1, W2, b2 = network(rng, 300, 20, 5, 10, dtype)
+    W2 *= dtype(1e4)
+    b2 *= dtype(1e4)
+    grads, loss, _ = run_fused(X, Y, W1, b1, W2, b2)
+    assert np.isfinite(loss)
+    assert all(np.all(np.isfinite(g)) for g in grads)
+    expected, expected_loss, _ = ref.fused_step(X.astype(float), Y, *(p.astype(float) for p in (W1, b1, W2, b2)))
+    assert_close(loss, expected_loss, dtype)
+    for g, e in zip(grads, expected):
+        assert_close(g, e, dtype)
