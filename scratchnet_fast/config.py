@@ -8,8 +8,15 @@ FASTMATH = frozenset({"nsz", "arcp", "contract", "reassoc"})
 kernel = njit(parallel=True, cache=True, fastmath=set(FASTMATH))
 """Decorator for a parallel kernel: compiled once per dtype, cached on disk."""
 
+inline = njit(inline="always", fastmath=set(FASTMATH))
+"""Decorator for a serial piece of a kernel, inlined into it at compile time.
+
+A real call would incref and decref every array argument: atomics on reference counts that the
+threads share, which cost more than the arithmetic of these small pieces.
+"""
+
 helper = njit(cache=True, fastmath=set(FASTMATH))
-"""Decorator for a serial function called from kernels."""
+"""Decorator for a serial function called from Python or from a kernel's serial part."""
 
 # Reductions over images run in chunks whose count depends only on the number of images, never
 # on the thread count, and the chunks are summed in a fixed order: 1 and 2 threads give the same
