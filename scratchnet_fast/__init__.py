@@ -21,6 +21,16 @@ from .seed import (
 
 __version__ = "0.1.0"
 
+
+def __getattr__(name):
+    # The estimator imports scikit-learn; loading it only when asked keeps the drop-in's start-up short.
+    if name == "MLPClassifier":
+        from .estimator import MLPClassifier
+
+        return MLPClassifier
+    raise AttributeError(f"module 'scratchnet_fast' has no attribute {name!r}")
+
+
 __all__ = [
     "init_params",
     "ReLU",

@@ -1,0 +1,143 @@
+"""MLPClassifier: the seed's network as a scikit-learn estimator, on the package's kernels."""
+import numbers
+import warnings
+
+import numpy as np
+from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.utils import check_random_state
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from . import mlp
+from .train import FullBatch, descend
+from .validation import count, positive_number, resolve_dtype
+
+
+class MLPClassifier(ClassifierMixin, BaseEstimator):
+    """A ReLU network with a softmax output trained by gradient descent on the cross-entropy.
+
+    The defaults are the seed's training: one hidden layer of 10, full-batch gradient descent at
+    rate 0.1 for 500 iterations, weights uniform in [-0.5, 0.5). Parameter names follow
+    scikit-learn's MLPClassifier where they mean the same thing.
+
+    Parameters
+    ----------
+    hidden_layer_sizes : tuple of int, default (10,)
+        Width of each hidden layer; any number of layers.
+    learning_rate_init : float, default 0.1
+        The gradient-descent step size.
+    max_iter : int, default 500
+        Iterations over the training data (epochs when batch_size is set).
+    batch_size : int or None, default None
+        None trains full-batch; an integer trains by mini-batch SGD on shuffled batches of that size.
+    random_state : int, RandomState or None, default None
+        Seeds the initial weights and the batch order; None draws from NumPy's global state, as the seed does.
+    verbose : bool, default False
+        Print the loss and training accuracy every 10 iterations.
+    dtype : {'float64', 'float32'}, default 'float64'
+        The precision of training and prediction; float32 is about twice as fast.
+
+    Attributes
+    ----------
+    classes_, n_features_in_, weights_ (list of (n_out, n_in)), biases_ (list of (n_out,)),
+    n_iter_, loss_curve_, accuracy_curve_ (training accuracy per iteration), interrupted_.
+    """
+
+    def __init__(self, hidden_layer_sizes=(10,), learning_rate_init=0.1, max_iter=500, batch_size=None,
+                 random_state=None, verbose=False, dtype="float64"):
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.learning_rate_init = learning_rate_init
+        self.max_iter = max_iter
+        self.batch_size = batch_size
+        self.random_state = random_state
+        self.verbose = verbose
+        self.dtype = dtype
+
+    def _check_params(self):
+        sizes = self.hidden_layer_sizes
+        sizes = (sizes,) if isinstance(sizes, numbers.Integral) else tuple(sizes)
+        sizes = tuple(count("hidden_layer_sizes entries", s, 1) for s in sizes)
+        alpha = positive_number("learning_rate_init", self.learning_rate_init)
+        iterations = count("max_iter", self.max_iter)
+        if self.batch_size is not None:
+            count("batch_size", self.batch_size, 1)
+        return sizes, alpha, iterations, resolve_dtype(self.dtype)
+
+    def fit(self, X, y, callback=None):
+        """Train on X (n_samples, n_features) and labels y; callback(i, loss, accuracy) after each iteration."""
+        sizes, alpha, iterations, dtype = self._check_params()
+        X, y = validate_data(self, X, y, dtype=dtype, order="C")
+        check_classification_targets(y)
+        self.classes_, Y = np.unique(y, return_inverse=True)
+        Y = np.ascontiguousarray(Y, dtype=np.int64)
+        rng = check_random_state(self.random_state)
+        layers = mlp.init_layers((X.shape[1],) + sizes + (len(self.classes_),), rng, dtype)
+        self.loss_curve_, self.accuracy_curve_ = [], []
+        self.interrupted_ = False
+
+        def report(i, loss, accuracy):
+            self.loss_curve_.append(loss)
+            self.accuracy_curve_.append(accuracy)
+            if self.verbose and i % 10 == 0:
+                print(f"Iteration {i}, loss = {loss:.6f}, training accuracy = {accuracy:.4f}")
+            if callback is not None:
+                callback(i, loss, accuracy)
+
+        try:
+            if len(sizes) == 1 and self.batch_size is None:
+                layers = self._fit_fused(X, Y, layers, alpha, iterations, report)
+            else:
+                self._fit_layers(X, Y, layers, alpha, iterations, rng, report)
+        except KeyboardInterrupt:
+            self.interrupted_ = True
+            warnings.warn(f"training interrupted after {len(self.loss_curve_)} iterations", RuntimeWarning)
+        self.weights_ = [W for W, _ in layers]
+        self.biases_ = [b for _, b in layers]
+        self.n_iter_ = len(self.loss_curve_)
+        return self
+
+    @staticmethod
+    def _fit_fused(X, Y, layers, alpha, iterations, report):
+        (W1, b1), (W2, b2) = layers
+        net = FullBatch(X, Y, W1, b1, W2, b2)
+        try:
+            descend(net, alpha, iterations, report)
+        finally:
+            layers = [(W.copy(), b.copy()) for W, b in zip(net.params[0::2], net.params[1::2])]
+        return layers
+
+    def _fit_layers(self, X, Y, layers, alpha, iterations, rng, report):
+        m = X.shape[0]
+        batch = m if self.batch_size is None else min(self.batch_size, m)
+        for i in range(iterations):
+            saved = [(W.copy(), b.copy()) for W, b in layers]
+            order = np.arange(m) if batch == m else rng.permutation(m)
+            loss = correct = 0.0
+            for start in range(0, m, batch):
+                rows = order[start:start + batch]
+                Xb = X if batch == m else np.ascontiguousarray(X[rows])
+                batch_loss, batch_accuracy = mlp.step(Xb, Y[rows], layers, alpha)
+                if not np.isfinite(batch_loss) or not all(np.isfinite(W).all() and np.isfinite(b).all() for W, b in layers):
+                    for (W, b), (W0, b0) in zip(layers, saved):
+                        W[:], b[:] = W0, b0
+                    raise FloatingPointError(
+                        f"training diverged at iteration {i}: the loss is {batch_loss:.6g}; "
+                        f"try a smaller learning rate than {alpha}"
+                    )
+                loss += batch_loss * len(rows)
+                correct += batch_accuracy * len(rows)
+            report(i, loss / m, correct / m)
+
+    def _layers(self):
+        return list(zip(self.weights_, self.biases_))
+
+    def predict_proba(self, X):
+        """Class probabilities (n_samples, n_classes), columns in the order of classes_."""
+        check_is_fitted(self)
+        X = validate_data(self, X, dtype=resolve_dtype(self.dtype), order="C", reset=False)
+        return mlp.predict_proba(X, self._layers())
+
+    def predict(self, X):
+        """The most probable class of each sample."""
+        probabilities = self.predict_proba(X)
+        return self.classes_[np.argmax(probabilities, axis=1)]

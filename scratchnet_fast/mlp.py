@@ -1,0 +1,70 @@
+"""Any number of ReLU hidden layers and a softmax output, on the per-step kernels.
+
+Layers are (W (n_out, n_in), b (n_out,)) pairs in the seed's convention; batches are one image
+per row, C-contiguous, in the parameters' dtype. The one-hidden-layer full-batch case has a
+faster path in `train.FullBatch`; this one serves every other shape and mini-batches.
+"""
+import numpy as np
+
+from . import kernels
+
+
+def init_layers(sizes, random_state, dtype):
+    """Uniform [-0.5, 0.5) weights and biases drawn layer by layer in the seed's order (W1, b1, W2, …)."""
+    layers = []
+    for n_in, n_out in zip(sizes[:-1], sizes[1:]):
+        W = random_state.rand(n_out, n_in) - 0.5
+        b = random_state.rand(n_out, 1) - 0.5
+        layers.append((W.astype(dtype), b.ravel().astype(dtype)))
+    return layers
+
+
+def forward(X, layers):
+    """Pre-activations Z and activations A of every layer; A[-1] holds the softmax probabilities."""
+    m = X.shape[0]
+    Zs, As = [], [X]
+    for index, (W, b) in enumerate(layers):
+        Z = np.empty((m, W.shape[0]), X.dtype)
+        kernels.matmul_bias(As[-1], W, b, Z)
+        A = np.empty_like(Z)
+        if index < len(layers) - 1:
+            kernels.relu(Z.reshape(-1), A.reshape(-1))
+        else:
+            kernels.softmax_rows(Z, A)
+        Zs.append(Z)
+        As.append(A)
+    return Zs, As
+
+
+def predict_proba(X, layers):
+    """Softmax probabilities (m, n_classes) of images X (m, d)."""
+    return forward(X, layers)[1][-1]
+
+
+def step(X, Y, layers, alpha):
+    """One gradient-descent step on the batch X (m, d), Y (m,), updating `layers` in place.
+
+    Returns (mean loss, accuracy) of the forward pass before the update.
+    """
+    m = X.shape[0]
+    dtype = X.dtype
+    Zs, As = forward(X, layers)
+    loss = kernels.cross_entropy_logits(Zs[-1], Y)
+    predictions = np.empty(m, np.int64)
+    kernels.argmax_rows(As[-1], predictions)
+    accuracy = kernels.count_equal(predictions, Y) / m
+    dZ = np.empty_like(As[-1])
+    kernels.output_delta(As[-1], Y, dZ)
+    scale = dtype.type(1.0 / m)
+    alpha = dtype.type(alpha)
+    for index in range(len(layers) - 1, -1, -1):
+        W, b = layers[index]
+        dW, db = np.empty_like(W), np.empty_like(b)
+        kernels.weight_grad(dZ, As[index], scale, dW, db)
+        if index > 0:
+            below = np.empty_like(Zs[index - 1])
+            kernels.hidden_delta(dZ, W, Zs[index - 1], below)
+            dZ = below
+        kernels.sgd_update(W.reshape(-1), dW.reshape(-1), alpha, W.reshape(-1))
+        kernels.sgd_update(b, db, alpha, b)
+    return float(loss), accuracy
