@@ -1,0 +1,85 @@
+"""Model files: an .npz of the weights with everything needed to check them, written atomically."""
+import json
+import os
+import tempfile
+import zipfile
+
+import numpy as np
+
+from . import __version__
+from .estimator import MLPClassifier
+
+FORMAT = "scratchnet-fast-model/1"
+
+
+def save(model, path, **metadata):
+    """Write a fitted MLPClassifier to `path` (.npz): weights, sizes, dtype, classes and `metadata`.
+
+    The file is written beside its destination and renamed into place, so `path` holds either
+    the old file or the whole new one, never a part.
+    """
+    layers = list(zip(model.weights_, model.biases_))
+    if not all(np.isfinite(W).all() and np.isfinite(b).all() for W, b in layers):
+        raise ValueError("refusing to save a model with NaN or inf parameters")
+    sizes = [model.weights_[0].shape[1]] + [W.shape[0] for W in model.weights_]
+    header = {
+        "format": FORMAT,
+        "package_version": __version__,
+        "sizes": sizes,
+        "dtype": np.dtype(model.dtype).name,
+        "params": {k: v for k, v in model.get_params().items() if k != "random_state"},
+        "metadata": metadata,
+    }
+    arrays = {f"W{i}": W for i, W in enumerate(model.weights_)}
+    arrays.update({f"b{i}": b for i, b in enumerate(model.biases_)})
+    directory = os.path.dirname(os.path.abspath(path))
+    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".npz", dir=directory)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            np.savez(f, header=np.array(json.dumps(header)), classes=model.classes_, **arrays)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        os.unlink(tmp)
+        raise
+
+
+def load(path):
+    """A fitted MLPClassifier from a model file, after checking every part of it; (model, header)."""
+    path = os.fspath(path)
+    if not os.path.isfile(path):
+        raise ValueError(f"no such model file: {path}")
+    try:
+        with np.load(path, allow_pickle=False) as npz:
+            arrays = {k: npz[k] for k in npz.files}
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile) as error:
+        raise ValueError(f"{path} is not a scratchnet-fast model file (corrupt or truncated): {error}") from None
+    try:
+        header = json.loads(str(arrays.pop("header")))
+        classes = arrays.pop("classes")
+        sizes, dtype = header["sizes"], np.dtype(header["dtype"])
+        if header["format"] != FORMAT:
+            raise ValueError(f"format {header['format']!r}, expected {FORMAT!r}")
+    except (KeyError, TypeError, ValueError) as error:
+        raise ValueError(f"{path} is not a scratchnet-fast model file: bad or missing header ({error})") from None
+    n_layers = len(sizes) - 1
+    if set(arrays) != {f"{p}{i}" for p in "Wb" for i in range(n_layers)}:
+        raise ValueError(f"{path}: expected arrays for {n_layers} layers, found {sorted(arrays)}")
+    weights, biases = [], []
+    for i in range(n_layers):
+        W, b = arrays[f"W{i}"], arrays[f"b{i}"]
+        if W.shape != (sizes[i + 1], sizes[i]) or b.shape != (sizes[i + 1],):
+            raise ValueError(f"{path}: layer {i} has W {W.shape}, b {b.shape}; its sizes say ({sizes[i + 1]}, {sizes[i]})")
+        if W.dtype != dtype or b.dtype != dtype:
+            raise ValueError(f"{path}: layer {i} is {W.dtype}, the header says {dtype}")
+        if not (np.isfinite(W).all() and np.isfinite(b).all()):
+            raise ValueError(f"{path}: layer {i} holds NaN or inf")
+        weights.append(W)
+        biases.append(b)
+    if classes.shape != (sizes[-1],):
+        raise ValueError(f"{path}: {classes.shape[0] if classes.ndim else 0} classes for {sizes[-1]} outputs")
+    model = MLPClassifier(**header["params"])
+    model.weights_, model.biases_ = weights, biases
+    model.classes_, model.n_features_in_ = classes, sizes[0]
+    return model, header
