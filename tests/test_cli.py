@@ -1,0 +1,88 @@
+"""The scratchnet-fast command line, driven as a user would."""
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from scratchnet_fast.cli import main
+from test_data import write_csv
+
+
+def run(capsys, *argv):
+    status = main([str(a) for a in argv])
+    out, err = capsys.readouterr()
+    return status, out, err
+
+
+@pytest.fixture(scope="module")
+def kaggle(tmp_path_factory):
+    """A small Kaggle-format train.csv and test.csv made of real digits from the built-in sample."""
+    from scratchnet_fast import data
+
+    X, y = data.load_sample()
+    order = np.random.default_rng(0).permutation(len(y))
+    folder = tmp_path_factory.mktemp("kaggle")
+    train = write_csv(folder / "train.csv", X[order[:1500]], y[order[:1500]])
+    test = write_csv(folder / "test.csv", X[order[1500:1600]])
+    return train, test, y[order[1500:1600]]
+
+
+def test_train_on_the_builtin_sample_writes_a_model_and_curves(tmp_path, capsys):
+    model, plot = tmp_path / "m.npz", tmp_path / "curves.png"
+    status, out, _ = run(capsys, "train", "--iterations", 50, "--out", model, "--plot", plot, "--quiet")
+    assert status == 0
+    assert "validation accuracy: 0." in out and "training accuracy: 0." in out
+    assert model.is_file() and plot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_kaggle_workflow_train_predict_submission(tmp_path, capsys, kaggle):
+    train, test, truth = kaggle
+    model, submission = tmp_path / "m.npz", tmp_path / "submission.csv"
+    status, out, _ = run(capsys, "train", "--data", train, "--iterations", 200, "--val", 300, "--out", model, "--quiet")
+    assert status == 0
+    status, out, _ = run(capsys, "predict", "--model", model, "--data", test, "--out", submission)
+    assert status == 0
+    frame = pd.read_csv(submission)
+    assert list(frame.columns) == ["ImageId", "Label"]
+    assert list(frame.ImageId) == list(range(1, 101))
+    assert frame.Label.between(0, 9).all()
+    assert (frame.Label.to_numpy() == truth).mean() > 0.6
+
+
+def test_evaluate_prints_accuracy_and_confusion_matrix(tmp_path, capsys, kaggle):
+    train = kaggle[0]
+    model = tmp_path / "m.npz"
+    run(capsys, "train", "--data", train, "--iterations", 30, "--out", model, "--quiet")
+    status, out, _ = run(capsys, "evaluate", "--model", model, "--data", train, "--plot", tmp_path / "cm.png",
+                         "--misclassified", tmp_path / "wrong.png")
+    assert status == 0
+    assert "accuracy: 0." in out and "confusion matrix" in out
+    rows = [line.split() for line in out.splitlines() if len(line.split()) == 11]
+    assert sum(int(n) for row in rows for n in row[1:]) == 1500
+    assert (tmp_path / "cm.png").is_file() and (tmp_path / "wrong.png").is_file()
+
+
+def test_show_draws_one_digit(tmp_path, capsys, kaggle):
+    train = kaggle[0]
+    model = tmp_path / "m.npz"
+    run(capsys, "train", "--data", train, "--iterations", 5, "--out", model, "--quiet")
+    status, out, _ = run(capsys, "show", "--model", model, "--data", train, "--index", 3, "--out", tmp_path / "d.png")
+    assert status == 0 and "prediction:" in out and (tmp_path / "d.png").is_file()
+
+
+def test_bench_prints_a_speedup_table(capsys):
+    status, out, _ = run(capsys, "bench", "--images", 300, "--repeat", 1)
+    assert status == 0
+    assert "| training step | float32 |" in out and "×" in out
+
+
+def test_console_script_is_installed():
+    done = subprocess.run([sys.executable, "-m", "scratchnet_fast.cli", "--help"], capture_output=True, text=True)
+    assert done.returncode == 0 and "train" in done.stdout
+    script = Path(sys.executable).with_name("scratchnet-fast")
+    done = subprocess.run([str(script), "train", "--alpha", "0"], capture_output=True, text=True)
+    assert done.returncode == 2
+    assert done.stderr.strip().splitlines() == ["error: learning_rate_init must be positive and finite, got 0.0"]
