@@ -1,0 +1,50 @@
+"""Benchmarks: each group pairs the NumPy reference with our Numba code on identical inputs.
+
+Run through `python benchmarks/report.py` (add `--quick` for one small size), which prints the
+speedup table; `pytest benchmarks` runs them directly. They are not part of the default test run.
+"""
+import os
+import sys
+from pathlib import Path
+
+import numba
+import numpy as np
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+
+QUICK = os.environ.get("SCRATCHNET_BENCH_QUICK") == "1"
+SIZES = [1000] if QUICK else [1000, 10000, 41000]
+DTYPES = [np.float64, np.float32]
+THREADS = [1, 2] if numba.config.NUMBA_NUM_THREADS >= 2 else [1]
+DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+
+
+def images(m, dtype):
+    """X (784, m) Fortran-ordered in [0, 1] like the seed's `X / 255.`, and labels Y (m,).
+
+    The real MNIST test digits tiled to m when ../shared/data is present (timings do not depend
+    on pixel values), random digits otherwise.
+    """
+    rng = np.random.default_rng(0)
+    path = DATA / "t10k-images-idx3-ubyte.gz"
+    if path.is_file():
+        from scratchnet_fast.data import load_idx
+
+        pixels, labels = load_idx(path, DATA / "t10k-labels-idx1-ubyte.gz")
+        order = np.arange(m) % len(labels)
+        pixels, labels = pixels[order], labels[order].astype(np.int64)
+    else:
+        pixels, labels = rng.integers(0, 256, (m, 784), dtype=np.uint8), rng.integers(0, 10, m)
+    return (pixels.T / 255.0).astype(dtype, order="F"), labels
+
+
+@pytest.fixture(params=THREADS, ids=lambda t: f"threads{t}")
+def threads(request):
+    numba.set_num_threads(request.param)
+    yield request.param
+    numba.set_num_threads(numba.config.NUMBA_NUM_THREADS)
+
+
+def group(benchmark, name, m, dtype, threads):
+    benchmark.group = f"{name} | {m} | {np.dtype(dtype).name} | {threads}"

@@ -1,0 +1,124 @@
+"""One command for the numbers: `python benchmarks/report.py [--quick]`.
+
+Runs the pytest-benchmark suite and prints a markdown table of milliseconds and speedups per group
+(our code against the seed's NumPy code, and PyTorch where installed), then the start-up time of a
+fresh process with a cold and a warm kernel cache, and the peak memory of training against the seed's.
+"""
+import argparse
+import json
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import textwrap
+from collections import defaultdict
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+
+
+def run_suite(quick, only, out):
+    env = dict(os.environ, SCRATCHNET_BENCH_QUICK="1" if quick else "0")
+    command = [sys.executable, "-m", "pytest", str(HERE), "-q", "-p", "no:cacheprovider",
+               f"--benchmark-json={out}", "--benchmark-disable-gc", "--benchmark-min-rounds=5"]
+    if only:
+        command += ["-k", only]
+    if quick:
+        command.append("--benchmark-max-time=0.2")
+    subprocess.run(command, env=env, check=True, cwd=HERE.parent)
+    return json.loads(Path(out).read_text())
+
+
+def speedup_table(results):
+    """Per group: the seed's NumPy code in the same dtype, ours, PyTorch; and ours against the seed's float64.
+
+    The seed computes in float64 (its one_hot is float64 whatever X is), so its float64 time is
+    the baseline a user of the seed starts from, for either of our dtypes.
+    """
+    rows = defaultdict(dict)
+    for bench in results["benchmarks"]:
+        rows[bench["group"]][bench["params"]["impl"]] = bench["stats"]["min"] * 1e3
+    lines = ["| group | images | dtype | threads | NumPy ms | ours ms | speedup | vs seed float64 | PyTorch ms | vs PyTorch |",
+             "|---|---:|---|---:|---:|---:|---:|---:|---:|---:|"]
+    for name, t in sorted(rows.items(), key=lambda kv: [int(p) if p.isdigit() else p for p in kv[0].split(" | ")]):
+        seed64 = rows.get(name.replace("float32", "float64"), {}).get("numpy")
+        torch = t.get("torch")
+        cells = name.split(" | ") + [
+            f"{t['numpy']:.2f}", f"{t['numba']:.2f}", f"{t['numpy'] / t['numba']:.1f}×",
+            f"{seed64 / t['numba']:.1f}×" if seed64 else "",
+            f"{torch:.2f}" if torch else "", f"{torch / t['numba']:.1f}×" if torch else ""]
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+STARTUP = textwrap.dedent("""
+    import time
+    start = time.perf_counter()
+    import numpy as np
+    import scratchnet_fast as sf
+    X = np.random.rand(784, 100); Y = np.random.randint(0, 10, 100)
+    sf.gradient_descent(X, Y, 0.1, 1, verbose=False)
+    sf.gradient_descent(X.astype(np.float32), Y, 0.1, 1, verbose=False)
+    print(time.perf_counter() - start)
+""")
+
+
+def startup_seconds(cache_dir):
+    env = dict(os.environ, NUMBA_CACHE_DIR=cache_dir)
+    done = subprocess.run([sys.executable, "-c", STARTUP], env=env, check=True, capture_output=True, text=True)
+    return float(done.stdout.split()[-1])
+
+
+MEMORY = textwrap.dedent("""
+    import resource, sys
+    import numpy as np
+    sys.path.insert(0, {tests!r})
+    m, impl = {m}, sys.argv[1]
+    X = np.random.rand(m, 784).T
+    Y = np.arange(m) % 10
+    if impl == "numpy":
+        import reference as ref
+        ref.gradient_descent(X[:, :10], Y[:10], 0.1, 1)
+        before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        ref.gradient_descent(X, Y, 0.1, 3)
+    else:
+        import scratchnet_fast as sf
+        sf.gradient_descent(X[:, :10], Y[:10], 0.1, 1, verbose=False)
+        before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        sf.gradient_descent(X, Y, 0.1, 3, verbose=False)
+    after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    print(before / 1024, after / 1024, X.nbytes / 2**20)
+""")
+
+
+def peak_memory(m, impl):
+    code = MEMORY.format(tests=str(HERE.parent / "tests"), m=m)
+    done = subprocess.run([sys.executable, "-c", code, impl], check=True, capture_output=True, text=True)
+    return [float(v) for v in done.stdout.split()]
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="one small size, short timings: proves the suite runs")
+    parser.add_argument("-k", dest="only", help="run only the benchmarks matching this pytest -k expression")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        results = run_suite(args.quick, args.only, os.path.join(tmp, "bench.json"))
+        cold = startup_seconds(os.path.join(tmp, "numba-cache"))
+        warm = startup_seconds(os.path.join(tmp, "numba-cache"))
+    machine = results["machine_info"]
+    print(f"\nMachine: {machine['cpu']['brand_raw']}, {os.cpu_count()} cores, Python {platform.python_version()}, "
+          f"NumPy {__import__('numpy').__version__}, Numba {__import__('numba').__version__}\n")
+    print(speedup_table(results))
+    print(f"\nStart-up to the end of a first training step in each dtype, fresh process: "
+          f"cold cache {cold:.2f} s, warm cache {warm:.2f} s")
+    m = 1000 if args.quick else 41000
+    for impl in ("numpy", "numba"):
+        before, after, data = peak_memory(m, impl)
+        print(f"Peak RSS training on {m} float64 images ({data:.0f} MB), {impl}: {after:.0f} MB "
+              f"({after - before:+.0f} MB over the process before training)")
+
+
+if __name__ == "__main__":
+    main()

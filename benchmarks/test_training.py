@@ -1,0 +1,76 @@
+"""End to end: one full-batch step and 500 iterations, the seed's NumPy code beside ours (and PyTorch's)."""
+import numpy as np
+import pytest
+
+import reference as ref
+import scratchnet_fast as sf
+from conftest import DTYPES, QUICK, SIZES, group, images
+from scratchnet_fast.train import FullBatch
+
+
+@pytest.fixture(params=SIZES, ids=lambda m: f"m{m}")
+def m(request):
+    return request.param
+
+
+@pytest.fixture(params=DTYPES, ids=lambda t: t.__name__)
+def dtype(request):
+    return request.param
+
+
+def seed_params(dtype):
+    np.random.seed(1)
+    return [p.astype(dtype) for p in ref.init_params()]
+
+
+@pytest.mark.parametrize("impl", ["numpy", "numba", "torch"])
+def test_step(benchmark, impl, m, dtype, threads):
+    group(benchmark, "step", m, dtype, threads)
+    X, Y = images(m, dtype)
+    W1, b1, W2, b2 = seed_params(dtype)
+    if impl == "numpy":
+        def step():
+            Z1, A1, Z2, A2 = ref.forward_prop(W1, b1, W2, b2, X)
+            ref.update_params(W1, b1, W2, b2, *ref.backward_prop(Z1, A1, Z2, A2, W1, W2, X, Y), 0.1)
+    elif impl == "numba":
+        net = FullBatch(X.T, Y, W1, b1, W2, b2)
+
+        def step():
+            net.step(0.1)
+    else:
+        torch = pytest.importorskip("torch")
+        torch.set_num_threads(threads)
+        Xt, Yt = torch.from_numpy(np.ascontiguousarray(X.T)), torch.from_numpy(Y)
+        params = [torch.tensor(p, requires_grad=True) for p in (W1, b1.ravel(), W2, b2.ravel())]
+
+        def step():
+            w1, c1, w2, c2 = params
+            logits = torch.relu(Xt @ w1.T + c1) @ w2.T + c2
+            loss = torch.nn.functional.cross_entropy(logits, Yt)
+            grads = torch.autograd.grad(loss, params)
+            with torch.no_grad():
+                for p, g in zip(params, grads):
+                    p -= 0.1 * g
+
+    step()
+    benchmark.pedantic(step, rounds=5 if QUICK else 10, iterations=1)
+
+
+@pytest.mark.parametrize("impl", ["numpy", "numba"])
+def test_500_iterations(benchmark, impl, dtype, threads):
+    m = SIZES[-1]
+    group(benchmark, "500 iterations", m, dtype, threads)
+    X, Y = images(m, dtype)
+    sf.gradient_descent(X[:, :100], Y[:100], 0.1, 1, verbose=False)  # compile or load the kernels
+
+    def train():
+        np.random.seed(1)
+        if impl == "numpy":
+            W1, b1, W2, b2 = seed_params(dtype)
+            for _ in range(500):
+                Z1, A1, Z2, A2 = ref.forward_prop(W1, b1, W2, b2, X)
+                W1, b1, W2, b2 = ref.update_params(W1, b1, W2, b2, *ref.backward_prop(Z1, A1, Z2, A2, W1, W2, X, Y), 0.1)
+        else:
+            sf.gradient_descent(X, Y, 0.1, 500, verbose=False)
+
+    benchmark.pedantic(train, rounds=1, iterations=1)
