@@ -6,6 +6,7 @@ Anything that is not digit data is a ValueError that names the file and the prob
 import functools
 import gzip
 import importlib.util
+import math
 import os
 import zlib
 from pathlib import Path
@@ -44,7 +45,7 @@ def read_idx(path):
         raise ValueError(f"{path} is truncated: its header needs {header} bytes, the file has {len(raw)}")
     shape = tuple(int(n) for n in np.frombuffer(raw, ">u4", ndim, 4))
     dtype = np.dtype(IDX_TYPES[raw[2]])
-    expected = header + int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
+    expected = header + math.prod(shape) * dtype.itemsize
     if len(raw) != expected:
         raise ValueError(f"{path} has {len(raw)} bytes but its header {shape} needs {expected}: truncated or corrupt")
     return np.frombuffer(raw, dtype, offset=header).reshape(shape).astype(dtype.newbyteorder("="))
@@ -65,7 +66,10 @@ def load_idx(images_path, labels_path):
 
 def _csv_error(path, frame_reader):
     """Re-read a CSV that failed the fast uint8 read and name its first bad cell."""
-    frame = frame_reader(dtype=str, keep_default_na=False)
+    try:
+        frame = frame_reader(dtype=str, keep_default_na=False)
+    except (ValueError, pd.errors.ParserError) as error:
+        return ValueError(f"{path} is not a well-formed CSV: {str(error).strip()}")
     for column in frame.columns:
         values = pd.to_numeric(frame[column], errors="coerce")
         bad = values.isna() | (values != values.round()) | (values < 0) | (values > 255)
@@ -90,8 +94,8 @@ def load_csv(path):
     read = functools.partial(pd.read_csv, path, engine="c")
     try:
         header = list(read(nrows=0).columns)
-    except (pd.errors.ParserError, UnicodeDecodeError, ValueError) as error:
-        raise ValueError(f"{path} is not a readable CSV: {error}") from None
+    except (ValueError, pd.errors.ParserError) as error:
+        raise ValueError(f"{path} is not a readable CSV: {str(error).strip()}") from None
     pixels = [f"pixel{i}" for i in range(N_PIXELS)]
     if header == ["label"] + pixels:
         has_label = True
@@ -104,7 +108,7 @@ def load_csv(path):
         )
     try:
         values = read(dtype=np.uint8).to_numpy()
-    except (ValueError, OverflowError, pd.errors.ParserError, UnicodeDecodeError):
+    except (ValueError, TypeError, OverflowError, pd.errors.ParserError):
         raise _csv_error(path, read) from None
     if values.shape[0] == 0:
         raise ValueError(f"{path} has a header but no rows")

@@ -85,7 +85,7 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
 
         try:
             if len(sizes) == 1 and self.batch_size is None:
-                layers = self._fit_fused(X, Y, layers, alpha, iterations, report)
+                self._fit_fused(X, Y, layers, alpha, iterations, report)
             else:
                 self._fit_layers(X, Y, layers, alpha, iterations, rng, report)
         except KeyboardInterrupt:
@@ -98,13 +98,14 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
 
     @staticmethod
     def _fit_fused(X, Y, layers, alpha, iterations, report):
+        """Train `layers` in place on the fused step; they hold the last good values however it ends."""
         (W1, b1), (W2, b2) = layers
         net = FullBatch(X, Y, W1, b1, W2, b2)
         try:
             descend(net, alpha, iterations, report)
         finally:
-            layers = [(W.copy(), b.copy()) for W, b in zip(net.params[0::2], net.params[1::2])]
-        return layers
+            for target, trained in zip((W1, b1, W2, b2), net.params):
+                target[:] = trained
 
     def _fit_layers(self, X, Y, layers, alpha, iterations, rng, report):
         m = X.shape[0]
