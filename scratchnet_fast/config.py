@@ -5,17 +5,21 @@ from numba import njit
 # No 'afn': approximate exp/log would move results away from the reference.
 FASTMATH = frozenset({"nsz", "arcp", "contract", "reassoc"})
 
-kernel = njit(parallel=True, cache=True, fastmath=set(FASTMATH))
+# error_model="numpy": division follows IEEE (x/0 is inf) with no zero check and raise per
+# division, which kernels never need: they trust their inputs and never raise.
+OPTIONS = dict(fastmath=set(FASTMATH), error_model="numpy")
+
+kernel = njit(parallel=True, cache=True, **OPTIONS)
 """Decorator for a parallel kernel: compiled once per dtype, cached on disk."""
 
-inline = njit(inline="always", fastmath=set(FASTMATH))
+inline = njit(inline="always", **OPTIONS)
 """Decorator for a serial piece of a kernel, inlined into it at compile time.
 
 A real call would incref and decref every array argument: atomics on reference counts that the
 threads share, which cost more than the arithmetic of these small pieces.
 """
 
-helper = njit(cache=True, fastmath=set(FASTMATH))
+helper = njit(cache=True, **OPTIONS)
 """Decorator for a serial function called from Python or from a kernel's serial part."""
 
 # Reductions over images run in chunks whose count depends only on the number of images, never
