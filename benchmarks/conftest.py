@@ -39,6 +39,16 @@ def images(m, dtype):
     return (pixels.T / 255.0).astype(dtype, order="F"), labels
 
 
+@pytest.fixture(params=SIZES, ids=lambda m: f"m{m}")
+def m(request):
+    return request.param
+
+
+@pytest.fixture(params=DTYPES, ids=lambda t: t.__name__)
+def dtype(request):
+    return request.param
+
+
 @pytest.fixture(params=THREADS, ids=lambda t: f"threads{t}")
 def threads(request):
     numba.set_num_threads(request.param)

@@ -3,21 +3,11 @@ import numpy as np
 import pytest
 
 import reference as ref
-from conftest import DTYPES, SIZES, group, images
+from conftest import group, images
 from scratchnet_fast import kernels
 from scratchnet_fast.train import FullBatch
 
 IMPLS = ["numpy", "numba"]
-
-
-@pytest.fixture(params=SIZES, ids=lambda m: f"m{m}")
-def m(request):
-    return request.param
-
-
-@pytest.fixture(params=DTYPES, ids=lambda t: t.__name__)
-def dtype(request):
-    return request.param
 
 
 @pytest.fixture

@@ -4,18 +4,8 @@ import pytest
 
 import reference as ref
 import scratchnet_fast as sf
-from conftest import DTYPES, QUICK, SIZES, group, images
+from conftest import QUICK, SIZES, group, images
 from scratchnet_fast.train import FullBatch
-
-
-@pytest.fixture(params=SIZES, ids=lambda m: f"m{m}")
-def m(request):
-    return request.param
-
-
-@pytest.fixture(params=DTYPES, ids=lambda t: t.__name__)
-def dtype(request):
-    return request.param
 
 
 def seed_params(dtype):
