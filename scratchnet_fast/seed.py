@@ -53,17 +53,20 @@ def softmax(Z):
     return out.T.reshape(Z.shape)
 
 
-def _check_params(W1, b1, W2, b2, d=None):
+def _check_weights(W1, W2, d):
+    """W1 (h, d) and W2 (c, h) as finite numeric arrays that fit each other and d input features."""
     W1 = finite("W1", numeric_array("W1", W1, ndim=2))
-    h = W1.shape[0]
-    if d is not None and W1.shape[1] != d:
+    if W1.shape[1] != d:
         raise ValueError(f"W1 has {W1.shape[1]} input features but X has {d} (W1 {W1.shape}, X ({d}, m))")
     W2 = finite("W2", numeric_array("W2", W2, ndim=2))
-    if W2.shape[1] != h:
-        raise ValueError(f"W2 must have {h} columns to follow W1 {W1.shape}, got shape {W2.shape}")
-    b1 = _bias("b1", b1, h)
-    b2 = _bias("b2", b2, W2.shape[0])
-    return W1, b1, W2, b2
+    if W2.shape[1] != W1.shape[0]:
+        raise ValueError(f"W2 must have {W1.shape[0]} columns to follow W1 {W1.shape}, got shape {W2.shape}")
+    return W1, W2
+
+
+def _check_params(W1, b1, W2, b2, d):
+    W1, W2 = _check_weights(W1, W2, d)
+    return W1, _bias("b1", b1, W1.shape[0]), W2, _bias("b2", b2, W2.shape[0])
 
 
 def _bias(name, b, n):
@@ -116,13 +119,8 @@ def backward_prop(Z1, A1, Z2, A2, W1, W2, X, Y):
     """dW1, db1, dW2, db2 of the mean cross-entropy over the m = X.shape[1] images."""
     X = features("X", X)
     d, m = X.shape
-    W1 = finite("W1", numeric_array("W1", W1, ndim=2))
-    W2 = finite("W2", numeric_array("W2", W2, ndim=2))
+    W1, W2 = _check_weights(W1, W2, d)
     h, c = W1.shape[0], W2.shape[0]
-    if W1.shape[1] != d:
-        raise ValueError(f"W1 has {W1.shape[1]} input features but X has {d} (W1 {W1.shape}, X {X.shape})")
-    if W2.shape[1] != h:
-        raise ValueError(f"W2 must have {h} columns to follow W1 {W1.shape}, got shape {W2.shape}")
     named = {"Z1": (Z1, h), "A1": (A1, h), "Z2": (Z2, c), "A2": (A2, c)}
     checked = {}
     for name, (A, n) in named.items():
