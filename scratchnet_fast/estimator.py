@@ -9,7 +9,7 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from . import mlp
-from .train import FullBatch, descend
+from .train import FullBatch, descend, divergence
 from .validation import count, positive_number, resolve_dtype
 
 
@@ -121,10 +121,7 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
                 if not np.isfinite(batch_loss) or not all(np.isfinite(W).all() and np.isfinite(b).all() for W, b in layers):
                     for (W, b), (W0, b0) in zip(layers, saved):
                         W[:], b[:] = W0, b0
-                    raise FloatingPointError(
-                        f"training diverged at iteration {i}: the loss is {batch_loss:.6g}; "
-                        f"try a smaller learning rate than {alpha}"
-                    )
+                    raise divergence(i, batch_loss, alpha)
                 loss += batch_loss * len(rows)
                 correct += batch_accuracy * len(rows)
             report(i, loss / m, correct / m)

@@ -43,6 +43,13 @@ class FullBatch:
         return float(loss) / m, correct / m
 
 
+def divergence(iteration, loss, alpha):
+    """The error that stops a run whose loss or parameters stopped being finite."""
+    return FloatingPointError(
+        f"training diverged at iteration {iteration}: the loss is {loss:.6g}; try a smaller learning rate than {alpha}"
+    )
+
+
 def descend(net, alpha, iterations, report=None):
     """Run `iterations` steps of `net` at rate `alpha`, calling report(i, loss, accuracy) after each.
 
@@ -54,10 +61,7 @@ def descend(net, alpha, iterations, report=None):
         loss, accuracy = net.step(alpha)
         if not np.isfinite(loss) or not np.isfinite(net.theta).all():
             net.theta[:] = last_good
-            raise FloatingPointError(
-                f"training diverged at iteration {i}: the loss is {loss:.6g}; "
-                f"try a smaller learning rate than {alpha}"
-            )
+            raise divergence(i, loss, alpha)
         last_good[:] = net.theta
         if report is not None:
             report(i, loss, accuracy)
