@@ -41,30 +41,42 @@ def predict_proba(X, layers):
     return forward(X, layers)[1][-1]
 
 
+def gradients(hidden_Zs, As, Y, weights):
+    """(dW, db) of the mean cross-entropy for every layer, first layer first.
+
+    hidden_Zs are the hidden layers' pre-activations, As the layer inputs followed by the softmax
+    output (as `forward` returns them), weights the W of each layer; one image per row.
+    """
+    m = As[0].shape[0]
+    scale = As[0].dtype.type(1.0 / m)
+    dZ = np.empty_like(As[-1])
+    kernels.output_delta(As[-1], Y, dZ)
+    grads = []
+    for index in range(len(weights) - 1, -1, -1):
+        W = weights[index]
+        dW, db = np.empty_like(W), np.empty(W.shape[0], W.dtype)
+        kernels.weight_grad(dZ, As[index], scale, dW, db)
+        if index > 0:
+            below = np.empty_like(hidden_Zs[index - 1])
+            kernels.hidden_delta(dZ, W, hidden_Zs[index - 1], below)
+            dZ = below
+        grads.append((dW, db))
+    return grads[::-1]
+
+
 def step(X, Y, layers, alpha):
     """One gradient-descent step on the batch X (m, d), Y (m,), updating `layers` in place.
 
     Returns (mean loss, accuracy) of the forward pass before the update.
     """
     m = X.shape[0]
-    dtype = X.dtype
     Zs, As = forward(X, layers)
     loss = kernels.cross_entropy_logits(Zs[-1], Y)
     predictions = np.empty(m, np.int64)
     kernels.argmax_rows(As[-1], predictions)
     accuracy = kernels.count_equal(predictions, Y) / m
-    dZ = np.empty_like(As[-1])
-    kernels.output_delta(As[-1], Y, dZ)
-    scale = dtype.type(1.0 / m)
-    alpha = dtype.type(alpha)
-    for index in range(len(layers) - 1, -1, -1):
-        W, b = layers[index]
-        dW, db = np.empty_like(W), np.empty_like(b)
-        kernels.weight_grad(dZ, As[index], scale, dW, db)
-        if index > 0:
-            below = np.empty_like(Zs[index - 1])
-            kernels.hidden_delta(dZ, W, Zs[index - 1], below)
-            dZ = below
+    alpha = X.dtype.type(alpha)
+    for (W, b), (dW, db) in zip(layers, gradients(Zs[:-1], As, Y, [W for W, _ in layers])):
         kernels.sgd_update(W.reshape(-1), dW.reshape(-1), alpha, W.reshape(-1))
         kernels.sgd_update(b, db, alpha, b)
     return float(loss), accuracy

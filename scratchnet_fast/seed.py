@@ -7,7 +7,7 @@ per row layout (free for the seed's own arrays) and returns the transpose back.
 """
 import numpy as np
 
-from . import kernels
+from . import kernels, mlp
 from .layout import contiguous, flat, rows
 from .train import FullBatch, descend
 from .validation import count, features, finite, float_dtype, labels, numeric_array, positive_number, resolve_dtype
@@ -76,21 +76,6 @@ def _bias(name, b, n):
     return b
 
 
-def _forward(XT, W1, b1, W2, b2):
-    """Z1, A1, Z2, A2 one image per row, with parameters already in XT's dtype."""
-    m = XT.shape[0]
-    h, c = W1.shape[0], W2.shape[0]
-    Z1 = np.empty((m, h), XT.dtype)
-    A1 = np.empty_like(Z1)
-    Z2 = np.empty((m, c), XT.dtype)
-    A2 = np.empty_like(Z2)
-    kernels.matmul_bias(XT, W1, b1, Z1)
-    kernels.relu(flat(Z1), flat(A1))
-    kernels.matmul_bias(A1, W2, b2, Z2)
-    kernels.softmax_rows(Z2, A2)
-    return Z1, A1, Z2, A2
-
-
 def _cast(dtype, *arrays):
     return tuple(np.ascontiguousarray(a, dtype=dtype) for a in arrays)
 
@@ -101,7 +86,8 @@ def forward_prop(W1, b1, W2, b2, X):
     W1, b1, W2, b2 = _check_params(W1, b1, W2, b2, d=X.shape[0])
     dtype = float_dtype(W1, b1, W2, b2, X)
     W1, b1, W2, b2 = _cast(dtype, W1, b1.ravel(), W2, b2.ravel())
-    return tuple(A.T for A in _forward(rows(X, dtype), W1, b1, W2, b2))
+    (Z1, Z2), (_, A1, A2) = mlp.forward(rows(X, dtype), [(W1, b1), (W2, b2)])
+    return Z1.T, A1.T, Z2.T, A2.T
 
 
 def one_hot(Y):
@@ -131,16 +117,8 @@ def backward_prop(Z1, A1, Z2, A2, W1, W2, X, Y):
     Y = labels("Y", Y, m, n_classes=c)
     dtype = float_dtype(X, W1, W2, *checked.values())
     Z1r, A1r, A2r = (rows(checked[k], dtype) for k in ("Z1", "A1", "A2"))
-    (W2,) = _cast(dtype, W2)
-    scale = dtype.type(1.0 / m)
-    dZ2 = np.empty((m, c), dtype)
-    dZ1 = np.empty((m, h), dtype)
-    dW2, db2 = np.empty((c, h), dtype), np.empty(c, dtype)
-    dW1, db1 = np.empty((h, d), dtype), np.empty(h, dtype)
-    kernels.output_delta(A2r, Y, dZ2)
-    kernels.weight_grad(dZ2, A1r, scale, dW2, db2)
-    kernels.hidden_delta(dZ2, W2, Z1r, dZ1)
-    kernels.weight_grad(dZ1, rows(X, dtype), scale, dW1, db1)
+    W1, W2 = _cast(dtype, W1, W2)
+    (dW1, db1), (dW2, db2) = mlp.gradients([Z1r], [rows(X, dtype), A1r, A2r], Y, [W1, W2])
     return dW1, db1.reshape(h, 1), dW2, db2.reshape(c, 1)
 
 
