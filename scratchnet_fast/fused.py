@@ -3,6 +3,10 @@
 Images go through in tiles of four. In the forward dot products one load of W1 feeds four FMAs
 (one per image) and in the weight-gradient outer products one load and store of the gradient row
 does; the four rows of X stay in L1 between the two, so X is read from memory once per step.
+While the outer products of a tile run on cached data, the next tile is prefetched.
+Both loops run only over the tile's span: the columns from its first nonzero pixel to its last
+(`kernels.nonzero_spans`, computed once per training set). Zeros outside it add exactly nothing;
+digits, centred with blank borders, skip about a fifth of the work this way.
 Each chunk runs as one serial function with no array views in its loops: a view would touch the
 reference count that both threads share.
 """
@@ -11,18 +15,27 @@ from numba import prange
 
 from .config import chunking, helper, inline, kernel
 from .kernels import sum_chunks
+from .prefetch import prefetch
 
 TILE = 4
 
 
 @inline
-def _hidden_tile(W1, b1, X, r0, r1, r2, r3, z1):
-    """z1[t] = W1 @ X[r_t] + b1 for the rows r0..r3 of X (m, d); W1 (h, d) -> z1 (4, h).
+def _tile_span(S, r0, r1, r2, r3):
+    """The union (lo, hi) of the nonzero spans S (m, 2) of rows r0..r3; lo <= hi."""
+    lo = min(min(S[r0, 0], S[r1, 0]), min(S[r2, 0], S[r3, 0]))
+    hi = max(max(S[r0, 1], S[r1, 1]), max(S[r2, 1], S[r3, 1]))
+    return lo, max(lo, hi)
+
+
+@inline
+def _hidden_tile(W1, b1, X, r0, r1, r2, r3, lo, hi, z1):
+    """z1[t] = W1 @ X[r_t] + b1 for the rows r0..r3 of X (m, d), zero outside columns lo..hi; -> z1 (4, h).
 
     Two hidden units at a time: eight independent FMA chains, enough to cover the FMA latency,
     and six loads per eight FMAs. An odd last unit is paired with itself.
     """
-    h, d = W1.shape
+    h = W1.shape[0]
     zero = W1.dtype.type(0)
     for j in range(0, h, 2):
         u = min(j + 1, h - 1)
@@ -34,7 +47,7 @@ def _hidden_tile(W1, b1, X, r0, r1, r2, r3, z1):
         c1 = zero
         c2 = zero
         c3 = zero
-        for k in range(d):
+        for k in range(lo, hi):
             w = W1[j, k]
             v = W1[u, k]
             x0, x1, x2, x3 = X[r0, k], X[r1, k], X[r2, k], X[r3, k]
@@ -57,24 +70,43 @@ def _hidden_tile(W1, b1, X, r0, r1, r2, r3, z1):
 
 
 @inline
-def _outer_tile(gW1, dz1, X, r0, r1, r2, r3):
-    """gW1 += Σ_t dz1[t] ⊗ X[r_t] over the rows r0..r3 of X (m, d); dz1 (4, h) -> gW1 (h, d).
+def _prefetch_part(X, n0, n1, n2, n3, lo, hi, part, parts):
+    """Prefetch the part-th of `parts` slices of columns lo..hi of the rows n0..n3 of X."""
+    step = 64 // X.itemsize
+    width = np.int64(hi - lo)
+    size = ((width + parts - 1) // parts + step - 1) // step * step
+    start = np.int64(lo) + part * size
+    for k in range(start, min(start + size, np.int64(hi)), step):
+        prefetch(X, n0, k)
+        prefetch(X, n1, k)
+        prefetch(X, n2, k)
+        prefetch(X, n3, k)
+
+
+@inline
+def _outer_tile(gW1, dz1, X, r0, r1, r2, r3, lo, hi, n0, n1, n2, n3, next_lo, next_hi):
+    """gW1 += Σ_t dz1[t] ⊗ X[r_t] over the rows r0..r3 of X (m, d), columns lo..hi; dz1 (4, h) -> gW1 (h, d).
 
     Two gradient rows at a time, so each load of X feeds two FMAs; the rows of a pair must be
-    distinct for LLVM to vectorize, so an odd last row goes on its own.
+    distinct for LLVM to vectorize, so an odd last row goes on its own. Before each pair, a slice
+    of the next tile (rows n0..n3, columns next_lo..next_hi) is prefetched.
     """
-    h, d = gW1.shape
+    h = gW1.shape[0]
+    pairs = max(1, h // 2)
     for j in range(0, h - 1, 2):
+        _prefetch_part(X, n0, n1, n2, n3, next_lo, next_hi, j // 2, pairs)
         g0, g1, g2, g3 = dz1[0, j], dz1[1, j], dz1[2, j], dz1[3, j]
         e0, e1, e2, e3 = dz1[0, j + 1], dz1[1, j + 1], dz1[2, j + 1], dz1[3, j + 1]
-        for k in range(d):
+        for k in range(lo, hi):
             x0, x1, x2, x3 = X[r0, k], X[r1, k], X[r2, k], X[r3, k]
             gW1[j, k] += g0 * x0 + g1 * x1 + g2 * x2 + g3 * x3
             gW1[j + 1, k] += e0 * x0 + e1 * x1 + e2 * x2 + e3 * x3
     if h % 2:
         j = h - 1
+        if h == 1:
+            _prefetch_part(X, n0, n1, n2, n3, next_lo, next_hi, 0, 1)
         g0, g1, g2, g3 = dz1[0, j], dz1[1, j], dz1[2, j], dz1[3, j]
-        for k in range(d):
+        for k in range(lo, hi):
             gW1[j, k] += g0 * X[r0, k] + g1 * X[r1, k] + g2 * X[r2, k] + g3 * X[r3, k]
 
 
@@ -144,11 +176,11 @@ def _head_tile(z1, dz1, n, Y, i, W2, b2, gW2, gb2, gb1, a1, p):
 
 
 @helper
-def _chunk_gradients(X, Y, start, stop, W1, b1, W2, b2, gW1, gb1, gW2, gb2):
+def _chunk_gradients(X, Y, S, start, stop, W1, b1, W2, b2, gW1, gb1, gW2, gb2):
     """Unscaled gradient sums of the images start..stop of X (m, d) into gW1, gb1, gW2, gb2.
 
-    Returns (summed loss, correct count). A last, partial tile repeats its final image with a zero
-    gradient, which adds exactly nothing.
+    S (m, 2) are the rows' nonzero spans. Returns (summed loss, correct count). A last, partial
+    tile repeats its final image with a zero gradient, which adds exactly nothing.
     """
     h, c = W1.shape[0], W2.shape[0]
     zero = X.dtype.type(0)
@@ -166,20 +198,24 @@ def _chunk_gradients(X, Y, start, stop, W1, b1, W2, b2, gW1, gb1, gW2, gb2):
     for i in range(start, stop, TILE):
         n = min(TILE, stop - i)
         r1, r2, r3 = min(i + 1, last), min(i + 2, last), min(i + 3, last)
-        _hidden_tile(W1, b1, X, i, r1, r2, r3, z1)
+        lo, hi = _tile_span(S, i, r1, r2, r3)
+        _hidden_tile(W1, b1, X, i, r1, r2, r3, lo, hi, z1)
         tile_loss, tile_correct = _head_tile(z1, dz1, n, Y, i, W2, b2, gW2, gb2, gb1, a1, p)
         loss += tile_loss
         correct += tile_correct
-        _outer_tile(gW1, dz1, X, i, r1, r2, r3)
+        n0, n1 = min(i + TILE, last), min(i + TILE + 1, last)
+        n2, n3 = min(i + TILE + 2, last), min(i + TILE + 3, last)
+        next_lo, next_hi = _tile_span(S, n0, n1, n2, n3)
+        _outer_tile(gW1, dz1, X, i, r1, r2, r3, lo, hi, n0, n1, n2, n3, next_lo, next_hi)
     return loss, correct
 
 
 @kernel
-def fused_step(X, Y, W1, b1, W2, b2, scale, part_W1, part_b1, part_W2, part_b2, dW1, db1, dW2, db2):
+def fused_step(X, Y, S, W1, b1, W2, b2, scale, part_W1, part_b1, part_W2, part_b2, dW1, db1, dW2, db2):
     """Gradients of the mean softmax cross-entropy of ReLU(X W1ᵀ + b1) W2ᵀ + b2, in one pass.
 
-    X (m, d), Y (m,), W1 (h, d), b1 (h,), W2 (c, h), b2 (c,); part_* hold one gradient per chunk
-    (chunking(m) of them); writes dW1 (h, d), db1 (h,), dW2 (c, h), db2 (c,) scaled by `scale`
+    X (m, d), Y (m,), S (m, 2) the nonzero spans of X's rows (`kernels.nonzero_spans`), W1 (h, d),
+    b1 (h,), W2 (c, h), b2 (c,); part_* hold one gradient per chunk (chunking(m) of them); writes dW1 (h, d), db1 (h,), dW2 (c, h), db2 (c,) scaled by `scale`
     (1/m for the mean) and returns (summed loss, number of correct predictions) of this forward pass.
     """
     m, d = X.shape
@@ -190,7 +226,7 @@ def fused_step(X, Y, W1, b1, W2, b2, scale, part_W1, part_b1, part_W2, part_b2, 
     correct_parts = np.zeros(n_chunks, np.int64)
     for ch in prange(n_chunks):
         loss_parts[ch], correct_parts[ch] = _chunk_gradients(
-            X, Y, ch * size, min(m, (ch + 1) * size), W1, b1, W2, b2, part_W1[ch], part_b1[ch], part_W2[ch], part_b2[ch]
+            X, Y, S, ch * size, min(m, (ch + 1) * size), W1, b1, W2, b2, part_W1[ch], part_b1[ch], part_W2[ch], part_b2[ch]
         )
     sum_chunks(part_W1.reshape((n_chunks, h * d)), scale, dW1.reshape(h * d))
     sum_chunks(part_b1, scale, db1)

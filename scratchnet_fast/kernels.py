@@ -139,6 +139,26 @@ def weight_grad(dZ, A, scale, dW, db):
 
 
 @kernel
+def nonzero_spans(X, out):
+    """out[i] = (first column of a nonzero in X[i], one past the last); X (m, d) -> out (m, 2).
+
+    A row of zeros gets (d, 0), an empty span that widens nothing it is merged with. uint64, so
+    that loops over a span index with unsigned integers and LLVM still vectorizes them.
+    """
+    m, d = X.shape
+    zero = X.dtype.type(0)
+    for i in prange(m):
+        lo = 0
+        while lo < d and X[i, lo] == zero:
+            lo += 1
+        hi = d
+        while hi > lo and X[i, hi - 1] == zero:
+            hi -= 1
+        out[i, 0] = lo if lo < hi else d
+        out[i, 1] = hi if lo < hi else 0
+
+
+@kernel
 def sum_chunks(parts, scale, out):
     """out = scale · Σ_ch parts[ch], summed in chunk order; parts (n_chunks, n) -> out (n,)."""
     n_chunks, n = parts.shape

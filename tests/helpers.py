@@ -26,3 +26,20 @@ def network(rng, m, d, h, c, dtype):
     W2 = (rng.random((c, h)) - 0.5).astype(dtype)
     b2 = (rng.random(c) - 0.5).astype(dtype)
     return X, Y, W1, b1, W2, b2
+
+
+def blank_borders(rng, X):
+    """X with digit-like zeros in place: blank margins of varied width, blank pixels, blank rows.
+
+    Every fourth row keeps its first or last column, so tiles mix wide and narrow spans.
+    """
+    m, d = X.shape
+    for i in range(m):
+        lo, hi = sorted(rng.integers(0, d + 1, 2))
+        X[i, :lo] = 0
+        X[i, hi:] = 0
+    X[rng.random(X.shape) < 0.3] = 0
+    X[::4, 0] = X.dtype.type(0.5)
+    X[1::4, -1] = X.dtype.type(0.25)
+    X[2::7] = 0
+    return X

@@ -60,6 +60,17 @@ def count_equal(a, b):
     return int(np.sum(a == b))
 
 
+def nonzero_spans(X):
+    """Per row: first nonzero column and one past the last, or (d, 0) for a row of zeros."""
+    m, d = X.shape
+    spans = np.tile(np.array([d, 0], np.uint64), (m, 1))
+    for i, row in enumerate(X):
+        columns = np.flatnonzero(row)
+        if columns.size:
+            spans[i] = columns[0], columns[-1] + 1
+    return spans
+
+
 def fused_step(X, Y, W1, b1, W2, b2):
     """The gradients, summed loss and correct count of one full-batch pass, from the twins above."""
     m = X.shape[0]

@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 import reference as ref
-from helpers import DTYPES, assert_close, network
+from helpers import DTYPES, assert_close, blank_borders, network
 from scratchnet_fast import kernels
 from scratchnet_fast.config import chunking
 from scratchnet_fast.fused import fused_step
@@ -129,7 +129,9 @@ def run_fused(X, Y, W1, b1, W2, b2):
     dtype = X.dtype
     parts = [np.empty((n, h, d), dtype), np.empty((n, h), dtype), np.empty((n, c, h), dtype), np.empty((n, c), dtype)]
     grads = [np.empty((h, d), dtype), np.empty(h, dtype), np.empty((c, h), dtype), np.empty(c, dtype)]
-    loss, correct = fused_step(X, Y, W1, b1, W2, b2, dtype.type(1.0 / m), *parts, *grads)
+    spans = np.empty((m, 2), np.uint64)
+    kernels.nonzero_spans(X, spans)
+    loss, correct = fused_step(X, Y, spans, W1, b1, W2, b2, dtype.type(1.0 / m), *parts, *grads)
     return grads, loss, correct
 
 
@@ -145,6 +147,27 @@ def test_fused_step_matches_reference(net, dtype):
         assert correct == expected_correct
     else:
         assert abs(correct - expected_correct) <= max(1, X.shape[0] // 1000)
+
+
+@pytest.mark.parametrize("m", [1, 2, 5, 257, 3001])
+def test_nonzero_spans_match_reference(rng, dtype, m):
+    X = blank_borders(rng, rng.random((m, 97)).astype(dtype))
+    X[m // 2] = -0.0
+    out = np.empty((m, 2), np.uint64)
+    kernels.nonzero_spans(X, out)
+    np.testing.assert_array_equal(out, ref.nonzero_spans(X))
+
+
+@pytest.mark.parametrize("shape", [(1, 784, 10, 10), (6, 33, 1, 3), (257, 784, 10, 10), (3001, 200, 11, 10)])
+def test_fused_step_skips_blank_columns_exactly(rng, dtype, shape):
+    X, Y, W1, b1, W2, b2 = network(rng, *shape, dtype)
+    blank_borders(rng, X)
+    grads, loss, correct = run_fused(X, Y, W1, b1, W2, b2)
+    expected, expected_loss, expected_correct = ref.fused_step(X.astype(float), Y, *(p.astype(float) for p in (W1, b1, W2, b2)))
+    for g, e in zip(grads, expected):
+        assert_close(g, e, dtype)
+    assert_close(loss, expected_loss, dtype)
+    assert not np.any(grads[0][:, ~X.any(axis=0)])
 
 
 def test_fused_step_on_all_zero_images(rng, dtype):
