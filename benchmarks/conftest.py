@@ -17,14 +17,15 @@ QUICK = os.environ.get("SCRATCHNET_BENCH_QUICK") == "1"
 SIZES = [1000] if QUICK else [1000, 10000, 41000]
 DTYPES = [np.float64, np.float32]
 THREADS = [1, 2] if numba.config.NUMBA_NUM_THREADS >= 2 else [1]
-DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+DATA = Path(os.environ.get("SCRATCHNET_BENCH_DATA", Path(__file__).resolve().parents[2] / "shared" / "data"))
 
 
 def images(m, dtype):
     """X (784, m) Fortran-ordered in [0, 1] like the seed's `X / 255.`, and labels Y (m,).
 
-    The real MNIST test digits tiled to m when ../shared/data is present (timings do not depend
-    on pixel values), random digits otherwise.
+    The real MNIST test digits tiled to m when ../shared/data (or $SCRATCHNET_BENCH_DATA) holds
+    them, random pixels otherwise. Only the fused step's timing depends on the pixels: it skips
+    each tile's blank margins, which real digits have and random pixels do not.
     """
     rng = np.random.default_rng(0)
     path = DATA / "t10k-images-idx3-ubyte.gz"

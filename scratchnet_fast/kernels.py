@@ -9,7 +9,7 @@ the API modules check and convert. Every kernel writes into output arrays the ca
 import numpy as np
 from numba import prange
 
-from .config import chunking, kernel
+from .config import chunking, helper, kernel
 
 
 @kernel
@@ -138,16 +138,17 @@ def weight_grad(dZ, A, scale, dW, db):
     sum_chunks(part_b, scale, db)
 
 
-@kernel
+@helper
 def nonzero_spans(X, out):
     """out[i] = (first column of a nonzero in X[i], one past the last); X (m, d) -> out (m, 2).
 
     A row of zeros gets (d, 0), an empty span that widens nothing it is merged with. uint64, so
-    that loops over a span index with unsigned integers and LLVM still vectorizes them.
+    that loops over a span index with unsigned integers and LLVM still vectorizes them. Serial:
+    it runs once per training set, and a parallel loop would add a second of compile time.
     """
     m, d = X.shape
     zero = X.dtype.type(0)
-    for i in prange(m):
+    for i in range(m):
         lo = 0
         while lo < d and X[i, lo] == zero:
             lo += 1
