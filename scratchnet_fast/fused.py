@@ -89,7 +89,8 @@ def _outer_tile(gW1, dz1, X, r0, r1, r2, r3, lo, hi, n0, n1, n2, n3, next_lo, ne
 
     Two gradient rows at a time, so each load of X feeds two FMAs; the rows of a pair must be
     distinct for LLVM to vectorize, so an odd last row goes on its own. Before each pair, a slice
-    of the next tile (rows n0..n3, columns next_lo..next_hi) is prefetched.
+    of the next tile (rows n0..n3, columns next_lo..next_hi) is prefetched; the odd row's slice is
+    past the end, and so empty, unless it is the only row.
     """
     h = gW1.shape[0]
     pairs = max(1, h // 2)
@@ -103,8 +104,7 @@ def _outer_tile(gW1, dz1, X, r0, r1, r2, r3, lo, hi, n0, n1, n2, n3, next_lo, ne
             gW1[j + 1, k] += e0 * x0 + e1 * x1 + e2 * x2 + e3 * x3
     if h % 2:
         j = h - 1
-        if h == 1:
-            _prefetch_part(X, n0, n1, n2, n3, next_lo, next_hi, 0, 1)
+        _prefetch_part(X, n0, n1, n2, n3, next_lo, next_hi, j // 2, pairs)
         g0, g1, g2, g3 = dz1[0, j], dz1[1, j], dz1[2, j], dz1[3, j]
         for k in range(lo, hi):
             gW1[j, k] += g0 * X[r0, k] + g1 * X[r1, k] + g2 * X[r2, k] + g3 * X[r3, k]
@@ -215,8 +215,8 @@ def fused_step(X, Y, S, W1, b1, W2, b2, scale, part_W1, part_b1, part_W2, part_b
     """Gradients of the mean softmax cross-entropy of ReLU(X W1ᵀ + b1) W2ᵀ + b2, in one pass.
 
     X (m, d), Y (m,), S (m, 2) the nonzero spans of X's rows (`kernels.nonzero_spans`), W1 (h, d),
-    b1 (h,), W2 (c, h), b2 (c,); part_* hold one gradient per chunk (chunking(m) of them); writes dW1 (h, d), db1 (h,), dW2 (c, h), db2 (c,) scaled by `scale`
-    (1/m for the mean) and returns (summed loss, number of correct predictions) of this forward pass.
+    b1 (h,), W2 (c, h), b2 (c,); part_* hold one gradient per chunk (chunking(m) of them); writes
+    dW1 (h, d), db1 (h,), dW2 (c, h), db2 (c,) scaled by `scale` (1/m for the mean) and returns (summed loss, number of correct predictions) of this forward pass.
     """
     m, d = X.shape
     h = W1.shape[0]
