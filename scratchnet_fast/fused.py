@@ -5,8 +5,10 @@ Images go through in tiles of four. In the forward dot products one load of W1 f
 does; the four rows of X stay in L1 between the two, so X is read from memory once per step.
 While the outer products of a tile run on cached data, the next tile is prefetched.
 Both loops run only over the tile's span: the columns from its first nonzero pixel to its last
-(`kernels.nonzero_spans`, computed once per training set). Zeros outside it add exactly nothing;
-digits, centred with blank borders, skip about a fifth of the work this way.
+(`kernels.nonzero_spans`, computed once per training set). Zeros outside it add exactly nothing.
+Within each chunk the images are taken in the order of where their spans start (`tile_order`),
+so that the four of a tile have similar spans: on MNIST digits, centred with blank borders, the
+tiles' spans then cover 69% of the columns instead of 78%.
 Each chunk runs as one serial function with no array views in its loops: a view would touch the
 reference count that both threads share.
 """
@@ -18,6 +20,20 @@ from .kernels import sum_chunks
 from .prefetch import prefetch
 
 TILE = 4
+
+
+def tile_order(S):
+    """The order in which the fused step takes the rows with nonzero spans S (m, 2); (m,) int64.
+
+    Within each chunk (`chunking`), stably sorted by where the span starts. The chunks keep their
+    images, so the order, like the sums, depends on the images alone, never on the thread count.
+    """
+    m = S.shape[0]
+    size = chunking(m)[1]
+    order = np.empty(m, np.int64)
+    for start in range(0, m, size):
+        order[start:start + size] = start + np.argsort(S[start:start + size, 0], kind="stable")
+    return order
 
 
 @inline
@@ -111,10 +127,10 @@ def _outer_tile(gW1, dz1, X, r0, r1, r2, r3, lo, hi, n0, n1, n2, n3, next_lo, ne
 
 
 @inline
-def _head_tile(z1, dz1, n, Y, i, W2, b2, gW2, gb2, gb1, a1, p):
+def _head_tile(z1, dz1, n, Y, O, i, W2, b2, gW2, gb2, gb1, a1, p):
     """ReLU, softmax, loss and backward down to dz1 for the tile's first n images; (loss, correct).
 
-    z1 (4, h) hidden pre-activations of images i..i+3, Y their labels; accumulates gW2 (c, h),
+    z1 (4, h) hidden pre-activations of the images O[i..i+3], Y (m,) all labels; accumulates gW2 (c, h),
     gb2 (c,), gb1 (h,) and writes dz1 (4, h) = (W2ᵀ (softmax - onehot)) ⊙ (z1 > 0), zero for
     images past n. a1 (h, 4) and p (c, 4) are scratch with the image innermost, so that each
     small matrix product is a 4-wide vector FMA rather than a latency-bound chain of 10.
@@ -137,7 +153,7 @@ def _head_tile(z1, dz1, n, Y, i, W2, b2, gW2, gb2, gb1, a1, p):
     loss = zero
     correct = 0
     for t in range(n):
-        y = Y[i + t]
+        y = Y[O[i + t]]
         best = 0
         for j in range(1, c):
             if p[j, t] > p[best, t]:
@@ -176,10 +192,10 @@ def _head_tile(z1, dz1, n, Y, i, W2, b2, gW2, gb2, gb1, a1, p):
 
 
 @helper
-def _chunk_gradients(X, Y, S, start, stop, W1, b1, W2, b2, gW1, gb1, gW2, gb2):
-    """Unscaled gradient sums of the images start..stop of X (m, d) into gW1, gb1, gW2, gb2.
+def _chunk_gradients(X, Y, S, O, start, stop, W1, b1, W2, b2, gW1, gb1, gW2, gb2):
+    """Unscaled gradient sums of the rows O[start..stop] of X (m, d) into gW1, gb1, gW2, gb2.
 
-    S (m, 2) are the rows' nonzero spans. Returns (summed loss, correct count). A last, partial
+    Y (m,) are the rows' labels, S (m, 2) their nonzero spans. Returns (summed loss, correct count). A last, partial
     tile repeats its final image with a zero gradient, which adds exactly nothing.
     """
     h, c = W1.shape[0], W2.shape[0]
@@ -197,26 +213,28 @@ def _chunk_gradients(X, Y, S, start, stop, W1, b1, W2, b2, gW1, gb1, gW2, gb2):
     last = stop - 1
     for i in range(start, stop, TILE):
         n = min(TILE, stop - i)
-        r1, r2, r3 = min(i + 1, last), min(i + 2, last), min(i + 3, last)
-        lo, hi = _tile_span(S, i, r1, r2, r3)
-        _hidden_tile(W1, b1, X, i, r1, r2, r3, lo, hi, z1)
-        tile_loss, tile_correct = _head_tile(z1, dz1, n, Y, i, W2, b2, gW2, gb2, gb1, a1, p)
+        r0, r1, r2, r3 = O[i], O[min(i + 1, last)], O[min(i + 2, last)], O[min(i + 3, last)]
+        lo, hi = _tile_span(S, r0, r1, r2, r3)
+        _hidden_tile(W1, b1, X, r0, r1, r2, r3, lo, hi, z1)
+        tile_loss, tile_correct = _head_tile(z1, dz1, n, Y, O, i, W2, b2, gW2, gb2, gb1, a1, p)
         loss += tile_loss
         correct += tile_correct
-        n0, n1 = min(i + TILE, last), min(i + TILE + 1, last)
-        n2, n3 = min(i + TILE + 2, last), min(i + TILE + 3, last)
+        n0, n1 = O[min(i + TILE, last)], O[min(i + TILE + 1, last)]
+        n2, n3 = O[min(i + TILE + 2, last)], O[min(i + TILE + 3, last)]
         next_lo, next_hi = _tile_span(S, n0, n1, n2, n3)
-        _outer_tile(gW1, dz1, X, i, r1, r2, r3, lo, hi, n0, n1, n2, n3, next_lo, next_hi)
+        _outer_tile(gW1, dz1, X, r0, r1, r2, r3, lo, hi, n0, n1, n2, n3, next_lo, next_hi)
     return loss, correct
 
 
 @kernel
-def fused_step(X, Y, S, W1, b1, W2, b2, scale, part_W1, part_b1, part_W2, part_b2, dW1, db1, dW2, db2):
+def fused_step(X, Y, S, O, W1, b1, W2, b2, scale, part_W1, part_b1, part_W2, part_b2, dW1, db1, dW2, db2):
     """Gradients of the mean softmax cross-entropy of ReLU(X W1ᵀ + b1) W2ᵀ + b2, in one pass.
 
-    X (m, d), Y (m,), S (m, 2) the nonzero spans of X's rows (`kernels.nonzero_spans`), W1 (h, d),
-    b1 (h,), W2 (c, h), b2 (c,); part_* hold one gradient per chunk (chunking(m) of them); writes
-    dW1 (h, d), db1 (h,), dW2 (c, h), db2 (c,) scaled by `scale` (1/m for the mean) and returns (summed loss, number of correct predictions) of this forward pass.
+    X (m, d), Y (m,), S (m, 2) the nonzero spans of X's rows (`kernels.nonzero_spans`), O (m,) a
+    permutation of the rows, the order to take them in (`tile_order`), W1 (h, d), b1 (h,),
+    W2 (c, h), b2 (c,); part_* hold one gradient per chunk (chunking(m) of them); writes
+    dW1 (h, d), db1 (h,), dW2 (c, h), db2 (c,) scaled by `scale` (1/m for the mean) and returns
+    (summed loss, number of correct predictions) of this forward pass.
     """
     m, d = X.shape
     h = W1.shape[0]
@@ -226,7 +244,7 @@ def fused_step(X, Y, S, W1, b1, W2, b2, scale, part_W1, part_b1, part_W2, part_b
     correct_parts = np.zeros(n_chunks, np.int64)
     for ch in prange(n_chunks):
         loss_parts[ch], correct_parts[ch] = _chunk_gradients(
-            X, Y, S, ch * size, min(m, (ch + 1) * size), W1, b1, W2, b2, part_W1[ch], part_b1[ch], part_W2[ch], part_b2[ch]
+            X, Y, S, O, ch * size, min(m, (ch + 1) * size), W1, b1, W2, b2, part_W1[ch], part_b1[ch], part_W2[ch], part_b2[ch]
         )
     sum_chunks(part_W1.reshape((n_chunks, h * d)), scale, dW1.reshape(h * d))
     sum_chunks(part_b1, scale, db1)

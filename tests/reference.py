@@ -71,6 +71,12 @@ def nonzero_spans(X):
     return spans
 
 
+def tile_order(spans, chunk):
+    """Each chunk of `chunk` rows sorted, stably, by where the rows' nonzero spans start."""
+    m = len(spans)
+    return np.array([r for start in range(0, m, chunk) for r in sorted(range(start, min(m, start + chunk)), key=lambda r: spans[r, 0])], np.int64)
+
+
 def fused_step(X, Y, W1, b1, W2, b2):
     """The gradients, summed loss and correct count of one full-batch pass, from the twins above."""
     m = X.shape[0]

@@ -6,7 +6,7 @@ import reference as ref
 from helpers import DTYPES, assert_close, blank_borders, network
 from scratchnet_fast import kernels
 from scratchnet_fast.config import chunking
-from scratchnet_fast.fused import fused_step
+from scratchnet_fast.fused import fused_step, tile_order
 
 # (images, features, hidden, classes): one image, a few, more than one chunk, many chunks.
 SHAPES = [(1, 784, 10, 10), (7, 5, 3, 4), (300, 784, 10, 10), (1000, 64, 37, 10), (3000, 784, 16, 12)]
@@ -122,7 +122,7 @@ def test_count_equal_matches_reference(rng):
     assert kernels.count_equal(a, b) == ref.count_equal(a, b)
 
 
-def run_fused(X, Y, W1, b1, W2, b2):
+def run_fused(X, Y, W1, b1, W2, b2, order=tile_order):
     m, d = X.shape
     h, c = W1.shape[0], W2.shape[0]
     n = chunking(m)[0]
@@ -131,14 +131,14 @@ def run_fused(X, Y, W1, b1, W2, b2):
     grads = [np.empty((h, d), dtype), np.empty(h, dtype), np.empty((c, h), dtype), np.empty(c, dtype)]
     spans = np.empty((m, 2), np.uint64)
     kernels.nonzero_spans(X, spans)
-    loss, correct = fused_step(X, Y, spans, W1, b1, W2, b2, dtype.type(1.0 / m), *parts, *grads)
+    loss, correct = fused_step(X, Y, spans, order(spans), W1, b1, W2, b2, dtype.type(1.0 / m), *parts, *grads)
     return grads, loss, correct
 
 
-def fused_against_reference(X, Y, W1, b1, W2, b2):
+def fused_against_reference(X, Y, W1, b1, W2, b2, order=tile_order):
     """run_fused's gradients and loss held to the reference's; returns (grads, loss, correct, expected correct)."""
     dtype = X.dtype.type
-    grads, loss, correct = run_fused(X, Y, W1, b1, W2, b2)
+    grads, loss, correct = run_fused(X, Y, W1, b1, W2, b2, order)
     expected, expected_loss, expected_correct = ref.fused_step(X.astype(float), Y, *(p.astype(float) for p in (W1, b1, W2, b2)))
     for g, e in zip(grads, expected):
         assert g.dtype == dtype
@@ -162,6 +162,24 @@ def test_nonzero_spans_match_reference(rng, dtype, m):
     out = np.empty((m, 2), np.uint64)
     kernels.nonzero_spans(X, out)
     np.testing.assert_array_equal(out, ref.nonzero_spans(X))
+
+
+@pytest.mark.parametrize("m", [1, 5, 256, 257, 3001, 41000])
+def test_tile_order_matches_reference(rng, m):
+    X = blank_borders(rng, rng.random((m, 50)))
+    spans = np.empty((m, 2), np.uint64)
+    kernels.nonzero_spans(X, spans)
+    order = tile_order(spans)
+    assert order.dtype == np.int64
+    np.testing.assert_array_equal(order, ref.tile_order(spans, chunking(m)[1]))
+
+
+@pytest.mark.parametrize("order", ["identity", "reversed", "random"])
+def test_fused_step_takes_rows_in_any_order(rng, dtype, order):
+    X, Y, W1, b1, W2, b2 = network(rng, 1001, 784, 10, 10, dtype)
+    blank_borders(rng, X)
+    permutations = {"identity": np.arange, "reversed": lambda m: np.arange(m)[::-1].copy(), "random": rng.permutation}
+    fused_against_reference(X, Y, W1, b1, W2, b2, order=lambda spans: permutations[order](len(spans)))
 
 
 @pytest.mark.parametrize("shape", [(1, 784, 10, 10), (6, 33, 1, 3), (257, 784, 10, 10), (3001, 200, 11, 10)])
