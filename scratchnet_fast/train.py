@@ -43,7 +43,9 @@ class FullBatch:
         W1, b1, W2, b2 = self.params
         gW1, gb1, gW2, gb2 = self.parts
         loss, correct = fused_step(self.X, self.Y, self.spans, self.order, W1, b1, W2, b2, self.scale, gW1, gb1, gW2, gb2, *self.grads)
-        sgd_update(self.theta, self.grad, self.theta.dtype.type(alpha), self.theta)
+        with np.errstate(over="ignore"):  # a rate beyond the dtype's range is inf, and diverges
+            rate = self.theta.dtype.type(alpha)
+        sgd_update(self.theta, self.grad, rate, self.theta)
         m = self.X.shape[0]
         return float(loss) / m, correct / m
 

@@ -364,6 +364,7 @@ def test_saving_never_writes_non_finite_parameters(saved, xy):
     (["evaluate", "--model", "missing.npz"], "no such model file: missing.npz"),
     (["frobnicate"], "invalid choice: 'frobnicate'"),
 ])
+@pytest.mark.filterwarnings("error")  # a warning would be a second line on a real stderr
 def test_cli_errors_are_one_line_and_exit_2(tmp_path, capsys, monkeypatch, argv, words):
     monkeypatch.chdir(tmp_path)
     status = main(argv)
