@@ -16,10 +16,12 @@ import numpy as np
 from numba import prange
 
 from .config import chunking, helper, inline, kernel
+from .exp import exp_nonpositive
 from .kernels import sum_chunks
 from .prefetch import prefetch
 
 TILE = 4
+GROUP = 16
 
 
 def tile_order(S):
@@ -45,8 +47,8 @@ def _tile_span(S, r0, r1, r2, r3):
 
 
 @inline
-def _hidden_tile(W1, b1, X, r0, r1, r2, r3, lo, hi, z1):
-    """z1[t] = W1 @ X[r_t] + b1 for the rows r0..r3 of X (m, d), zero outside columns lo..hi; -> z1 (4, h).
+def _hidden_tile(W1, b1, X, r0, r1, r2, r3, lo, hi, z1, u):
+    """z1[:, u + t] = W1 @ X[r_t] + b1 for the rows r0..r3 of X (m, d), zero outside columns lo..hi; z1 (h, GROUP).
 
     Two hidden units at a time: eight independent FMA chains, enough to cover the FMA latency,
     and six loads per eight FMAs. An odd last unit is paired with itself.
@@ -54,7 +56,7 @@ def _hidden_tile(W1, b1, X, r0, r1, r2, r3, lo, hi, z1):
     h = W1.shape[0]
     zero = W1.dtype.type(0)
     for j in range(0, h, 2):
-        u = min(j + 1, h - 1)
+        q = min(j + 1, h - 1)
         a0 = zero
         a1 = zero
         a2 = zero
@@ -65,7 +67,7 @@ def _hidden_tile(W1, b1, X, r0, r1, r2, r3, lo, hi, z1):
         c3 = zero
         for k in range(lo, hi):
             w = W1[j, k]
-            v = W1[u, k]
+            v = W1[q, k]
             x0, x1, x2, x3 = X[r0, k], X[r1, k], X[r2, k], X[r3, k]
             a0 += w * x0
             a1 += w * x1
@@ -75,14 +77,14 @@ def _hidden_tile(W1, b1, X, r0, r1, r2, r3, lo, hi, z1):
             c1 += v * x1
             c2 += v * x2
             c3 += v * x3
-        z1[0, j] = a0 + b1[j]
-        z1[1, j] = a1 + b1[j]
-        z1[2, j] = a2 + b1[j]
-        z1[3, j] = a3 + b1[j]
-        z1[0, u] = c0 + b1[u]
-        z1[1, u] = c1 + b1[u]
-        z1[2, u] = c2 + b1[u]
-        z1[3, u] = c3 + b1[u]
+        z1[j, u + 0] = a0 + b1[j]
+        z1[j, u + 1] = a1 + b1[j]
+        z1[j, u + 2] = a2 + b1[j]
+        z1[j, u + 3] = a3 + b1[j]
+        z1[q, u + 0] = c0 + b1[q]
+        z1[q, u + 1] = c1 + b1[q]
+        z1[q, u + 2] = c2 + b1[q]
+        z1[q, u + 3] = c3 + b1[q]
 
 
 @inline
@@ -100,20 +102,20 @@ def _prefetch_part(X, n0, n1, n2, n3, lo, hi, part, parts):
 
 
 @inline
-def _outer_tile(gW1, dz1, X, r0, r1, r2, r3, lo, hi, n0, n1, n2, n3, next_lo, next_hi):
-    """gW1 += Σ_t dz1[t] ⊗ X[r_t] over the rows r0..r3 of X (m, d), columns lo..hi; dz1 (4, h) -> gW1 (h, d).
+def _outer_tile(gW1, dz1, u, X, r0, r1, r2, r3, lo, hi, n0, n1, n2, n3, next_lo, next_hi):
+    """gW1 += Σ_t dz1[:, u + t] ⊗ X[r_t] over the rows r0..r3 of X (m, d), columns lo..hi; dz1 (h, GROUP) -> gW1 (h, d).
 
     Two gradient rows at a time, so each load of X feeds two FMAs; the rows of a pair must be
     distinct for LLVM to vectorize, so an odd last row goes on its own. Before each pair, a slice
-    of the next tile (rows n0..n3, columns next_lo..next_hi) is prefetched; the odd row's slice is
+    of a tile to come (rows n0..n3, columns next_lo..next_hi) is prefetched; the odd row's slice is
     past the end, and so empty, unless it is the only row.
     """
     h = gW1.shape[0]
     pairs = max(1, h // 2)
     for j in range(0, h - 1, 2):
         _prefetch_part(X, n0, n1, n2, n3, next_lo, next_hi, j // 2, pairs)
-        g0, g1, g2, g3 = dz1[0, j], dz1[1, j], dz1[2, j], dz1[3, j]
-        e0, e1, e2, e3 = dz1[0, j + 1], dz1[1, j + 1], dz1[2, j + 1], dz1[3, j + 1]
+        g0, g1, g2, g3 = dz1[j, u], dz1[j, u + 1], dz1[j, u + 2], dz1[j, u + 3]
+        e0, e1, e2, e3 = dz1[j + 1, u], dz1[j + 1, u + 1], dz1[j + 1, u + 2], dz1[j + 1, u + 3]
         for k in range(lo, hi):
             x0, x1, x2, x3 = X[r0, k], X[r1, k], X[r2, k], X[r3, k]
             gW1[j, k] += g0 * x0 + g1 * x1 + g2 * x2 + g3 * x3
@@ -121,108 +123,146 @@ def _outer_tile(gW1, dz1, X, r0, r1, r2, r3, lo, hi, n0, n1, n2, n3, next_lo, ne
     if h % 2:
         j = h - 1
         _prefetch_part(X, n0, n1, n2, n3, next_lo, next_hi, j // 2, pairs)
-        g0, g1, g2, g3 = dz1[0, j], dz1[1, j], dz1[2, j], dz1[3, j]
+        g0, g1, g2, g3 = dz1[j, u], dz1[j, u + 1], dz1[j, u + 2], dz1[j, u + 3]
         for k in range(lo, hi):
             gW1[j, k] += g0 * X[r0, k] + g1 * X[r1, k] + g2 * X[r2, k] + g3 * X[r3, k]
 
 
 @inline
-def _head_tile(z1, dz1, n, Y, O, i, W2, b2, gW2, gb2, gb1, a1, p):
-    """ReLU, softmax, loss and backward down to dz1 for the tile's first n images; (loss, correct).
+def _head(z1, dz1, n, Y, O, i, W2, b2, a1, p, top, best, total, lane_W2, lane_b2, lane_b1):
+    """ReLU, softmax, loss and backward down to dz1 for a group's first n images; (loss, correct).
 
-    z1 (4, h) hidden pre-activations of the images O[i..i+3], Y (m,) all labels; accumulates gW2 (c, h),
-    gb2 (c,), gb1 (h,) and writes dz1 (4, h) = (W2ᵀ (softmax - onehot)) ⊙ (z1 > 0), zero for
-    images past n. a1 (h, 4) and p (c, 4) are scratch with the image innermost, so that each
-    small matrix product is a 4-wide vector FMA rather than a latency-bound chain of 10.
+    z1 (h, GROUP) holds the hidden pre-activations of the images O[i..i+GROUP-1], one per lane;
+    Y (m,) all labels. Writes dz1 (h, GROUP) = (W2ᵀ (softmax - onehot)) ⊙ (z1 > 0), zero in the
+    lanes past n, and adds each lane's gradients to lane_W2 (c, h, GROUP), lane_b2 (c, GROUP) and
+    lane_b1 (h, GROUP). a1 (h, GROUP), p (c, GROUP), top, best and total (GROUP,) are scratch.
+    Every innermost loop runs across the lanes, one vector operation, and no loop carries a sum
+    through memory from one step to the next.
     """
     c, h = W2.shape
-    zero = W2.dtype.type(0)
-    one = W2.dtype.type(1)
+    T = W2.dtype.type
+    zero = T(0)
+    one = T(1)
     for k in range(h):
-        for t in range(TILE):
-            a1[k, t] = zero if z1[t, k] < zero else z1[t, k]
+        for t in range(GROUP):
+            a1[k, t] = zero if z1[k, t] < zero else z1[k, t]
     for j in range(c):
-        for t in range(TILE):
-            p[j, t] = zero
-        for k in range(h):
+        for t in range(GROUP):
+            p[j, t] = b2[j]
+    for k in range(h):
+        for j in range(c):
             w = W2[j, k]
-            for t in range(TILE):
+            for t in range(GROUP):
                 p[j, t] += w * a1[k, t]
-        for t in range(TILE):
-            p[j, t] += b2[j]
+    for t in range(GROUP):
+        top[t] = p[0, t]
+        best[t] = 0
+    for j in range(1, c):
+        for t in range(GROUP):
+            if p[j, t] > top[t]:
+                top[t] = p[j, t]
+                best[t] = j
     loss = zero
     correct = 0
     for t in range(n):
         y = Y[O[i + t]]
-        best = 0
-        for j in range(1, c):
-            if p[j, t] > p[best, t]:
-                best = j
-        top = p[best, t]
-        margin = p[y, t] - top
-        total = zero
-        for j in range(c):
-            e = np.exp(p[j, t] - top)
-            p[j, t] = e
-            total += e
-        for j in range(c):
-            p[j, t] /= total
-        p[y, t] -= one
-        loss += np.log(total) - margin
-        correct += best == y
-    for t in range(n, TILE):
-        for j in range(c):
+        loss -= p[y, t] - top[t]
+        correct += best[t] == y
+    for t in range(GROUP):
+        total[t] = zero
+    for j in range(c):
+        for t in range(GROUP):
+            p[j, t] = exp_nonpositive(p[j, t] - top[t], T)
+            total[t] += p[j, t]
+    for j in range(c):
+        for t in range(GROUP):
+            p[j, t] /= total[t]
+    for t in range(n):
+        p[Y[O[i + t]], t] -= one
+        loss += np.log(total[t])
+    for j in range(c):
+        for t in range(n, GROUP):
             p[j, t] = zero
     for j in range(c):
-        for t in range(TILE):
-            gb2[j] += p[j, t]
+        for t in range(GROUP):
+            lane_b2[j, t] += p[j, t]
         for k in range(h):
-            acc = zero
-            for t in range(TILE):
-                acc += p[j, t] * a1[k, t]
-            gW2[j, k] += acc
+            for t in range(GROUP):
+                lane_W2[j, k, t] += p[j, t] * a1[k, t]
     for k in range(h):
-        for t in range(TILE):
-            acc = zero
-            for j in range(c):
-                acc += W2[j, k] * p[j, t]
-            dz1[t, k] = acc if z1[t, k] > zero else zero
-            gb1[k] += dz1[t, k]
+        for t in range(GROUP):
+            dz1[k, t] = zero
+    for j in range(c):
+        for k in range(h):
+            w = W2[j, k]
+            for t in range(GROUP):
+                dz1[k, t] += w * p[j, t]
+    for k in range(h):
+        for t in range(GROUP):
+            dz1[k, t] = dz1[k, t] if z1[k, t] > zero else zero
+            lane_b1[k, t] += dz1[k, t]
     return loss, correct
+
+
+@inline
+def _lane_sum(A, k):
+    """Σ_t A[k, t] over the GROUP lanes of A (n, GROUP), in lane order."""
+    acc = A.dtype.type(0)
+    for t in range(GROUP):
+        acc += A[k, t]
+    return acc
 
 
 @helper
 def _chunk_gradients(X, Y, S, O, start, stop, W1, b1, W2, b2, gW1, gb1, gW2, gb2):
     """Unscaled gradient sums of the rows O[start..stop] of X (m, d) into gW1, gb1, gW2, gb2.
 
-    Y (m,) are the rows' labels, S (m, 2) their nonzero spans. Returns (summed loss, correct count). A last, partial
-    tile repeats its final image with a zero gradient, which adds exactly nothing.
+    Y (m,) are the rows' labels, S (m, 2) their nonzero spans. Returns (summed loss, correct count).
+    Images go in groups of GROUP through the head, one per vector lane, and in tiles of TILE
+    through the dot products. A last, partial tile repeats its final image with a zero gradient,
+    which adds exactly nothing; so do the lanes of a last, partial group, which hold stale values.
     """
     h, c = W1.shape[0], W2.shape[0]
-    zero = X.dtype.type(0)
-    gW1[:] = zero
-    gb1[:] = zero
-    gW2[:] = zero
-    gb2[:] = zero
-    z1 = np.empty((TILE, h), X.dtype)
-    dz1 = np.empty((TILE, h), X.dtype)
-    a1 = np.empty((h, TILE), X.dtype)
-    p = np.empty((c, TILE), X.dtype)
-    loss = zero
+    dtype = X.dtype
+    gW1[:] = dtype.type(0)
+    z1 = np.zeros((h, GROUP), dtype)
+    dz1 = np.empty((h, GROUP), dtype)
+    a1 = np.empty((h, GROUP), dtype)
+    p = np.empty((c, GROUP), dtype)
+    top = np.empty(GROUP, dtype)
+    best = np.empty(GROUP, np.int64)
+    total = np.empty(GROUP, dtype)
+    lane_W2 = np.zeros((c, h, GROUP), dtype)
+    lane_b2 = np.zeros((c, GROUP), dtype)
+    lane_b1 = np.zeros((h, GROUP), dtype)
+    loss = dtype.type(0)
     correct = 0
     last = stop - 1
-    for i in range(start, stop, TILE):
-        n = min(TILE, stop - i)
-        r0, r1, r2, r3 = O[i], O[min(i + 1, last)], O[min(i + 2, last)], O[min(i + 3, last)]
-        lo, hi = _tile_span(S, r0, r1, r2, r3)
-        _hidden_tile(W1, b1, X, r0, r1, r2, r3, lo, hi, z1)
-        tile_loss, tile_correct = _head_tile(z1, dz1, n, Y, O, i, W2, b2, gW2, gb2, gb1, a1, p)
-        loss += tile_loss
-        correct += tile_correct
-        n0, n1 = O[min(i + TILE, last)], O[min(i + TILE + 1, last)]
-        n2, n3 = O[min(i + TILE + 2, last)], O[min(i + TILE + 3, last)]
-        next_lo, next_hi = _tile_span(S, n0, n1, n2, n3)
-        _outer_tile(gW1, dz1, X, r0, r1, r2, r3, lo, hi, n0, n1, n2, n3, next_lo, next_hi)
+    for g in range(start, stop, GROUP):
+        n = min(GROUP, stop - g)
+        for u in range(0, n, TILE):
+            i = g + u
+            r0, r1, r2, r3 = O[i], O[min(i + 1, last)], O[min(i + 2, last)], O[min(i + 3, last)]
+            lo, hi = _tile_span(S, r0, r1, r2, r3)
+            _hidden_tile(W1, b1, X, r0, r1, r2, r3, lo, hi, z1, u)
+        group_loss, group_correct = _head(z1, dz1, n, Y, O, g, W2, b2, a1, p, top, best, total, lane_W2, lane_b2, lane_b1)
+        loss += group_loss
+        correct += group_correct
+        for u in range(0, n, TILE):
+            i = g + u
+            r0, r1, r2, r3 = O[i], O[min(i + 1, last)], O[min(i + 2, last)], O[min(i + 3, last)]
+            lo, hi = _tile_span(S, r0, r1, r2, r3)
+            f = i + GROUP
+            n0, n1 = O[min(f, last)], O[min(f + 1, last)]
+            n2, n3 = O[min(f + 2, last)], O[min(f + 3, last)]
+            next_lo, next_hi = _tile_span(S, n0, n1, n2, n3)
+            _outer_tile(gW1, dz1, u, X, r0, r1, r2, r3, lo, hi, n0, n1, n2, n3, next_lo, next_hi)
+    for j in range(c):
+        gb2[j] = _lane_sum(lane_b2, j)
+        for k in range(h):
+            gW2[j, k] = _lane_sum(lane_W2[j], k)
+    for k in range(h):
+        gb1[k] = _lane_sum(lane_b1, k)
     return loss, correct
 
 
