@@ -1,9 +1,11 @@
 """The fused training step: forward, loss, backward and all gradients in one pass over the images.
 
-Images go through in tiles of four. In the forward dot products one load of W1 feeds four FMAs
-(one per image) and in the weight-gradient outer products one load and store of the gradient row
-does; the four rows of X stay in L1 between the two, so X is read from memory once per step.
-While the outer products of a tile run on cached data, the next tile is prefetched.
+Images go through the dot products in tiles of four. In the forward dot products one load of W1
+feeds four FMAs (one per image) and in the weight-gradient outer products one load and store of
+the gradient row does. The head (ReLU, softmax, loss and the small second layer) takes a group of
+16 images, four tiles, at once, one image per vector lane (`lanes`); the group's rows of X stay
+in cache between the forward and the backward products, so X is read from memory once per step.
+While the outer products of a group run on cached data, the next group is prefetched.
 Both loops run only over the tile's span: the columns from its first nonzero pixel to its last
 (`kernels.nonzero_spans`, computed once per training set). Zeros outside it add exactly nothing.
 Within each chunk the images are taken in the order of where their spans start (`tile_order`),
@@ -15,13 +17,14 @@ reference count that both threads share.
 import numpy as np
 from numba import prange
 
+from . import lanes
 from .config import chunking, helper, inline, kernel
 from .exp import exp_nonpositive
 from .kernels import sum_chunks
 from .prefetch import prefetch
 
 TILE = 4
-GROUP = 16
+GROUP = lanes.LANES
 
 
 def tile_order(S):
@@ -129,78 +132,67 @@ def _outer_tile(gW1, dz1, u, X, r0, r1, r2, r3, lo, hi, n0, n1, n2, n3, next_lo,
 
 
 @inline
-def _head(z1, dz1, n, Y, O, i, W2, b2, a1, p, top, best, total, lane_W2, lane_b2, lane_b1):
+def _head(z1, dz1, n, Y, O, i, W2, b2, a1, p, stats, lane_W2, lane_b2, lane_b1):
     """ReLU, softmax, loss and backward down to dz1 for a group's first n images; (loss, correct).
 
     z1 (h, GROUP) holds the hidden pre-activations of the images O[i..i+GROUP-1], one per lane;
     Y (m,) all labels. Writes dz1 (h, GROUP) = (W2ᵀ (softmax - onehot)) ⊙ (z1 > 0), zero in the
-    lanes past n, and adds each lane's gradients to lane_W2 (c, h, GROUP), lane_b2 (c, GROUP) and
-    lane_b1 (h, GROUP). a1 (h, GROUP), p (c, GROUP), top, best and total (GROUP,) are scratch.
-    Every innermost loop runs across the lanes, one vector operation, and no loop carries a sum
-    through memory from one step to the next.
+    lanes past n, and adds each lane's gradients to lane_W2 (c·h, GROUP), lane_b2 (c, GROUP) and
+    lane_b1 (h, GROUP). a1 (h, GROUP), p (c, GROUP) and stats (3, GROUP) are scratch. Each step
+    is one vector operation across the group: the images' work is side by side in the lanes.
     """
     c, h = W2.shape
-    T = W2.dtype.type
-    zero = T(0)
-    one = T(1)
+    zero = lanes.splat(p, 0)
     for k in range(h):
-        for t in range(GROUP):
-            a1[k, t] = zero if z1[k, t] < zero else z1[k, t]
+        z = lanes.load(z1, k, 0)
+        lanes.store(a1, lanes.where_less(z, zero, zero, z), k, 0)
     for j in range(c):
-        for t in range(GROUP):
-            p[j, t] = b2[j]
-    for k in range(h):
-        for j in range(c):
-            w = W2[j, k]
-            for t in range(GROUP):
-                p[j, t] += w * a1[k, t]
-    for t in range(GROUP):
-        top[t] = p[0, t]
-        best[t] = 0
+        acc = lanes.splat(p, b2[j])
+        for k in range(h):
+            acc = lanes.fma(acc, W2[j, k], lanes.load(a1, k, 0))
+        lanes.store(p, acc, j, 0)
+    top = lanes.load(p, 0, 0)
+    best = zero
     for j in range(1, c):
-        for t in range(GROUP):
-            if p[j, t] > top[t]:
-                top[t] = p[j, t]
-                best[t] = j
-    loss = zero
+        v = lanes.load(p, j, 0)
+        best = lanes.where_less(top, v, lanes.splat(p, j), best)
+        top = lanes.where_less(top, v, v, top)
+    lanes.store(stats, top, 0, 0)
+    lanes.store(stats, best, 1, 0)
+    loss = p.dtype.type(0)
     correct = 0
     for t in range(n):
         y = Y[O[i + t]]
-        loss -= p[y, t] - top[t]
-        correct += best[t] == y
-    for t in range(GROUP):
-        total[t] = zero
+        loss -= p[y, t] - stats[0, t]
+        correct += stats[1, t] == y
+    total = zero
     for j in range(c):
-        for t in range(GROUP):
-            p[j, t] = exp_nonpositive(p[j, t] - top[t], T)
-            total[t] += p[j, t]
-    for j in range(c):
-        for t in range(GROUP):
-            p[j, t] /= total[t]
+        e = exp_nonpositive(lanes.sub(lanes.load(p, j, 0), top), p)
+        lanes.store(p, e, j, 0)
+        total = lanes.add(total, e)
+    lanes.store(stats, total, 2, 0)
     for t in range(n):
-        p[Y[O[i + t]], t] -= one
-        loss += np.log(total[t])
+        loss += np.log(stats[2, t])
+    for j in range(c):
+        lanes.store(p, lanes.div(lanes.load(p, j, 0), total), j, 0)
+    for t in range(n):
+        p[Y[O[i + t]], t] -= 1
     for j in range(c):
         for t in range(n, GROUP):
-            p[j, t] = zero
+            p[j, t] = 0
     for j in range(c):
-        for t in range(GROUP):
-            lane_b2[j, t] += p[j, t]
+        pj = lanes.load(p, j, 0)
+        lanes.store(lane_b2, lanes.add(lanes.load(lane_b2, j, 0), pj), j, 0)
         for k in range(h):
-            for t in range(GROUP):
-                lane_W2[j, k, t] += p[j, t] * a1[k, t]
+            row = j * h + k
+            lanes.store(lane_W2, lanes.fma(lanes.load(lane_W2, row, 0), pj, lanes.load(a1, k, 0)), row, 0)
     for k in range(h):
-        for t in range(GROUP):
-            dz1[k, t] = zero
-    for j in range(c):
-        for k in range(h):
-            w = W2[j, k]
-            for t in range(GROUP):
-                dz1[k, t] += w * p[j, t]
-    for k in range(h):
-        for t in range(GROUP):
-            dz1[k, t] = dz1[k, t] if z1[k, t] > zero else zero
-            lane_b1[k, t] += dz1[k, t]
+        acc = zero
+        for j in range(c):
+            acc = lanes.fma(acc, W2[j, k], lanes.load(p, j, 0))
+        dz = lanes.where_less(zero, lanes.load(z1, k, 0), acc, zero)
+        lanes.store(dz1, dz, k, 0)
+        lanes.store(lane_b1, lanes.add(lanes.load(lane_b1, k, 0), dz), k, 0)
     return loss, correct
 
 
@@ -229,10 +221,8 @@ def _chunk_gradients(X, Y, S, O, start, stop, W1, b1, W2, b2, gW1, gb1, gW2, gb2
     dz1 = np.empty((h, GROUP), dtype)
     a1 = np.empty((h, GROUP), dtype)
     p = np.empty((c, GROUP), dtype)
-    top = np.empty(GROUP, dtype)
-    best = np.empty(GROUP, np.int64)
-    total = np.empty(GROUP, dtype)
-    lane_W2 = np.zeros((c, h, GROUP), dtype)
+    stats = np.empty((3, GROUP), dtype)
+    lane_W2 = np.zeros((c * h, GROUP), dtype)
     lane_b2 = np.zeros((c, GROUP), dtype)
     lane_b1 = np.zeros((h, GROUP), dtype)
     loss = dtype.type(0)
@@ -245,7 +235,7 @@ def _chunk_gradients(X, Y, S, O, start, stop, W1, b1, W2, b2, gW1, gb1, gW2, gb2
             r0, r1, r2, r3 = O[i], O[min(i + 1, last)], O[min(i + 2, last)], O[min(i + 3, last)]
             lo, hi = _tile_span(S, r0, r1, r2, r3)
             _hidden_tile(W1, b1, X, r0, r1, r2, r3, lo, hi, z1, u)
-        group_loss, group_correct = _head(z1, dz1, n, Y, O, g, W2, b2, a1, p, top, best, total, lane_W2, lane_b2, lane_b1)
+        group_loss, group_correct = _head(z1, dz1, n, Y, O, g, W2, b2, a1, p, stats, lane_W2, lane_b2, lane_b1)
         loss += group_loss
         correct += group_correct
         for u in range(0, n, TILE):
@@ -260,7 +250,7 @@ def _chunk_gradients(X, Y, S, O, start, stop, W1, b1, W2, b2, gW1, gb1, gW2, gb2
     for j in range(c):
         gb2[j] = _lane_sum(lane_b2, j)
         for k in range(h):
-            gW2[j, k] = _lane_sum(lane_W2[j], k)
+            gW2[j, k] = _lane_sum(lane_W2, j * h + k)
     for k in range(h):
         gb1[k] = _lane_sum(lane_b1, k)
     return loss, correct

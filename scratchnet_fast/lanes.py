@@ -1,0 +1,161 @@
+"""Vectors of LANES floats for jitted code: LLVM vector values, which Numba does not expose.
+
+The head of the fused step works on 16 images at once, one per lane. Written as loops over the
+lanes, LLVM unrolls them and then cannot prove that the small scratch arrays do not overlap,
+so it leaves them scalar; these operations are vector instructions by construction. A Lanes
+value lives in registers (one zmm, two ymm or four for float64) and is loaded from and stored to
+LANES consecutive elements of a C-contiguous 2-D array.
+"""
+from llvmlite import ir
+from numba import types
+from numba.core import cgutils
+from numba.core.datamodel import models
+from numba.core.extending import intrinsic, register_model
+
+LANES = 16
+
+
+class Lanes(types.Type):
+    """LANES values of one float dtype."""
+
+    def __init__(self, dtype):
+        self.dtype = dtype
+        super().__init__(name=f"Lanes({dtype})")
+
+
+@register_model(Lanes)
+class _LanesModel(models.PrimitiveModel):
+    def __init__(self, dmm, fe_type):
+        super().__init__(dmm, fe_type, ir.VectorType(dmm.lookup(fe_type.dtype).get_value_type(), LANES))
+
+
+def _pointer(context, builder, array_type, array, i_type, i, k_type, k):
+    """Pointer to the vector at A[i, k:k + LANES], bounds-checked when Numba's boundscheck is on."""
+    array = context.make_array(array_type)(context, builder, array)
+    i = context.cast(builder, i, i_type, types.intp)
+    k = context.cast(builder, k, k_type, types.intp)
+    if context.enable_boundscheck:
+        end = builder.add(k, ir.Constant(k.type, LANES - 1))
+        cgutils.get_item_pointer(context, builder, array_type, array, [i, end], wraparound=False, boundscheck=True)
+    pointer = cgutils.get_item_pointer(context, builder, array_type, array, [i, k], wraparound=False,
+                                       boundscheck=context.enable_boundscheck)
+    return builder.bitcast(pointer, context.get_value_type(Lanes(array_type.dtype)).as_pointer())
+
+
+def _splat(builder, vector_type, scalar):
+    single = builder.insert_element(ir.Constant(vector_type, ir.Undefined), scalar, ir.IntType(32)(0))
+    return builder.shuffle_vector(single, ir.Constant(vector_type, ir.Undefined),
+                                  ir.Constant(ir.VectorType(ir.IntType(32), LANES), [0] * LANES))
+
+
+def _operand(context, builder, value_type, value, lanes_type):
+    """A Lanes operand as is, a scalar one broadcast to every lane."""
+    if isinstance(value_type, Lanes):
+        return value
+    scalar = context.cast(builder, value, value_type, lanes_type.dtype)
+    return _splat(builder, context.get_value_type(lanes_type), scalar)
+
+
+@intrinsic
+def load(typingctx, A, i, k):
+    """The lanes A[i, k], A[i, k + 1], ..., A[i, k + LANES - 1] of a C-contiguous 2-D array A."""
+
+    def codegen(context, builder, signature, args):
+        pointer = _pointer(context, builder, signature.args[0], args[0], signature.args[1], args[1], signature.args[2], args[2])
+        return builder.load(pointer, align=A.dtype.bitwidth // 8)
+
+    return Lanes(A.dtype)(A, i, k), codegen
+
+
+@intrinsic
+def store(typingctx, A, v, i, k):
+    """A[i, k:k + LANES] = v."""
+
+    def codegen(context, builder, signature, args):
+        pointer = _pointer(context, builder, signature.args[0], args[0], signature.args[2], args[2], signature.args[3], args[3])
+        builder.store(args[1], pointer, align=A.dtype.bitwidth // 8)
+        return context.get_dummy_value()
+
+    return types.void(A, v, i, k), codegen
+
+
+@intrinsic
+def splat(typingctx, A, x):
+    """Every lane x, in A's dtype."""
+    result = Lanes(A.dtype)
+
+    def codegen(context, builder, signature, args):
+        return _operand(context, builder, signature.args[1], args[1], result)
+
+    return result(A, x), codegen
+
+
+@intrinsic
+def fma(typingctx, acc, x, v):
+    """acc + x * v in one rounding, lane by lane; x a Lanes or a scalar for every lane."""
+
+    def codegen(context, builder, signature, args):
+        vector = context.get_value_type(acc)
+        x = _operand(context, builder, signature.args[1], args[1], acc)
+        function = cgutils.get_or_insert_function(
+            builder.module, ir.FunctionType(vector, [vector] * 3), f"llvm.fma.v{LANES}f{acc.dtype.bitwidth}")
+        return builder.call(function, [x, args[2], args[0]])
+
+    return acc(acc, x, v), codegen
+
+
+def _binary(name):
+    @intrinsic
+    def operation(typingctx, a, b):
+        def codegen(context, builder, signature, args):
+            return getattr(builder, name)(args[0], args[1])
+
+        return a(a, b), codegen
+
+    return operation
+
+
+add = _binary("fadd")
+add.__doc__ = "a + b lane by lane."
+sub = _binary("fsub")
+sub.__doc__ = "a - b lane by lane."
+div = _binary("fdiv")
+div.__doc__ = "a / b lane by lane."
+
+
+@intrinsic
+def where_less(typingctx, a, b, x, y):
+    """x where a < b, else y, lane by lane (y where either is NaN)."""
+
+    def codegen(context, builder, signature, args):
+        return builder.select(builder.fcmp_ordered("<", args[0], args[1]), args[2], args[3])
+
+    return x(a, b, x, y), codegen
+
+
+@intrinsic
+def floor(typingctx, v):
+    """The largest integer <= v, lane by lane."""
+
+    def codegen(context, builder, signature, args):
+        vector = context.get_value_type(v)
+        function = cgutils.get_or_insert_function(
+            builder.module, ir.FunctionType(vector, [vector]), f"llvm.floor.v{LANES}f{v.dtype.bitwidth}")
+        return builder.call(function, [args[0]])
+
+    return v(v), codegen
+
+
+@intrinsic
+def scale(typingctx, v, n):
+    """v * 2**n lane by lane, n integral and within the normal exponents, 2**n built from its bits."""
+
+    def codegen(context, builder, signature, args):
+        width = v.dtype.bitwidth
+        bias, mantissa = (1023, 52) if width == 64 else (127, 23)
+        integers = ir.VectorType(ir.IntType(width), LANES)
+        exponent = builder.add(builder.fptosi(args[1], integers), _splat(builder, integers, ir.IntType(width)(bias)))
+        bits = builder.shl(exponent, _splat(builder, integers, ir.IntType(width)(mantissa)))
+        return builder.fmul(args[0], builder.bitcast(bits, context.get_value_type(v)))
+
+    return v(v, n), codegen

@@ -1,0 +1,120 @@
+"""The vector operations of `lanes` and the vector exp of `exp`, held to NumPy lane by lane."""
+import numba
+import numpy as np
+import pytest
+
+from helpers import DTYPES
+from scratchnet_fast import lanes
+from scratchnet_fast.exp import LOWEST, exp_nonpositive
+
+L = lanes.LANES
+
+
+@pytest.fixture(params=DTYPES, ids=lambda t: t.__name__)
+def dtype(request):
+    return request.param
+
+
+@numba.njit
+def _exp_rows(X, out):
+    for i in range(X.shape[0]):
+        lanes.store(out, exp_nonpositive(lanes.load(X, i, 0), X), i, 0)
+
+
+@numba.njit
+def _arithmetic(A, B, C, s, out):
+    """Row by row: fma with a scalar and with lanes, add, sub, div, where_less, floor, scale, splat."""
+    for i in range(A.shape[0]):
+        a, b, c = lanes.load(A, i, 0), lanes.load(B, i, 0), lanes.load(C, i, 0)
+        lanes.store(out, lanes.fma(a, s, b), 9 * i, 0)
+        lanes.store(out, lanes.fma(a, b, c), 9 * i + 1, 0)
+        lanes.store(out, lanes.add(a, b), 9 * i + 2, 0)
+        lanes.store(out, lanes.sub(a, b), 9 * i + 3, 0)
+        lanes.store(out, lanes.div(a, b), 9 * i + 4, 0)
+        lanes.store(out, lanes.where_less(a, b, c, a), 9 * i + 5, 0)
+        lanes.store(out, lanes.floor(a), 9 * i + 6, 0)
+        lanes.store(out, lanes.scale(b, lanes.floor(c)), 9 * i + 7, 0)
+        lanes.store(out, lanes.splat(A, s), 9 * i + 8, 0)
+
+
+def exp_by_rows(x):
+    X = np.ascontiguousarray(x.reshape(-1, L))
+    out = np.empty_like(X)
+    _exp_rows(X, out)
+    return out.ravel()
+
+
+def test_exp_is_within_one_ulp_of_numpy(dtype):
+    x = -np.linspace(0, -LOWEST, 2_000_000 // L * L).astype(dtype)
+    expected = np.exp(x.astype(np.float64)).astype(dtype)
+    got = exp_by_rows(x)
+    assert got.dtype == dtype
+    ulps = np.abs(got.astype(np.float64) - expected) / np.spacing(expected)
+    assert ulps.max() <= 1
+
+
+def test_exp_edges(dtype):
+    x = np.full(L, -1.0, dtype)
+    x[:8] = [0.0, -0.0, LOWEST, LOWEST - 1, -1e30, -np.inf, np.nan, -np.finfo(dtype).tiny]
+    got = exp_by_rows(x)
+    eps = float(np.finfo(dtype).eps)
+    assert got[0] == got[1] == 1
+    assert got[2] == pytest.approx(np.exp(LOWEST), rel=eps)
+    assert np.all(got[3:6] == got[2])
+    assert np.isnan(got[6])
+    assert got[7] == 1
+    assert got[8:] == pytest.approx(np.exp(-1.0), rel=eps)
+
+
+def test_arithmetic_matches_numpy(dtype):
+    rng = np.random.default_rng(3)
+    A = (rng.standard_normal((5, L)) * 10).astype(dtype)
+    B = (rng.random((5, L)) + 0.5).astype(dtype)
+    C = (rng.random((5, L)) * 20 - 10).astype(dtype)
+    A[0, :3] = np.nan, 1.0, -np.inf
+    B[0, :3] = 1.0, np.nan, 1.0
+    s = dtype(0.75)
+    out = np.empty((9 * 5, L), dtype)
+    _arithmetic(A, B, C, s, out)
+    out = out.reshape(5, 9, L)
+    eps = np.finfo(dtype).eps
+    with np.errstate(invalid="ignore"):
+        fused = [(A + s * B, np.abs(A) + np.abs(s * B)), (A + B * C, np.abs(A) + np.abs(B * C))]
+        for got, (want, size) in zip(out.transpose(1, 0, 2), fused):  # one rounding, not two
+            finite = np.isfinite(want)
+            assert np.all(np.abs(got - want)[finite] <= 2 * eps * size[finite])
+            np.testing.assert_array_equal(got[~finite], want[~finite])
+        exact = [A + B, A - B, A / B, np.where(A < B, C, A), np.floor(A), B * 2.0 ** np.floor(C), np.full_like(A, s)]
+        for got, want in zip(out.transpose(1, 0, 2)[2:], exact):
+            np.testing.assert_array_equal(got, want.astype(dtype))
+    assert np.isnan(out[0, 5, 0]) and out[0, 5, 1] == 1.0  # NaN compares false: the else lanes
+
+
+def test_load_and_store_at_any_row_and_column(dtype):
+    A = np.arange(3 * 40, dtype=dtype).reshape(3, 40)
+    out = np.zeros_like(A)
+
+    @numba.njit
+    def copy(A, out, i, k):
+        lanes.store(out, lanes.load(A, i, k), i, k)
+
+    copy(A, out, 2, 7)
+    expected = np.zeros_like(A)
+    expected[2, 7:7 + L] = A[2, 7:7 + L]
+    np.testing.assert_array_equal(out, expected)
+
+
+@pytest.mark.skipif(not numba.config.BOUNDSCHECK, reason="needs NUMBA_BOUNDSCHECK=1, as .ci/run sets")
+def test_load_past_the_end_is_caught_by_boundscheck():
+    @numba.njit
+    def copy_at(A, i, k, out):
+        lanes.store(out, lanes.load(A, i, k), 0, 0)
+
+    A, out = np.zeros((3, 40)), np.zeros((1, L))
+    copy_at(A, 2, 40 - L, out)
+    with pytest.raises(IndexError):
+        copy_at(A, 2, 40 - L + 1, out)
+    with pytest.raises(IndexError):
+        copy_at(A, 3, 0, out)
+    with pytest.raises(IndexError):
+        copy_at(A, 0, 0, np.zeros((1, L - 1)))
