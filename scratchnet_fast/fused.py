@@ -24,7 +24,9 @@ from .kernels import sum_chunks
 from .prefetch import prefetch
 
 TILE = 4
-GROUP = lanes.LANES
+LINE = 64  # bytes in a cache line
+LANES = lanes.LANES
+GROUP = LANES
 
 
 def tile_order(S):
@@ -42,52 +44,83 @@ def tile_order(S):
 
 
 @inline
-def _tile_span(S, r0, r1, r2, r3):
-    """The union (lo, hi) of the nonzero spans S (m, 2) of rows r0..r3; lo <= hi."""
+def _line_columns(X):
+    """(first, step) such that X[i, first + n step] begins a cache line in every row i of X (m, d).
+
+    (0, 1), no alignment to keep, when the rows begin at different offsets within a line.
+    """
+    if X.strides[0] % LINE or X.ctypes.data % X.itemsize:
+        return np.uint64(0), np.uint64(1)
+    return np.uint64((LINE - X.ctypes.data % LINE) % LINE // X.itemsize), np.uint64(LINE // X.itemsize)
+
+
+@inline
+def _tile_span(S, r0, r1, r2, r3, first, step, d):
+    """The union (lo, hi) of the nonzero spans S (m, 2) of rows r0..r3, widened to cache lines; lo <= hi <= d.
+
+    lo moves down to the start of its cache line and hi up to the end of its own (lines begin at
+    the columns first + n step, `_line_columns`): the loops then load whole lines of X, never one
+    vector from two lines, and the columns added are zeros.
+    """
     lo = min(min(S[r0, 0], S[r1, 0]), min(S[r2, 0], S[r3, 0]))
     hi = max(max(S[r0, 1], S[r1, 1]), max(S[r2, 1], S[r3, 1]))
-    return lo, max(lo, hi)
+    if lo >= first:
+        lo -= (lo - first) % step
+    hi = max(lo, hi)
+    if hi > first:
+        hi = min(hi + (step - (hi - first) % step) % step, d)
+    return lo, hi
 
 
 @inline
 def _hidden_tile(W1, b1, X, r0, r1, r2, r3, lo, hi, z1, u):
     """z1[:, u + t] = W1 @ X[r_t] + b1 for the rows r0..r3 of X (m, d), zero outside columns lo..hi; z1 (h, GROUP).
 
-    Two hidden units at a time: eight independent FMA chains, enough to cover the FMA latency,
-    and six loads per eight FMAs. An odd last unit is paired with itself.
+    Two hidden units at a time, in blocks of LANES columns: eight independent vector FMA chains,
+    enough to cover the FMA latency, and six loads per eight FMAs. An odd last unit is paired
+    with itself. Lane l of a chain holds the columns lo + l + n LANES, and where the loop begins
+    depends on where X sits in memory (`_tile_span`); `lanes.total` adds the lanes in a tree
+    that gives the same bits whichever lane holds which columns, so the sums depend on the data
+    alone.
     """
     h = W1.shape[0]
-    zero = W1.dtype.type(0)
+    lo, hi = np.int64(lo), np.int64(hi)
     for j in range(0, h, 2):
         q = min(j + 1, h - 1)
-        a0 = zero
-        a1 = zero
-        a2 = zero
-        a3 = zero
-        c0 = zero
-        c1 = zero
-        c2 = zero
-        c3 = zero
-        for k in range(lo, hi):
-            w = W1[j, k]
-            v = W1[q, k]
-            x0, x1, x2, x3 = X[r0, k], X[r1, k], X[r2, k], X[r3, k]
-            a0 += w * x0
-            a1 += w * x1
-            a2 += w * x2
-            a3 += w * x3
-            c0 += v * x0
-            c1 += v * x1
-            c2 += v * x2
-            c3 += v * x3
-        z1[j, u + 0] = a0 + b1[j]
-        z1[j, u + 1] = a1 + b1[j]
-        z1[j, u + 2] = a2 + b1[j]
-        z1[j, u + 3] = a3 + b1[j]
-        z1[q, u + 0] = c0 + b1[q]
-        z1[q, u + 1] = c1 + b1[q]
-        z1[q, u + 2] = c2 + b1[q]
-        z1[q, u + 3] = c3 + b1[q]
+        a0 = a1 = a2 = a3 = c0 = c1 = c2 = c3 = lanes.splat(X, 0)
+        full = lo + (hi - lo) // LANES * LANES
+        for k in range(lo, full, LANES):
+            w, v = lanes.load(W1, j, k), lanes.load(W1, q, k)
+            x0, x1, x2, x3 = lanes.load(X, r0, k), lanes.load(X, r1, k), lanes.load(X, r2, k), lanes.load(X, r3, k)
+            a0 = lanes.fma(a0, w, x0)
+            a1 = lanes.fma(a1, w, x1)
+            a2 = lanes.fma(a2, w, x2)
+            a3 = lanes.fma(a3, w, x3)
+            c0 = lanes.fma(c0, v, x0)
+            c1 = lanes.fma(c1, v, x1)
+            c2 = lanes.fma(c2, v, x2)
+            c3 = lanes.fma(c3, v, x3)
+        if full < hi:
+            k = full
+            w, v = lanes.load_below(W1, j, k, hi), lanes.load_below(W1, q, k, hi)
+            x0, x1 = lanes.load_below(X, r0, k, hi), lanes.load_below(X, r1, k, hi)
+            x2, x3 = lanes.load_below(X, r2, k, hi), lanes.load_below(X, r3, k, hi)
+            a0 = lanes.fma(a0, w, x0)
+            a1 = lanes.fma(a1, w, x1)
+            a2 = lanes.fma(a2, w, x2)
+            a3 = lanes.fma(a3, w, x3)
+            c0 = lanes.fma(c0, v, x0)
+            c1 = lanes.fma(c1, v, x1)
+            c2 = lanes.fma(c2, v, x2)
+            c3 = lanes.fma(c3, v, x3)
+        z1[j, u] = lanes.total(a0) + b1[j]
+        z1[j, u + 1] = lanes.total(a1) + b1[j]
+        z1[j, u + 2] = lanes.total(a2) + b1[j]
+        z1[j, u + 3] = lanes.total(a3) + b1[j]
+        z1[q, u] = lanes.total(c0) + b1[q]
+        z1[q, u + 1] = lanes.total(c1) + b1[q]
+        z1[q, u + 2] = lanes.total(c2) + b1[q]
+        z1[q, u + 3] = lanes.total(c3) + b1[q]
 
 
 @inline
@@ -108,27 +141,39 @@ def _prefetch_part(X, n0, n1, n2, n3, lo, hi, part, parts):
 def _outer_tile(gW1, dz1, u, X, r0, r1, r2, r3, lo, hi, n0, n1, n2, n3, next_lo, next_hi):
     """gW1 += Σ_t dz1[:, u + t] ⊗ X[r_t] over the rows r0..r3 of X (m, d), columns lo..hi; dz1 (h, GROUP) -> gW1 (h, d).
 
-    Two gradient rows at a time, so each load of X feeds two FMAs; the rows of a pair must be
-    distinct for LLVM to vectorize, so an odd last row goes on its own. Before each pair, a slice
-    of a tile to come (rows n0..n3, columns next_lo..next_hi) is prefetched; the odd row's slice is
-    past the end, and so empty, unless it is the only row.
+    Two gradient rows at a time, in blocks of LANES columns, so each load of X feeds two FMAs.
+    Before each pair, a slice of a tile to come (rows n0..n3, columns next_lo..next_hi) is
+    prefetched; the odd row's slice is past the end, and so empty, unless it is the only row.
     """
     h = gW1.shape[0]
+    lo, hi = np.int64(lo), np.int64(hi)
     pairs = max(1, h // 2)
-    for j in range(0, h - 1, 2):
+    for j in range(0, h, 2):
+        q = min(j + 1, h - 1)
         _prefetch_part(X, n0, n1, n2, n3, next_lo, next_hi, j // 2, pairs)
         g0, g1, g2, g3 = dz1[j, u], dz1[j, u + 1], dz1[j, u + 2], dz1[j, u + 3]
-        e0, e1, e2, e3 = dz1[j + 1, u], dz1[j + 1, u + 1], dz1[j + 1, u + 2], dz1[j + 1, u + 3]
-        for k in range(lo, hi):
-            x0, x1, x2, x3 = X[r0, k], X[r1, k], X[r2, k], X[r3, k]
-            gW1[j, k] += g0 * x0 + g1 * x1 + g2 * x2 + g3 * x3
-            gW1[j + 1, k] += e0 * x0 + e1 * x1 + e2 * x2 + e3 * x3
-    if h % 2:
-        j = h - 1
-        _prefetch_part(X, n0, n1, n2, n3, next_lo, next_hi, j // 2, pairs)
-        g0, g1, g2, g3 = dz1[j, u], dz1[j, u + 1], dz1[j, u + 2], dz1[j, u + 3]
-        for k in range(lo, hi):
-            gW1[j, k] += g0 * X[r0, k] + g1 * X[r1, k] + g2 * X[r2, k] + g3 * X[r3, k]
+        e0, e1, e2, e3 = dz1[q, u], dz1[q, u + 1], dz1[q, u + 2], dz1[q, u + 3]
+        full = lo + (hi - lo) // LANES * LANES
+        if q == j:
+            for k in range(lo, full, LANES):
+                x0, x1, x2, x3 = lanes.load(X, r0, k), lanes.load(X, r1, k), lanes.load(X, r2, k), lanes.load(X, r3, k)
+                w = lanes.load(gW1, j, k)
+                lanes.store(gW1, lanes.fma(lanes.fma(lanes.fma(lanes.fma(w, g0, x0), g1, x1), g2, x2), g3, x3), j, k)
+        else:
+            for k in range(lo, full, LANES):
+                x0, x1, x2, x3 = lanes.load(X, r0, k), lanes.load(X, r1, k), lanes.load(X, r2, k), lanes.load(X, r3, k)
+                w, v = lanes.load(gW1, j, k), lanes.load(gW1, q, k)
+                lanes.store(gW1, lanes.fma(lanes.fma(lanes.fma(lanes.fma(w, g0, x0), g1, x1), g2, x2), g3, x3), j, k)
+                lanes.store(gW1, lanes.fma(lanes.fma(lanes.fma(lanes.fma(v, e0, x0), e1, x1), e2, x2), e3, x3), q, k)
+        if full < hi:
+            k = full
+            x0, x1 = lanes.load_below(X, r0, k, hi), lanes.load_below(X, r1, k, hi)
+            x2, x3 = lanes.load_below(X, r2, k, hi), lanes.load_below(X, r3, k, hi)
+            w = lanes.load_below(gW1, j, k, hi)
+            lanes.store_below(gW1, lanes.fma(lanes.fma(lanes.fma(lanes.fma(w, g0, x0), g1, x1), g2, x2), g3, x3), j, k, hi)
+            if q != j:
+                v = lanes.load_below(gW1, q, k, hi)
+                lanes.store_below(gW1, lanes.fma(lanes.fma(lanes.fma(lanes.fma(v, e0, x0), e1, x1), e2, x2), e3, x3), q, k, hi)
 
 
 @inline
@@ -228,12 +273,14 @@ def _chunk_gradients(X, Y, S, O, start, stop, W1, b1, W2, b2, gW1, gb1, gW2, gb2
     loss = dtype.type(0)
     correct = 0
     last = stop - 1
+    first, step = _line_columns(X)
+    d = np.uint64(X.shape[1])
     for g in range(start, stop, GROUP):
         n = min(GROUP, stop - g)
         for u in range(0, n, TILE):
             i = g + u
             r0, r1, r2, r3 = O[i], O[min(i + 1, last)], O[min(i + 2, last)], O[min(i + 3, last)]
-            lo, hi = _tile_span(S, r0, r1, r2, r3)
+            lo, hi = _tile_span(S, r0, r1, r2, r3, first, step, d)
             _hidden_tile(W1, b1, X, r0, r1, r2, r3, lo, hi, z1, u)
         group_loss, group_correct = _head(z1, dz1, n, Y, O, g, W2, b2, a1, p, stats, lane_W2, lane_b2, lane_b1)
         loss += group_loss
@@ -241,11 +288,11 @@ def _chunk_gradients(X, Y, S, O, start, stop, W1, b1, W2, b2, gW1, gb1, gW2, gb2
         for u in range(0, n, TILE):
             i = g + u
             r0, r1, r2, r3 = O[i], O[min(i + 1, last)], O[min(i + 2, last)], O[min(i + 3, last)]
-            lo, hi = _tile_span(S, r0, r1, r2, r3)
+            lo, hi = _tile_span(S, r0, r1, r2, r3, first, step, d)
             f = i + GROUP
             n0, n1 = O[min(f, last)], O[min(f + 1, last)]
             n2, n3 = O[min(f + 2, last)], O[min(f + 3, last)]
-            next_lo, next_hi = _tile_span(S, n0, n1, n2, n3)
+            next_lo, next_hi = _tile_span(S, n0, n1, n2, n3, first, step, d)
             _outer_tile(gW1, dz1, u, X, r0, r1, r2, r3, lo, hi, n0, n1, n2, n3, next_lo, next_hi)
     for j in range(c):
         gb2[j] = _lane_sum(lane_b2, j)

@@ -79,6 +79,96 @@ def store(typingctx, A, v, i, k):
     return types.void(A, v, i, k), codegen
 
 
+def _below(context, builder, k_type, k, end_type, end):
+    """The mask of lanes l with k + l < end."""
+    k = context.cast(builder, k, k_type, types.intp)
+    end = context.cast(builder, end, end_type, types.intp)
+    integers = ir.VectorType(k.type, LANES)
+    columns = builder.add(_splat(builder, integers, k), ir.Constant(integers, list(range(LANES))))
+    return builder.icmp_signed("<", columns, _splat(builder, integers, end))
+
+
+def _check_last(context, builder, array_type, array, i_type, i, end_type, end):
+    """With Numba's boundscheck on, raise IndexError unless A[i, end - 1] is in bounds."""
+    if context.enable_boundscheck:
+        array = context.make_array(array_type)(context, builder, array)
+        i = context.cast(builder, i, i_type, types.intp)
+        last = builder.sub(context.cast(builder, end, end_type, types.intp), ir.Constant(i.type, 1))
+        cgutils.get_item_pointer(context, builder, array_type, array, [i, last], wraparound=False, boundscheck=True)
+
+
+def _masked(builder, name, vector_type, bitwidth, arguments):
+    """Call LLVM's llvm.masked.load or llvm.masked.store on LANES floats of `bitwidth` bits."""
+    suffix = f"v{LANES}f{bitwidth}.p0"
+    if name == "load":
+        signature = ir.FunctionType(vector_type, [arguments[0].type, ir.IntType(32), arguments[2].type, vector_type])
+    else:
+        signature = ir.FunctionType(ir.VoidType(), [vector_type, arguments[1].type, ir.IntType(32), arguments[3].type])
+    function = cgutils.get_or_insert_function(builder.module, signature, f"llvm.masked.{name}.{suffix}")
+    return builder.call(function, arguments)
+
+
+@intrinsic
+def load_below(typingctx, A, i, k, end):
+    """load(A, i, k) with the lanes at columns end and past read as zero, and not read at all."""
+
+    def codegen(context, builder, signature, args):
+        array_type, i_type, k_type, end_type = signature.args
+        _check_last(context, builder, array_type, args[0], i_type, args[1], end_type, args[3])
+        array = context.make_array(array_type)(context, builder, args[0])
+        i = context.cast(builder, args[1], i_type, types.intp)
+        k = context.cast(builder, args[2], k_type, types.intp)
+        pointer = cgutils.get_item_pointer(context, builder, array_type, array, [i, k], wraparound=False)
+        vector = context.get_value_type(Lanes(array_type.dtype))
+        pointer = builder.bitcast(pointer, vector.as_pointer())
+        mask = _below(context, builder, k_type, args[2], end_type, args[3])
+        align = ir.IntType(32)(array_type.dtype.bitwidth // 8)
+        return _masked(builder, "load", vector, array_type.dtype.bitwidth, [pointer, align, mask, ir.Constant(vector, None)])
+
+    return Lanes(A.dtype)(A, i, k, end), codegen
+
+
+@intrinsic
+def store_below(typingctx, A, v, i, k, end):
+    """store(A, v, i, k) to the columns before end only."""
+
+    def codegen(context, builder, signature, args):
+        array_type, _, i_type, k_type, end_type = signature.args
+        _check_last(context, builder, array_type, args[0], i_type, args[2], end_type, args[4])
+        array = context.make_array(array_type)(context, builder, args[0])
+        i = context.cast(builder, args[2], i_type, types.intp)
+        k = context.cast(builder, args[3], k_type, types.intp)
+        pointer = cgutils.get_item_pointer(context, builder, array_type, array, [i, k], wraparound=False)
+        vector = context.get_value_type(Lanes(array_type.dtype))
+        pointer = builder.bitcast(pointer, vector.as_pointer())
+        mask = _below(context, builder, k_type, args[3], end_type, args[4])
+        align = ir.IntType(32)(array_type.dtype.bitwidth // 8)
+        _masked(builder, "store", vector, array_type.dtype.bitwidth, [args[1], pointer, align, mask])
+        return context.get_dummy_value()
+
+    return types.void(A, v, i, k, end), codegen
+
+
+@intrinsic
+def total(typingctx, v):
+    """The sum of the lanes by a fixed tree: halves added lane by lane until one lane is left.
+
+    Lane l meets lane l + LANES/2, then l + LANES/4, ...: rotating v by any number of lanes
+    changes only the order of the two operands of each addition, so not a bit of the sum.
+    """
+
+    def codegen(context, builder, signature, args):
+        value, width = args[0], LANES
+        while width > 1:
+            width //= 2
+            low = builder.shuffle_vector(value, value, ir.Constant(ir.VectorType(ir.IntType(32), width), list(range(width))))
+            high = builder.shuffle_vector(value, value, ir.Constant(ir.VectorType(ir.IntType(32), width), list(range(width, 2 * width))))
+            value = builder.fadd(low, high)
+        return builder.extract_element(value, ir.IntType(32)(0))
+
+    return v.dtype(v), codegen
+
+
 @intrinsic
 def splat(typingctx, A, x):
     """Every lane x, in A's dtype."""

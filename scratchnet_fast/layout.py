@@ -2,13 +2,34 @@
 import numpy as np
 
 
+LINE = 64  # bytes in a cache line
+
+
+def empty_at(shape, dtype, offset=0):
+    """An uninitialised C-contiguous array whose data begins `offset` bytes past a cache-line boundary.
+
+    The fused step loads X a cache line at a time; buffers it reads and writes alongside X (the
+    weights, the gradients) begin at X's own offset, so that their lines line up with X's.
+    """
+    dtype = np.dtype(dtype)
+    size = int(np.prod(shape)) * dtype.itemsize
+    buffer = np.empty(size + LINE, np.uint8)
+    start = (offset - buffer.ctypes.data) % LINE
+    return buffer[start:start + size].view(dtype).reshape(shape)
+
+
 def rows(A, dtype):
     """The seed's (k, m) array as a C-contiguous (m, k) array of `dtype`, one image per row.
 
-    A view when A is Fortran-ordered, as the seed's `X / 255.` and our own outputs are; a copy
-    otherwise.
+    A view when A is Fortran-ordered, as the seed's `X / 255.` and our own outputs are; otherwise
+    a copy, which begins on a cache line.
     """
-    return np.ascontiguousarray(np.asarray(A).T, dtype=dtype)
+    T = np.asarray(A).T
+    if T.flags.c_contiguous and T.dtype == dtype:
+        return T
+    out = empty_at(T.shape, dtype)
+    out[...] = T
+    return out
 
 
 def contiguous(A, dtype):

@@ -7,6 +7,7 @@ from helpers import DTYPES, assert_close, blank_borders, network
 from scratchnet_fast import kernels
 from scratchnet_fast.config import chunking
 from scratchnet_fast.fused import fused_step, tile_order
+from scratchnet_fast.layout import LINE, empty_at
 
 # (images, features, hidden, classes): one image, a few, more than one chunk, many chunks.
 SHAPES = [(1, 784, 10, 10), (7, 5, 3, 4), (300, 784, 10, 10), (1000, 64, 37, 10), (3000, 784, 16, 12)]
@@ -182,6 +183,31 @@ def test_fused_step_takes_rows_in_any_order(rng, dtype, order):
     fused_against_reference(X, Y, W1, b1, W2, b2, order=lambda spans: permutations[order](len(spans)))
 
 
+@pytest.mark.parametrize("offset", [0, 2, 4, 8, 16, 24, 40, 60])
+@pytest.mark.parametrize("d", [784, 100])
+def test_fused_step_at_any_offset_within_a_cache_line(rng, dtype, offset, d):
+    """Spans widen to X's cache lines wherever X begins; rows 400 bytes apart (d = 100) keep no alignment."""
+    X, Y, W1, b1, W2, b2 = network(rng, 300, d, 10, 10, dtype)
+    placed = empty_at(X.shape, dtype, offset)
+    placed[:] = blank_borders(rng, X)
+    assert placed.ctypes.data % LINE == offset
+    grads, _, _, _ = fused_against_reference(placed, Y, W1, b1, W2, b2)
+    assert not np.any(grads[0][:, ~X.any(axis=0)])
+
+
+def test_fused_step_gives_the_same_bits_wherever_x_sits(rng, dtype):
+    """Where X begins within a cache line moves where the loops begin, but no bit of the result."""
+    X, Y, W1, b1, W2, b2 = network(rng, 1000, 784, 10, 10, dtype)
+    blank_borders(rng, X)
+    results = []
+    for offset in range(0, LINE, X.itemsize):
+        placed = empty_at(X.shape, dtype, offset)
+        placed[:] = X
+        grads, loss, correct = run_fused(placed, Y, W1, b1, W2, b2)
+        results.append(b"".join(g.tobytes() for g in grads) + np.array([loss, correct], np.float64).tobytes())
+    assert len(set(results)) == 1
+
+
 @pytest.mark.parametrize("shape", [(1, 784, 10, 10), (6, 33, 1, 3), (257, 784, 10, 10), (3001, 200, 11, 10)])
 def test_fused_step_skips_blank_columns_exactly(rng, dtype, shape):
     X, Y, W1, b1, W2, b2 = network(rng, *shape, dtype)
@@ -204,3 +230,10 @@ def test_fused_step_is_finite_for_logits_of_1e4(rng, dtype):
     grads, loss, _, _ = fused_against_reference(X, Y, W1, b1, W2, b2)
     assert np.isfinite(loss)
     assert all(np.all(np.isfinite(g)) for g in grads)
+
+
+@pytest.mark.parametrize("offset", [0, 8, 40])
+def test_empty_at_places_the_data_at_the_offset(offset):
+    A = empty_at((3, 5), np.float64, offset)
+    assert A.shape == (3, 5) and A.dtype == np.float64 and A.flags.c_contiguous and A.flags.writeable
+    assert A.ctypes.data % LINE == offset
