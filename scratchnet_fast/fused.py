@@ -1,13 +1,14 @@
 """The fused training step: forward, loss, backward and all gradients in one pass over the images.
 
-Images go through the dot products in tiles of four. In the forward dot products one load of W1
-feeds four FMAs (one per image) and in the weight-gradient outer products one load and store of
-the gradient row does. The head (ReLU, softmax, loss and the small second layer) takes a group of
+Images go through the dot products in tiles of four, in vectors of 16 columns (`lanes`). In the
+forward dot products one load of W1 feeds four FMAs (one per image) and in the weight-gradient
+outer products one load and store of the gradient row does. The head (ReLU, softmax, loss and the small second layer) takes a group of
 16 images, four tiles, at once, one image per vector lane (`lanes`); the group's rows of X stay
 in cache between the forward and the backward products, so X is read from memory once per step.
 While the outer products of a group run on cached data, the next group is prefetched.
 Both loops run only over the tile's span: the columns from its first nonzero pixel to its last
-(`kernels.nonzero_spans`, computed once per training set). Zeros outside it add exactly nothing.
+(`kernels.nonzero_spans`, computed once per training set), widened to whole cache lines of X so
+that no vector load straddles two lines. Zeros outside it add exactly nothing.
 Within each chunk the images are taken in the order of where their spans start (`tile_order`),
 so that the four of a tile have similar spans: on MNIST digits, centred with blank borders, the
 tiles' spans then cover 69% of the columns instead of 78%.
@@ -21,10 +22,10 @@ from . import lanes
 from .config import chunking, helper, inline, kernel
 from .exp import exp_nonpositive
 from .kernels import sum_chunks
+from .layout import LINE
 from .prefetch import prefetch
 
 TILE = 4
-LINE = 64  # bytes in a cache line
 LANES = lanes.LANES
 GROUP = LANES
 
