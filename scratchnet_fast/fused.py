@@ -1,10 +1,11 @@
 """The fused training step: forward, loss, backward and all gradients in one pass over the images.
 
-Images go through the dot products in tiles of four, in vectors of 16 columns (`lanes`). In the
-forward dot products one load of W1 feeds four FMAs (one per image) and in the weight-gradient
-outer products one load and store of the gradient row does. The head (ReLU, softmax, loss and the small second layer) takes a group of
-16 images, four tiles, at once, one image per vector lane (`lanes`); the group's rows of X stay
-in cache between the forward and the backward products, so X is read from memory once per step.
+Images go through the dot products in tiles of four, in vectors of one register's width of
+columns (`lanes`). In the forward dot products one load of W1 feeds four FMAs (one per image)
+and in the weight-gradient outer products one load and store of the gradient row does. The head
+(ReLU, softmax, loss and the small second layer) takes a group of images, as many as a vector has
+lanes, at once, one image per lane; the group's rows of X stay in cache between the forward and
+the backward products, so X is read from memory once per step.
 While the outer products of a group run on cached data, the next group is prefetched.
 Both loops run only over the tile's span: the columns from its first nonzero pixel to its last
 (`kernels.nonzero_spans`, computed once per training set), widened to whole cache lines of X so
@@ -26,8 +27,6 @@ from .layout import LINE
 from .prefetch import prefetch
 
 TILE = 4
-LANES = lanes.LANES
-GROUP = LANES
 
 
 def tile_order(S):
@@ -77,20 +76,21 @@ def _tile_span(S, r0, r1, r2, r3, first, step, d):
 def _hidden_tile(W1, b1, X, r0, r1, r2, r3, lo, hi, z1, u):
     """z1[:, u + t] = W1 @ X[r_t] + b1 for the rows r0..r3 of X (m, d), zero outside columns lo..hi; z1 (h, GROUP).
 
-    Two hidden units at a time, in blocks of LANES columns: eight independent vector FMA chains,
-    enough to cover the FMA latency, and six loads per eight FMAs. An odd last unit is paired
-    with itself. Lane l of a chain holds the columns lo + l + n LANES, and where the loop begins
+    Two hidden units at a time, in blocks of L = lanes.count columns: eight independent vector
+    FMA chains, enough to cover the FMA latency, and six loads per eight FMAs. An odd last unit is
+    paired with itself. Lane l of a chain holds the columns lo + l + n L, and where the loop begins
     depends on where X sits in memory (`_tile_span`); `lanes.total` adds the lanes in a tree
     that gives the same bits whichever lane holds which columns, so the sums depend on the data
     alone.
     """
     h = W1.shape[0]
+    L = lanes.count(X.dtype)
     lo, hi = np.int64(lo), np.int64(hi)
     for j in range(0, h, 2):
         q = min(j + 1, h - 1)
         a0 = a1 = a2 = a3 = c0 = c1 = c2 = c3 = lanes.splat(X, 0)
-        full = lo + (hi - lo) // LANES * LANES
-        for k in range(lo, full, LANES):
+        full = lo + (hi - lo) // L * L
+        for k in range(lo, full, L):
             w, v = lanes.load(W1, j, k), lanes.load(W1, q, k)
             x0, x1, x2, x3 = lanes.load(X, r0, k), lanes.load(X, r1, k), lanes.load(X, r2, k), lanes.load(X, r3, k)
             a0 = lanes.fma(a0, w, x0)
@@ -142,11 +142,12 @@ def _prefetch_part(X, n0, n1, n2, n3, lo, hi, part, parts):
 def _outer_tile(gW1, dz1, u, X, r0, r1, r2, r3, lo, hi, n0, n1, n2, n3, next_lo, next_hi):
     """gW1 += Σ_t dz1[:, u + t] ⊗ X[r_t] over the rows r0..r3 of X (m, d), columns lo..hi; dz1 (h, GROUP) -> gW1 (h, d).
 
-    Two gradient rows at a time, in blocks of LANES columns, so each load of X feeds two FMAs.
+    Two gradient rows at a time, in blocks of lanes.count columns, so each load of X feeds two FMAs.
     Before each pair, a slice of a tile to come (rows n0..n3, columns next_lo..next_hi) is
     prefetched; the odd row's slice is past the end, and so empty, unless it is the only row.
     """
     h = gW1.shape[0]
+    L = lanes.count(X.dtype)
     lo, hi = np.int64(lo), np.int64(hi)
     pairs = max(1, h // 2)
     for j in range(0, h, 2):
@@ -154,14 +155,14 @@ def _outer_tile(gW1, dz1, u, X, r0, r1, r2, r3, lo, hi, n0, n1, n2, n3, next_lo,
         _prefetch_part(X, n0, n1, n2, n3, next_lo, next_hi, j // 2, pairs)
         g0, g1, g2, g3 = dz1[j, u], dz1[j, u + 1], dz1[j, u + 2], dz1[j, u + 3]
         e0, e1, e2, e3 = dz1[q, u], dz1[q, u + 1], dz1[q, u + 2], dz1[q, u + 3]
-        full = lo + (hi - lo) // LANES * LANES
+        full = lo + (hi - lo) // L * L
         if q == j:
-            for k in range(lo, full, LANES):
+            for k in range(lo, full, L):
                 x0, x1, x2, x3 = lanes.load(X, r0, k), lanes.load(X, r1, k), lanes.load(X, r2, k), lanes.load(X, r3, k)
                 w = lanes.load(gW1, j, k)
                 lanes.store(gW1, lanes.fma(lanes.fma(lanes.fma(lanes.fma(w, g0, x0), g1, x1), g2, x2), g3, x3), j, k)
         else:
-            for k in range(lo, full, LANES):
+            for k in range(lo, full, L):
                 x0, x1, x2, x3 = lanes.load(X, r0, k), lanes.load(X, r1, k), lanes.load(X, r2, k), lanes.load(X, r3, k)
                 w, v = lanes.load(gW1, j, k), lanes.load(gW1, q, k)
                 lanes.store(gW1, lanes.fma(lanes.fma(lanes.fma(lanes.fma(w, g0, x0), g1, x1), g2, x2), g3, x3), j, k)
@@ -181,10 +182,10 @@ def _outer_tile(gW1, dz1, u, X, r0, r1, r2, r3, lo, hi, n0, n1, n2, n3, next_lo,
 def _head(z1, dz1, n, Y, O, i, W2, b2, a1, p, stats, lane_W2, lane_b2, lane_b1):
     """ReLU, softmax, loss and backward down to dz1 for a group's first n images; (loss, correct).
 
-    z1 (h, GROUP) holds the hidden pre-activations of the images O[i..i+GROUP-1], one per lane;
-    Y (m,) all labels. Writes dz1 (h, GROUP) = (W2ᵀ (softmax - onehot)) ⊙ (z1 > 0), zero in the
-    lanes past n, and adds each lane's gradients to lane_W2 (c·h, GROUP), lane_b2 (c, GROUP) and
-    lane_b1 (h, GROUP). a1 (h, GROUP), p (c, GROUP) and stats (3, GROUP) are scratch. Each step
+    With G = lanes.count lanes, z1 (h, G) holds the hidden pre-activations of the images
+    O[i..i+G-1], one per lane; Y (m,) all labels. Writes dz1 (h, G) = (W2ᵀ (softmax - onehot)) ⊙
+    (z1 > 0), zero in the lanes past n, and adds each lane's gradients to lane_W2 (c·h, G),
+    lane_b2 (c, G) and lane_b1 (h, G). a1 (h, G), p (c, G) and stats (3, G) are scratch. Each step
     is one vector operation across the group: the images' work is side by side in the lanes.
     """
     c, h = W2.shape
@@ -224,7 +225,7 @@ def _head(z1, dz1, n, Y, O, i, W2, b2, a1, p, stats, lane_W2, lane_b2, lane_b1):
     for t in range(n):
         p[Y[O[i + t]], t] -= 1
     for j in range(c):
-        for t in range(n, GROUP):
+        for t in range(n, p.shape[1]):
             p[j, t] = 0
     for j in range(c):
         pj = lanes.load(p, j, 0)
@@ -244,9 +245,9 @@ def _head(z1, dz1, n, Y, O, i, W2, b2, a1, p, stats, lane_W2, lane_b2, lane_b1):
 
 @inline
 def _lane_sum(A, k):
-    """Σ_t A[k, t] over the GROUP lanes of A (n, GROUP), in lane order."""
+    """Σ_t A[k, t] over the lanes of A (n, lanes.count), in lane order."""
     acc = A.dtype.type(0)
-    for t in range(GROUP):
+    for t in range(A.shape[1]):
         acc += A[k, t]
     return acc
 
@@ -256,28 +257,29 @@ def _chunk_gradients(X, Y, S, O, start, stop, W1, b1, W2, b2, gW1, gb1, gW2, gb2
     """Unscaled gradient sums of the rows O[start..stop] of X (m, d) into gW1, gb1, gW2, gb2.
 
     Y (m,) are the rows' labels, S (m, 2) their nonzero spans. Returns (summed loss, correct count).
-    Images go in groups of GROUP through the head, one per vector lane, and in tiles of TILE
+    Images go in groups of lanes.count through the head, one per vector lane, and in tiles of TILE
     through the dot products. A last, partial tile repeats its final image with a zero gradient,
     which adds exactly nothing; so do the lanes of a last, partial group, which hold stale values.
     """
     h, c = W1.shape[0], W2.shape[0]
     dtype = X.dtype
+    G = lanes.count(dtype)
     gW1[:] = dtype.type(0)
-    z1 = np.zeros((h, GROUP), dtype)
-    dz1 = np.empty((h, GROUP), dtype)
-    a1 = np.empty((h, GROUP), dtype)
-    p = np.empty((c, GROUP), dtype)
-    stats = np.empty((3, GROUP), dtype)
-    lane_W2 = np.zeros((c * h, GROUP), dtype)
-    lane_b2 = np.zeros((c, GROUP), dtype)
-    lane_b1 = np.zeros((h, GROUP), dtype)
+    z1 = np.zeros((h, G), dtype)
+    dz1 = np.empty((h, G), dtype)
+    a1 = np.empty((h, G), dtype)
+    p = np.empty((c, G), dtype)
+    stats = np.empty((3, G), dtype)
+    lane_W2 = np.zeros((c * h, G), dtype)
+    lane_b2 = np.zeros((c, G), dtype)
+    lane_b1 = np.zeros((h, G), dtype)
     loss = dtype.type(0)
     correct = 0
     last = stop - 1
     first, step = _line_columns(X)
     d = np.uint64(X.shape[1])
-    for g in range(start, stop, GROUP):
-        n = min(GROUP, stop - g)
+    for g in range(start, stop, G):
+        n = min(G, stop - g)
         for u in range(0, n, TILE):
             i = g + u
             r0, r1, r2, r3 = O[i], O[min(i + 1, last)], O[min(i + 2, last)], O[min(i + 3, last)]
@@ -290,7 +292,7 @@ def _chunk_gradients(X, Y, S, O, start, stop, W1, b1, W2, b2, gW1, gb1, gW2, gb2
             i = g + u
             r0, r1, r2, r3 = O[i], O[min(i + 1, last)], O[min(i + 2, last)], O[min(i + 3, last)]
             lo, hi = _tile_span(S, r0, r1, r2, r3, first, step, d)
-            f = i + GROUP
+            f = i + G
             n0, n1 = O[min(f, last)], O[min(f + 1, last)]
             n2, n3 = O[min(f + 2, last)], O[min(f + 3, last)]
             next_lo, next_hi = _tile_span(S, n0, n1, n2, n3, first, step, d)

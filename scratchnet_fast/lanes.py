@@ -1,51 +1,69 @@
-"""Vectors of LANES floats for jitted code: LLVM vector values, which Numba does not expose.
+"""Vectors of floats for jitted code, one vector register wide: LLVM vector values, which Numba does not expose.
 
-The head of the fused step works on 16 images at once, one per lane. Written as loops over the
-lanes, LLVM unrolls them and then cannot prove that the small scratch arrays do not overlap,
-so it leaves them scalar; these operations are vector instructions by construction. A Lanes
-value lives in registers (one zmm, two ymm or four for float64) and is loaded from and stored to
-LANES consecutive elements of a C-contiguous 2-D array.
+The head of the fused step works on a group of images at once, one per lane. Written as loops
+over the lanes, LLVM unrolls them and then cannot prove that the small scratch arrays do not
+overlap, so it leaves them scalar; these operations are vector instructions by construction.
+A Lanes value fills one register of the CPU Numba compiles for: 512 bits with AVX-512, else 256
+(16 or 8 float32, 8 or 4 float64; `count`). Wider vectors would be split over several registers,
+and the fused step's eight accumulators of them no longer fit in the sixteen of AVX2. A Lanes
+value is loaded from and stored to `count` consecutive elements of a C-contiguous 2-D array.
 """
+import numpy as np
 from llvmlite import ir
-from numba import types
+from numba import config, types
 from numba.core import cgutils
+from numba.core.codegen import get_host_cpu_features
 from numba.core.datamodel import models
-from numba.core.extending import intrinsic, register_model
+from numba.core.extending import intrinsic, overload, register_model
 
-LANES = 16
+_FEATURES = config.CPU_FEATURES if config.CPU_FEATURES is not None else get_host_cpu_features()
+REGISTER_BITS = 512 if "+avx512f" in _FEATURES.split(",") else 256
+
+
+def count(dtype):
+    """The number of lanes of a vector of dtype; callable in jitted code too, there with A.dtype."""
+    return REGISTER_BITS // (8 * np.dtype(dtype).itemsize)
+
+
+@overload(count)
+def _count_in_jitted_code(dtype):
+    lanes = REGISTER_BITS // dtype.dtype.bitwidth
+    return lambda dtype: lanes
 
 
 class Lanes(types.Type):
-    """LANES values of one float dtype."""
+    """One vector register of values of one float dtype: `count` lanes."""
 
     def __init__(self, dtype):
         self.dtype = dtype
+        self.count = REGISTER_BITS // dtype.bitwidth
         super().__init__(name=f"Lanes({dtype})")
 
 
 @register_model(Lanes)
 class _LanesModel(models.PrimitiveModel):
     def __init__(self, dmm, fe_type):
-        super().__init__(dmm, fe_type, ir.VectorType(dmm.lookup(fe_type.dtype).get_value_type(), LANES))
+        super().__init__(dmm, fe_type, ir.VectorType(dmm.lookup(fe_type.dtype).get_value_type(), fe_type.count))
 
 
 def _pointer(context, builder, array_type, array, i_type, i, k_type, k):
-    """Pointer to the vector at A[i, k:k + LANES], bounds-checked when Numba's boundscheck is on."""
+    """Pointer to the vector at A[i, k:k + count], bounds-checked when Numba's boundscheck is on."""
+    lanes = Lanes(array_type.dtype)
     array = context.make_array(array_type)(context, builder, array)
     i = context.cast(builder, i, i_type, types.intp)
     k = context.cast(builder, k, k_type, types.intp)
     if context.enable_boundscheck:
-        end = builder.add(k, ir.Constant(k.type, LANES - 1))
+        end = builder.add(k, ir.Constant(k.type, lanes.count - 1))
         cgutils.get_item_pointer(context, builder, array_type, array, [i, end], wraparound=False, boundscheck=True)
     pointer = cgutils.get_item_pointer(context, builder, array_type, array, [i, k], wraparound=False,
                                        boundscheck=context.enable_boundscheck)
-    return builder.bitcast(pointer, context.get_value_type(Lanes(array_type.dtype)).as_pointer())
+    return builder.bitcast(pointer, context.get_value_type(lanes).as_pointer())
 
 
 def _splat(builder, vector_type, scalar):
     single = builder.insert_element(ir.Constant(vector_type, ir.Undefined), scalar, ir.IntType(32)(0))
     return builder.shuffle_vector(single, ir.Constant(vector_type, ir.Undefined),
-                                  ir.Constant(ir.VectorType(ir.IntType(32), LANES), [0] * LANES))
+                                  ir.Constant(ir.VectorType(ir.IntType(32), vector_type.count), [0] * vector_type.count))
 
 
 def _operand(context, builder, value_type, value, lanes_type):
@@ -58,7 +76,7 @@ def _operand(context, builder, value_type, value, lanes_type):
 
 @intrinsic
 def load(typingctx, A, i, k):
-    """The lanes A[i, k], A[i, k + 1], ..., A[i, k + LANES - 1] of a C-contiguous 2-D array A."""
+    """The lanes A[i, k], A[i, k + 1], ..., A[i, k + count - 1] of a C-contiguous 2-D array A."""
 
     def codegen(context, builder, signature, args):
         pointer = _pointer(context, builder, signature.args[0], args[0], signature.args[1], args[1], signature.args[2], args[2])
@@ -69,7 +87,7 @@ def load(typingctx, A, i, k):
 
 @intrinsic
 def store(typingctx, A, v, i, k):
-    """A[i, k:k + LANES] = v."""
+    """A[i, k:k + count] = v."""
 
     def codegen(context, builder, signature, args):
         pointer = _pointer(context, builder, signature.args[0], args[0], signature.args[2], args[2], signature.args[3], args[3])
@@ -79,12 +97,12 @@ def store(typingctx, A, v, i, k):
     return types.void(A, v, i, k), codegen
 
 
-def _below(context, builder, k_type, k, end_type, end):
-    """The mask of lanes l with k + l < end."""
+def _below(context, builder, lanes, k_type, k, end_type, end):
+    """The mask of the `lanes` lanes l with k + l < end."""
     k = context.cast(builder, k, k_type, types.intp)
     end = context.cast(builder, end, end_type, types.intp)
-    integers = ir.VectorType(k.type, LANES)
-    columns = builder.add(_splat(builder, integers, k), ir.Constant(integers, list(range(LANES))))
+    integers = ir.VectorType(k.type, lanes)
+    columns = builder.add(_splat(builder, integers, k), ir.Constant(integers, list(range(lanes))))
     return builder.icmp_signed("<", columns, _splat(builder, integers, end))
 
 
@@ -98,8 +116,8 @@ def _check_last(context, builder, array_type, array, i_type, i, end_type, end):
 
 
 def _masked(builder, name, vector_type, bitwidth, arguments):
-    """Call LLVM's llvm.masked.load or llvm.masked.store on LANES floats of `bitwidth` bits."""
-    suffix = f"v{LANES}f{bitwidth}.p0"
+    """Call LLVM's llvm.masked.load or llvm.masked.store on a vector of floats of `bitwidth` bits."""
+    suffix = f"v{vector_type.count}f{bitwidth}.p0"
     if name == "load":
         signature = ir.FunctionType(vector_type, [arguments[0].type, ir.IntType(32), arguments[2].type, vector_type])
     else:
@@ -121,7 +139,7 @@ def load_below(typingctx, A, i, k, end):
         pointer = cgutils.get_item_pointer(context, builder, array_type, array, [i, k], wraparound=False)
         vector = context.get_value_type(Lanes(array_type.dtype))
         pointer = builder.bitcast(pointer, vector.as_pointer())
-        mask = _below(context, builder, k_type, args[2], end_type, args[3])
+        mask = _below(context, builder, vector.count, k_type, args[2], end_type, args[3])
         align = ir.IntType(32)(array_type.dtype.bitwidth // 8)
         return _masked(builder, "load", vector, array_type.dtype.bitwidth, [pointer, align, mask, ir.Constant(vector, None)])
 
@@ -141,7 +159,7 @@ def store_below(typingctx, A, v, i, k, end):
         pointer = cgutils.get_item_pointer(context, builder, array_type, array, [i, k], wraparound=False)
         vector = context.get_value_type(Lanes(array_type.dtype))
         pointer = builder.bitcast(pointer, vector.as_pointer())
-        mask = _below(context, builder, k_type, args[3], end_type, args[4])
+        mask = _below(context, builder, vector.count, k_type, args[3], end_type, args[4])
         align = ir.IntType(32)(array_type.dtype.bitwidth // 8)
         _masked(builder, "store", vector, array_type.dtype.bitwidth, [args[1], pointer, align, mask])
         return context.get_dummy_value()
@@ -153,12 +171,12 @@ def store_below(typingctx, A, v, i, k, end):
 def total(typingctx, v):
     """The sum of the lanes by a fixed tree: halves added lane by lane until one lane is left.
 
-    Lane l meets lane l + LANES/2, then l + LANES/4, ...: rotating v by any number of lanes
+    Lane l meets lane l + count/2, then l + count/4, ...: rotating v by any number of lanes
     changes only the order of the two operands of each addition, so not a bit of the sum.
     """
 
     def codegen(context, builder, signature, args):
-        value, width = args[0], LANES
+        value, width = args[0], v.count
         while width > 1:
             width //= 2
             low = builder.shuffle_vector(value, value, ir.Constant(ir.VectorType(ir.IntType(32), width), list(range(width))))
@@ -188,7 +206,7 @@ def fma(typingctx, acc, x, v):
         vector = context.get_value_type(acc)
         x = _operand(context, builder, signature.args[1], args[1], acc)
         function = cgutils.get_or_insert_function(
-            builder.module, ir.FunctionType(vector, [vector] * 3), f"llvm.fma.v{LANES}f{acc.dtype.bitwidth}")
+            builder.module, ir.FunctionType(vector, [vector] * 3), f"llvm.fma.v{acc.count}f{acc.dtype.bitwidth}")
         return builder.call(function, [x, args[2], args[0]])
 
     return acc(acc, x, v), codegen
@@ -230,7 +248,7 @@ def floor(typingctx, v):
     def codegen(context, builder, signature, args):
         vector = context.get_value_type(v)
         function = cgutils.get_or_insert_function(
-            builder.module, ir.FunctionType(vector, [vector]), f"llvm.floor.v{LANES}f{v.dtype.bitwidth}")
+            builder.module, ir.FunctionType(vector, [vector]), f"llvm.floor.v{v.count}f{v.dtype.bitwidth}")
         return builder.call(function, [args[0]])
 
     return v(v), codegen
@@ -243,7 +261,7 @@ def scale(typingctx, v, n):
     def codegen(context, builder, signature, args):
         width = v.dtype.bitwidth
         bias, mantissa = (1023, 52) if width == 64 else (127, 23)
-        integers = ir.VectorType(ir.IntType(width), LANES)
+        integers = ir.VectorType(ir.IntType(width), v.count)
         exponent = builder.add(builder.fptosi(args[1], integers), _splat(builder, integers, ir.IntType(width)(bias)))
         bits = builder.shl(exponent, _splat(builder, integers, ir.IntType(width)(mantissa)))
         return builder.fmul(args[0], builder.bitcast(bits, context.get_value_type(v)))

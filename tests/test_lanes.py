@@ -7,7 +7,7 @@ from helpers import DTYPES
 from scratchnet_fast import lanes
 from scratchnet_fast.exp import LOWEST, exp_nonpositive
 
-L = lanes.LANES
+W = 32  # values per row in these tests: a whole number of vectors of either dtype, on any CPU
 
 
 @pytest.fixture(params=DTYPES, ids=lambda t: t.__name__)
@@ -18,34 +18,47 @@ def dtype(request):
 @numba.njit
 def _exp_rows(X, out):
     for i in range(X.shape[0]):
-        lanes.store(out, exp_nonpositive(lanes.load(X, i, 0), X), i, 0)
+        for k in range(0, X.shape[1], lanes.count(X.dtype)):
+            lanes.store(out, exp_nonpositive(lanes.load(X, i, k), X), i, k)
 
 
 @numba.njit
 def _arithmetic(A, B, C, s, out):
-    """Row by row: fma with a scalar and with lanes, add, sub, div, where_less, floor, scale, splat."""
+    """Vector by vector: fma with a scalar and with lanes, add, sub, div, where_less, floor, scale, splat."""
     for i in range(A.shape[0]):
-        a, b, c = lanes.load(A, i, 0), lanes.load(B, i, 0), lanes.load(C, i, 0)
-        lanes.store(out, lanes.fma(a, s, b), 9 * i, 0)
-        lanes.store(out, lanes.fma(a, b, c), 9 * i + 1, 0)
-        lanes.store(out, lanes.add(a, b), 9 * i + 2, 0)
-        lanes.store(out, lanes.sub(a, b), 9 * i + 3, 0)
-        lanes.store(out, lanes.div(a, b), 9 * i + 4, 0)
-        lanes.store(out, lanes.where_less(a, b, c, a), 9 * i + 5, 0)
-        lanes.store(out, lanes.floor(a), 9 * i + 6, 0)
-        lanes.store(out, lanes.scale(b, lanes.floor(c)), 9 * i + 7, 0)
-        lanes.store(out, lanes.splat(A, s), 9 * i + 8, 0)
+        for k in range(0, A.shape[1], lanes.count(A.dtype)):
+            a, b, c = lanes.load(A, i, k), lanes.load(B, i, k), lanes.load(C, i, k)
+            lanes.store(out, lanes.fma(a, s, b), 9 * i, k)
+            lanes.store(out, lanes.fma(a, b, c), 9 * i + 1, k)
+            lanes.store(out, lanes.add(a, b), 9 * i + 2, k)
+            lanes.store(out, lanes.sub(a, b), 9 * i + 3, k)
+            lanes.store(out, lanes.div(a, b), 9 * i + 4, k)
+            lanes.store(out, lanes.where_less(a, b, c, a), 9 * i + 5, k)
+            lanes.store(out, lanes.floor(a), 9 * i + 6, k)
+            lanes.store(out, lanes.scale(b, lanes.floor(c)), 9 * i + 7, k)
+            lanes.store(out, lanes.splat(A, s), 9 * i + 8, k)
+
+
+@numba.njit
+def _count(A):
+    return lanes.count(A.dtype)
+
+
+def test_a_vector_is_one_register_of_either_dtype(dtype):
+    assert lanes.REGISTER_BITS in (256, 512)
+    assert lanes.count(dtype) == lanes.REGISTER_BITS // (8 * np.dtype(dtype).itemsize)
+    assert _count(np.zeros((1, 1), dtype)) == lanes.count(dtype)
 
 
 def exp_by_rows(x):
-    X = np.ascontiguousarray(x.reshape(-1, L))
+    X = np.ascontiguousarray(x.reshape(-1, W))
     out = np.empty_like(X)
     _exp_rows(X, out)
     return out.ravel()
 
 
 def test_exp_is_within_one_ulp_of_numpy(dtype):
-    x = -np.linspace(0, -LOWEST, 2_000_000 // L * L).astype(dtype)
+    x = -np.linspace(0, -LOWEST, 2_000_000 // W * W).astype(dtype)
     expected = np.exp(x.astype(np.float64)).astype(dtype)
     got = exp_by_rows(x)
     assert got.dtype == dtype
@@ -54,7 +67,7 @@ def test_exp_is_within_one_ulp_of_numpy(dtype):
 
 
 def test_exp_edges(dtype):
-    x = np.full(L, -1.0, dtype)
+    x = np.full(W, -1.0, dtype)
     x[:8] = [0.0, -0.0, LOWEST, LOWEST - 1, -1e30, -np.inf, np.nan, -np.finfo(dtype).tiny]
     got = exp_by_rows(x)
     eps = float(np.finfo(dtype).eps)
@@ -68,15 +81,15 @@ def test_exp_edges(dtype):
 
 def test_arithmetic_matches_numpy(dtype):
     rng = np.random.default_rng(3)
-    A = (rng.standard_normal((5, L)) * 10).astype(dtype)
-    B = (rng.random((5, L)) + 0.5).astype(dtype)
-    C = (rng.random((5, L)) * 20 - 10).astype(dtype)
+    A = (rng.standard_normal((5, W)) * 10).astype(dtype)
+    B = (rng.random((5, W)) + 0.5).astype(dtype)
+    C = (rng.random((5, W)) * 20 - 10).astype(dtype)
     A[0, :3] = np.nan, 1.0, -np.inf
     B[0, :3] = 1.0, np.nan, 1.0
     s = dtype(0.75)
-    out = np.empty((9 * 5, L), dtype)
+    out = np.empty((9 * 5, W), dtype)
     _arithmetic(A, B, C, s, out)
-    out = out.reshape(5, 9, L)
+    out = out.reshape(5, 9, W)
     eps = np.finfo(dtype).eps
     with np.errstate(invalid="ignore"):
         fused = [(A + s * B, np.abs(A) + np.abs(s * B)), (A + B * C, np.abs(A) + np.abs(B * C))]
@@ -99,6 +112,7 @@ def test_load_and_store_at_any_row_and_column(dtype):
         lanes.store(out, lanes.load(A, i, k), i, k)
 
     copy(A, out, 2, 7)
+    L = lanes.count(dtype)
     expected = np.zeros_like(A)
     expected[2, 7:7 + L] = A[2, 7:7 + L]
     np.testing.assert_array_equal(out, expected)
@@ -110,6 +124,7 @@ def test_load_past_the_end_is_caught_by_boundscheck():
     def copy_at(A, i, k, out):
         lanes.store(out, lanes.load(A, i, k), 0, 0)
 
+    L = lanes.count(np.float64)
     A, out = np.zeros((3, 40)), np.zeros((1, L))
     copy_at(A, 2, 40 - L, out)
     with pytest.raises(IndexError):
