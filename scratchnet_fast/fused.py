@@ -6,7 +6,7 @@ and in the weight-gradient outer products one load and store of the gradient row
 (ReLU, softmax, loss and the small second layer) takes a group of images, as many as a vector has
 lanes, at once, one image per lane; the group's rows of X stay in cache between the forward and
 the backward products, so X is read from memory once per step.
-While the outer products of a group run on cached data, the next group is prefetched.
+While the outer products of a tile run on cached data, they prefetch the tile after next.
 Both loops run only over the tile's span: the columns from its first nonzero pixel to its last
 (`kernels.nonzero_spans`, computed once per training set), widened to whole cache lines of X so
 that no vector load straddles two lines. Zeros outside it add exactly nothing.
@@ -27,6 +27,7 @@ from .layout import LINE
 from .prefetch import prefetch
 
 TILE = 4
+AHEAD = 2 * TILE  # the outer products prefetch the tile this many images on; 4 to 32 measured alike
 
 
 def tile_order(S):
@@ -125,44 +126,36 @@ def _hidden_tile(W1, b1, X, r0, r1, r2, r3, lo, hi, z1, u):
 
 
 @inline
-def _prefetch_part(X, n0, n1, n2, n3, lo, hi, part, parts):
-    """Prefetch the part-th of `parts` slices of columns lo..hi of the rows n0..n3 of X."""
-    step = 64 // X.itemsize
-    width = np.int64(hi - lo)
-    size = ((width + parts - 1) // parts + step - 1) // step * step
-    start = np.int64(lo) + part * size
-    for k in range(start, min(start + size, np.int64(hi)), step):
-        prefetch(X, n0, k)
-        prefetch(X, n1, k)
-        prefetch(X, n2, k)
-        prefetch(X, n3, k)
+def _outer_tile(gW1, dz1, u, X, r0, r1, r2, r3, lo, hi, n0, n1, n2, n3):
+    """gW1 += Σ_t dz1[:, u + t] ⊗ X[r_t] over the rows r0..r3 of X (m, d), columns lo..hi; dz1 (h, G) -> gW1 (h, d).
 
-
-@inline
-def _outer_tile(gW1, dz1, u, X, r0, r1, r2, r3, lo, hi, n0, n1, n2, n3, next_lo, next_hi):
-    """gW1 += Σ_t dz1[:, u + t] ⊗ X[r_t] over the rows r0..r3 of X (m, d), columns lo..hi; dz1 (h, GROUP) -> gW1 (h, d).
-
-    Two gradient rows at a time, in blocks of lanes.count columns, so each load of X feeds two FMAs.
-    Before each pair, a slice of a tile to come (rows n0..n3, columns next_lo..next_hi) is
-    prefetched; the odd row's slice is past the end, and so empty, unless it is the only row.
+    Two gradient rows at a time, in blocks of lanes.count columns, so each load of X feeds two
+    FMAs. These products read only cached data, so they also fetch a tile to come, the rows
+    n0..n3: pair p of gradient rows prefetches row n_(p mod 4) at the columns it is at, one
+    prefetch per vector, spread through the loop. (A burst of prefetches would fill the CPU's
+    queue of outstanding misses and stall it.) The next tile's span is close to this one's, the
+    tiles being in order of where their spans start; with fewer than four pairs, the hardware
+    prefetcher finds the remaining rows.
     """
     h = gW1.shape[0]
     L = lanes.count(X.dtype)
     lo, hi = np.int64(lo), np.int64(hi)
-    pairs = max(1, h // 2)
     for j in range(0, h, 2):
         q = min(j + 1, h - 1)
-        _prefetch_part(X, n0, n1, n2, n3, next_lo, next_hi, j // 2, pairs)
+        p = j // 2 % TILE
+        ahead = n0 if p == 0 else (n1 if p == 1 else (n2 if p == 2 else n3))
         g0, g1, g2, g3 = dz1[j, u], dz1[j, u + 1], dz1[j, u + 2], dz1[j, u + 3]
         e0, e1, e2, e3 = dz1[q, u], dz1[q, u + 1], dz1[q, u + 2], dz1[q, u + 3]
         full = lo + (hi - lo) // L * L
         if q == j:
             for k in range(lo, full, L):
+                prefetch(X, ahead, k)
                 x0, x1, x2, x3 = lanes.load(X, r0, k), lanes.load(X, r1, k), lanes.load(X, r2, k), lanes.load(X, r3, k)
                 w = lanes.load(gW1, j, k)
                 lanes.store(gW1, lanes.fma(lanes.fma(lanes.fma(lanes.fma(w, g0, x0), g1, x1), g2, x2), g3, x3), j, k)
         else:
             for k in range(lo, full, L):
+                prefetch(X, ahead, k)
                 x0, x1, x2, x3 = lanes.load(X, r0, k), lanes.load(X, r1, k), lanes.load(X, r2, k), lanes.load(X, r3, k)
                 w, v = lanes.load(gW1, j, k), lanes.load(gW1, q, k)
                 lanes.store(gW1, lanes.fma(lanes.fma(lanes.fma(lanes.fma(w, g0, x0), g1, x1), g2, x2), g3, x3), j, k)
@@ -292,11 +285,10 @@ def _chunk_gradients(X, Y, S, O, start, stop, W1, b1, W2, b2, gW1, gb1, gW2, gb2
             i = g + u
             r0, r1, r2, r3 = O[i], O[min(i + 1, last)], O[min(i + 2, last)], O[min(i + 3, last)]
             lo, hi = _tile_span(S, r0, r1, r2, r3, first, step, d)
-            f = i + G
+            f = i + AHEAD
             n0, n1 = O[min(f, last)], O[min(f + 1, last)]
             n2, n3 = O[min(f + 2, last)], O[min(f + 3, last)]
-            next_lo, next_hi = _tile_span(S, n0, n1, n2, n3, first, step, d)
-            _outer_tile(gW1, dz1, u, X, r0, r1, r2, r3, lo, hi, n0, n1, n2, n3, next_lo, next_hi)
+            _outer_tile(gW1, dz1, u, X, r0, r1, r2, r3, lo, hi, n0, n1, n2, n3)
     for j in range(c):
         gb2[j] = _lane_sum(lane_b2, j)
         for k in range(h):
