@@ -75,7 +75,7 @@ def _tile_span(S, r0, r1, r2, r3, first, step, d):
 
 @inline
 def _hidden_tile(W1, b1, X, r0, r1, r2, r3, lo, hi, z1, u):
-    """z1[:, u + t] = W1 @ X[r_t] + b1 for the rows r0..r3 of X (m, d), zero outside columns lo..hi; z1 (h, GROUP).
+    """z1[:, u + t] = W1 @ X[r_t] + b1 for the rows r0..r3 of X (m, d), zero outside columns lo..hi; z1 (h, lanes.count).
 
     Two hidden units at a time, in blocks of L = lanes.count columns: eight independent vector
     FMA chains, enough to cover the FMA latency, and six loads per eight FMAs. An odd last unit is
@@ -127,7 +127,7 @@ def _hidden_tile(W1, b1, X, r0, r1, r2, r3, lo, hi, z1, u):
 
 @inline
 def _outer_tile(gW1, dz1, u, X, r0, r1, r2, r3, lo, hi, n0, n1, n2, n3):
-    """gW1 += Σ_t dz1[:, u + t] ⊗ X[r_t] over the rows r0..r3 of X (m, d), columns lo..hi; dz1 (h, G) -> gW1 (h, d).
+    """gW1 += Σ_t dz1[:, u + t] ⊗ X[r_t] over the rows r0..r3 of X (m, d), columns lo..hi; dz1 (h, lanes.count) -> gW1 (h, d).
 
     Two gradient rows at a time, in blocks of lanes.count columns, so each load of X feeds two
     FMAs. These products read only cached data, so they also fetch a tile to come, the rows

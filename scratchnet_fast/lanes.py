@@ -20,14 +20,19 @@ _FEATURES = config.CPU_FEATURES if config.CPU_FEATURES is not None else get_host
 REGISTER_BITS = 512 if "+avx512f" in _FEATURES.split(",") else 256
 
 
+def _lanes_of(bits):
+    """Lanes in one register for values of `bits` bits."""
+    return REGISTER_BITS // bits
+
+
 def count(dtype):
     """The number of lanes of a vector of dtype; callable in jitted code too, there with A.dtype."""
-    return REGISTER_BITS // (8 * np.dtype(dtype).itemsize)
+    return _lanes_of(8 * np.dtype(dtype).itemsize)
 
 
 @overload(count)
 def _count_in_jitted_code(dtype):
-    lanes = REGISTER_BITS // dtype.dtype.bitwidth
+    lanes = _lanes_of(dtype.dtype.bitwidth)
     return lambda dtype: lanes
 
 
@@ -36,7 +41,7 @@ class Lanes(types.Type):
 
     def __init__(self, dtype):
         self.dtype = dtype
-        self.count = REGISTER_BITS // dtype.bitwidth
+        self.count = _lanes_of(dtype.bitwidth)
         super().__init__(name=f"Lanes({dtype})")
 
 
