@@ -1,6 +1,11 @@
 """Compilation options shared by every kernel, kept in one place so a change is one line."""
 from numba import njit
 
+from .kernel_cache import register
+
+# Before any kernel below is decorated: cached kernels are keyed on all of the package's sources.
+register()
+
 # No 'nnan' or 'ninf': with them LLVM may delete the isnan/isinf checks that catch divergence.
 # No 'afn': approximate exp/log would move results away from the reference.
 FASTMATH = frozenset({"nsz", "arcp", "contract", "reassoc"})
