@@ -48,7 +48,7 @@ def train(args):
     X_train, X_val = data.scale(X_train, args.dtype), data.scale(X_val, args.dtype)
     model = MLPClassifier(hidden_layer_sizes=tuple(args.hidden), learning_rate_init=args.alpha,
                           max_iter=args.iterations, batch_size=args.batch_size, random_state=args.seed,
-                          dtype=args.dtype)
+                          dtype=args.dtype, init=args.init)
     model._check_params()
     print(f"training on {len(X_train)} images from {source}, validating on {len(X_val)}")
     with tqdm(total=args.iterations, unit="it", file=sys.stdout, disable=args.quiet) as bar:
@@ -156,6 +156,9 @@ def build_parser():
     p.add_argument("--iterations", type=int, default=500, help="iterations (epochs with --batch-size; default 500)")
     p.add_argument("--batch-size", type=int, default=None, help="mini-batch size (default: full batch)")
     p.add_argument("--dtype", choices=["float32", "float64"], default="float32", help="precision (default float32)")
+    p.add_argument("--init", choices=["uniform", "glorot"], default="uniform",
+                   help="starting weights: the seed's uniform [-0.5, 0.5), or glorot, scaled to each layer's "
+                        "fan-in and fan-out (use it for wide or several layers; default uniform)")
     p.add_argument("--val", type=int, default=1000, help="images held out for validation (default 1000)")
     p.add_argument("--seed", type=int, default=0, help="seed for the split and the initial weights (default 0)")
     p.add_argument("--out", default=DEFAULT_MODEL, help=f"model file to write (default {DEFAULT_MODEL})")

@@ -9,7 +9,7 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from . import mlp
-from .train import FullBatch, descend, divergence
+from .train import descend, trainer
 from .validation import count, positive_number, resolve_dtype
 
 
@@ -36,6 +36,11 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
         Print the loss and training accuracy every 10 iterations.
     dtype : {'float64', 'float32'}, default 'float64'
         The precision of training and prediction; float32 is about twice as fast.
+    init : {'uniform', 'glorot'}, default 'uniform'
+        The starting weights. 'uniform' is the seed's, every weight and bias in [-0.5, 0.5): right
+        for its 10 hidden units, but it saturates wider layers. 'glorot' is scikit-learn's, uniform
+        in ±sqrt(6 / (fan_in + fan_out)) per layer, drawn as scikit-learn draws them: use it for
+        layers wider than a few dozen units, or several layers.
 
     Attributes
     ----------
@@ -44,7 +49,7 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
     """
 
     def __init__(self, hidden_layer_sizes=(10,), learning_rate_init=0.1, max_iter=500, batch_size=None,
-                 random_state=None, verbose=False, dtype="float64"):
+                 random_state=None, verbose=False, dtype="float64", init="uniform"):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.learning_rate_init = learning_rate_init
         self.max_iter = max_iter
@@ -52,6 +57,7 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
         self.random_state = random_state
         self.verbose = verbose
         self.dtype = dtype
+        self.init = init
 
     def _check_params(self):
         sizes = self.hidden_layer_sizes
@@ -61,6 +67,8 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
         iterations = count("max_iter", self.max_iter)
         if self.batch_size is not None:
             count("batch_size", self.batch_size, 1)
+        if self.init not in mlp.INITS:
+            raise ValueError(f"unknown init {self.init!r}: use one of {', '.join(map(repr, mlp.INITS))}")
         return sizes, alpha, iterations, resolve_dtype(self.dtype)
 
     def fit(self, X, y, callback=None):
@@ -71,7 +79,7 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
         self.classes_, Y = np.unique(y, return_inverse=True)
         Y = np.ascontiguousarray(Y, dtype=np.int64)
         rng = check_random_state(self.random_state)
-        layers = mlp.init_layers((X.shape[1],) + sizes + (len(self.classes_),), rng, dtype)
+        layers = mlp.init_layers((X.shape[1],) + sizes + (len(self.classes_),), rng, dtype, self.init)
         self.loss_curve_, self.accuracy_curve_ = [], []
         self.interrupted_ = False
 
@@ -83,48 +91,17 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
             if callback is not None:
                 callback(i, loss, accuracy)
 
+        net = trainer(X, Y, layers, self.batch_size, rng)
         try:
-            if len(sizes) == 1 and self.batch_size is None:
-                self._fit_fused(X, Y, layers, alpha, iterations, report)
-            else:
-                self._fit_layers(X, Y, layers, alpha, iterations, rng, report)
+            descend(net, alpha, iterations, report)
         except KeyboardInterrupt:
             self.interrupted_ = True
             warnings.warn(f"training interrupted after {len(self.loss_curve_)} iterations", RuntimeWarning)
+        layers = net.layers()
         self.weights_ = [W for W, _ in layers]
         self.biases_ = [b for _, b in layers]
         self.n_iter_ = len(self.loss_curve_)
         return self
-
-    @staticmethod
-    def _fit_fused(X, Y, layers, alpha, iterations, report):
-        """Train `layers` in place on the fused step; they hold the last good values however it ends."""
-        (W1, b1), (W2, b2) = layers
-        net = FullBatch(X, Y, W1, b1, W2, b2)
-        try:
-            descend(net, alpha, iterations, report)
-        finally:
-            for target, trained in zip((W1, b1, W2, b2), net.params):
-                target[:] = trained
-
-    def _fit_layers(self, X, Y, layers, alpha, iterations, rng, report):
-        m = X.shape[0]
-        batch = m if self.batch_size is None else min(self.batch_size, m)
-        for i in range(iterations):
-            saved = [(W.copy(), b.copy()) for W, b in layers]
-            order = np.arange(m) if batch == m else rng.permutation(m)
-            loss = correct = 0.0
-            for start in range(0, m, batch):
-                rows = order[start:start + batch]
-                Xb = X if batch == m else np.ascontiguousarray(X[rows])
-                batch_loss, batch_accuracy = mlp.step(Xb, Y[rows], layers, alpha)
-                if not np.isfinite(batch_loss) or not all(np.isfinite(W).all() and np.isfinite(b).all() for W, b in layers):
-                    for (W, b), (W0, b0) in zip(layers, saved):
-                        W[:], b[:] = W0, b0
-                    raise divergence(i, batch_loss, alpha)
-                loss += batch_loss * len(rows)
-                correct += batch_accuracy * len(rows)
-            report(i, loss / m, correct / m)
 
     def _layers(self):
         return list(zip(self.weights_, self.biases_))

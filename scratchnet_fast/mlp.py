@@ -9,13 +9,27 @@ import numpy as np
 from . import kernels
 
 
-def init_layers(sizes, random_state, dtype):
-    """Uniform [-0.5, 0.5) weights and biases drawn layer by layer in the seed's order (W1, b1, W2, …)."""
+INITS = ("uniform", "glorot")
+
+
+def init_layers(sizes, random_state, dtype, init="uniform"):
+    """Weights and biases (W (n_out, n_in), b (n_out,)) for layers of the given sizes, drawn layer by layer.
+
+    "uniform": the seed's start, every value uniform in [-0.5, 0.5), drawn in the seed's order
+    (W1, b1, W2, …). "glorot": scikit-learn's start for ReLU layers, uniform in ±sqrt(6 / (fan_in +
+    fan_out)), drawn as scikit-learn draws them (each coefs_ (n_in, n_out), then its intercepts),
+    so a scikit-learn MLPClassifier with the same random_state starts from the same weights.
+    """
     layers = []
     for n_in, n_out in zip(sizes[:-1], sizes[1:]):
-        W = random_state.rand(n_out, n_in) - 0.5
-        b = random_state.rand(n_out, 1) - 0.5
-        layers.append((W.astype(dtype), b.ravel().astype(dtype)))
+        if init == "glorot":
+            bound = np.sqrt(6.0 / (n_in + n_out))
+            W = random_state.uniform(-bound, bound, (n_in, n_out)).T
+            b = random_state.uniform(-bound, bound, n_out)
+        else:
+            W = random_state.rand(n_out, n_in) - 0.5
+            b = random_state.rand(n_out, 1) - 0.5
+        layers.append((np.ascontiguousarray(W, dtype=dtype), b.ravel().astype(dtype)))
     return layers
 
 

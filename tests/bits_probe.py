@@ -6,6 +6,7 @@ import numpy as np
 
 from helpers import blank_borders, network
 from scratchnet_fast import gradient_descent, kernels
+from scratchnet_fast.layered import BLOCK, Layered
 from test_kernels import run_fused
 
 digest = hashlib.sha256()
@@ -24,4 +25,10 @@ for dtype in (np.float32, np.float64):
     np.random.seed(1)
     for p in gradient_descent(X.T, Y, 0.1, 5, verbose=False):
         digest.update(p.tobytes())
+    for sizes, batch in (((784, 40, 24, 10), 64), ((784, 33, 10), BLOCK + 50)):
+        layers = [((rng.random((o, i)) - 0.5).astype(dtype) * 0.2, (rng.random(o) - 0.5).astype(dtype)) for i, o in zip(sizes[:-1], sizes[1:])]
+        net = Layered(X[:700], Y[:700], layers, batch, np.random.RandomState(0))
+        for _ in range(2):
+            digest.update(np.array(net.step(0.1), np.float64).tobytes())
+        digest.update(net.theta.tobytes())
 sys.stdout.write(digest.hexdigest())

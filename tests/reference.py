@@ -173,3 +173,31 @@ def make_predictions(X, W1, b1, W2, b2):
 
 def evaluate(X, Y, W1, b1, W2, b2):
     return get_accuracy(make_predictions(X, W1, b1, W2, b2), Y)
+
+
+def layered_epoch(X, Y, layers, order, batch, alpha):
+    """One epoch of mini-batch gradient descent on ReLU layers and a softmax output, one image per row.
+
+    layers: (W (n_out, n_in), b (n_out,)) pairs, not changed; batches are the slices of `order`.
+    Returns the new layers and the summed loss and correct count of the epoch's forward passes.
+    """
+    layers = [(W.copy(), b.copy()) for W, b in layers]
+    total_loss, total_correct = 0.0, 0
+    for start in range(0, len(order), batch):
+        rows = order[start:start + batch]
+        y = Y[rows]
+        A = [X[rows]]
+        for index, (W, b) in enumerate(layers):
+            Z = matmul_bias(A[-1], W, b)
+            A.append(relu(Z) if index < len(layers) - 1 else Z)
+        Z = A.pop()
+        total_loss += cross_entropy_logits(Z, y) * len(rows)
+        total_correct += count_equal(argmax_rows(Z), y)
+        dZ = output_delta(softmax_rows(Z), y) / len(rows)
+        for index in range(len(layers) - 1, -1, -1):
+            W, b = layers[index]
+            dW, db = weight_grad(dZ, A[index], 1.0)
+            if index > 0:
+                dZ = hidden_delta(dZ, W, A[index])
+            layers[index] = (sgd_update(W, dW, alpha), sgd_update(b, db, alpha))
+    return layers, total_loss, total_correct

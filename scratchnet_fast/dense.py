@@ -1,0 +1,246 @@
+"""Stages of the fused mini-batch step for any stack of ReLU layers and a softmax output.
+
+Layout. A layer is one block `Wt` (n_in + 1, P) of the flat parameter vector: row k < n_in holds
+the weights from input k to the P outputs (scikit-learn's (n_in, n_out) layout), row n_in the
+biases. P is the layer's width rounded up to whole vectors (`lanes.count`); the padding columns
+are zero and stay zero, so a layer above reads its padded inputs as zeros. Activations are
+(rows, P) buffers, one image per row. The first layer reads its images straight out of X through
+the batch's slice of a permutation R: no copy of X is made.
+
+Every stage splits its work into items that do not depend on the thread count, and each output
+value is summed by one item in a fixed order: 1 and 2 threads give the same bits.
+
+Register tiles: the affine map takes 4 images by 2 vectors of outputs (8 accumulators; per input
+column, 2 loads of weights and 4 broadcasts feed 8 FMAs); the weight gradient takes 4 inputs by 2
+vectors of outputs, summed over the batch; the backward delta takes 4 images by 2 inputs, dot
+products over the outputs' vectors.
+"""
+import numpy as np
+from numba import prange
+
+from . import lanes
+from .config import inline, kernel
+
+ROWS = 4  # images (or inputs) per register tile
+
+
+@inline
+def _relu(v):
+    zero = lanes.splat(v, 0)
+    return lanes.where_less(v, zero, zero, v)
+
+
+@inline
+def _store_rows(Out, o, a, j, q, v0, w0, v1, w1, v2, w2, v3, w3):
+    """Out[o + t, j:j+L], Out[o + t, q:q+L] = (v_t, w_t) for the first a of the four rows t; w_t not stored when q == j."""
+    lanes.store(Out, v0, o, j)
+    if q != j:
+        lanes.store(Out, w0, o, q)
+    if a > 1:
+        lanes.store(Out, v1, o + 1, j)
+        if q != j:
+            lanes.store(Out, w1, o + 1, q)
+    if a > 2:
+        lanes.store(Out, v2, o + 2, j)
+        if q != j:
+            lanes.store(Out, w2, o + 2, q)
+    if a > 3:
+        lanes.store(Out, v3, o + 3, j)
+        if q != j:
+            lanes.store(Out, w3, o + 3, q)
+
+
+@inline
+def _affine_tile(A, i0, i1, i2, i3, Wt, n_in, j, q, relu, Out, o, a):
+    """Out[o + t, j:j+L | q:q+L] = A[i_t, :n_in] @ Wt[:n_in] + Wt[n_in] for the first a of the rows i0..i3 of A.
+
+    ReLU applied when `relu`. L = lanes.count; A (rows, ≥ n_in), Wt (n_in + 1, P), Out (rows, P).
+    """
+    v0 = lanes.load(Wt, n_in, j)
+    w0 = lanes.load(Wt, n_in, q)
+    v1 = v2 = v3 = v0
+    w1 = w2 = w3 = w0
+    for k in range(n_in):
+        x0, x1, x2, x3 = A[i0, k], A[i1, k], A[i2, k], A[i3, k]
+        u, t = lanes.load(Wt, k, j), lanes.load(Wt, k, q)
+        v0 = lanes.fma(v0, x0, u)
+        w0 = lanes.fma(w0, x0, t)
+        v1 = lanes.fma(v1, x1, u)
+        w1 = lanes.fma(w1, x1, t)
+        v2 = lanes.fma(v2, x2, u)
+        w2 = lanes.fma(w2, x2, t)
+        v3 = lanes.fma(v3, x3, u)
+        w3 = lanes.fma(w3, x3, t)
+    if relu:
+        v0, w0, v1, w1 = _relu(v0), _relu(w0), _relu(v1), _relu(w1)
+        v2, w2, v3, w3 = _relu(v2), _relu(w2), _relu(v3), _relu(w3)
+    _store_rows(Out, o, a, j, q, v0, w0, v1, w1, v2, w2, v3, w3)
+
+
+@kernel
+def affine(A, R, r0, n, Wt, n_in, relu, Out):
+    """Out[t] = A[R[r0 + t], :n_in] @ Wt[:n_in] + Wt[n_in], ReLU'd when `relu`, for t < n; Out (≥ n, P)."""
+    L = lanes.count(Wt.dtype)
+    P = Wt.shape[1]
+    blocks = (P + 2 * L - 1) // (2 * L)
+    tiles = (n + ROWS - 1) // ROWS
+    last = r0 + n - 1
+    for item in prange(tiles * blocks):
+        o = item // blocks * ROWS
+        j = item % blocks * 2 * L
+        q = min(j + L, P - L)
+        s = r0 + o
+        i0, i1, i2, i3 = R[s], R[min(s + 1, last)], R[min(s + 2, last)], R[min(s + 3, last)]
+        _affine_tile(A, i0, i1, i2, i3, Wt, n_in, j, q, relu, Out, o, min(ROWS, n - o))
+
+
+@kernel
+def softmax_head(Z, c, Y, R, r0, n, scale, dZ, loss, correct):
+    """Softmax cross-entropy of the logits Z[t, :c] against labels Y[R[r0 + t]], t < n.
+
+    Writes loss[t] (the cross-entropy), correct[t] (1 if the first largest logit is the label)
+    and dZ[t] = scale · (softmax(Z[t]) - onehot), zero in the padding columns c..P.
+    """
+    P = Z.shape[1]
+    zero = Z.dtype.type(0)
+    for t in prange(n):
+        y = Y[R[r0 + t]]
+        top = Z[t, 0]
+        best = 0
+        for o in range(1, c):
+            if Z[t, o] > top:
+                top = Z[t, o]
+                best = o
+        total = zero
+        for o in range(c):
+            e = np.exp(Z[t, o] - top)
+            dZ[t, o] = e
+            total += e
+        loss[t] = np.log(total) + top - Z[t, y]
+        correct[t] = best == y
+        inverse = scale / total
+        for o in range(c):
+            dZ[t, o] *= inverse
+        dZ[t, y] -= scale
+        for o in range(c, P):
+            dZ[t, o] = zero
+
+
+@inline
+def _delta_tile(dZ, t, u, Wt, i, p, A, Out):
+    """Out[t + s, i | p] = (dZ[t + s] · Wt[i | p]) ⊙ (A[t + s, i | p] > 0) for the rows t + s of the tile, s < u."""
+    P = dZ.shape[1]
+    L = lanes.count(dZ.dtype)
+    last = t + u - 1
+    t1, t2, t3 = min(t + 1, last), min(t + 2, last), min(t + 3, last)
+    v0 = v1 = v2 = v3 = w0 = w1 = w2 = w3 = lanes.splat(dZ, 0)
+    for o in range(0, P, L):
+        g, h = lanes.load(Wt, i, o), lanes.load(Wt, p, o)
+        d0, d1, d2, d3 = lanes.load(dZ, t, o), lanes.load(dZ, t1, o), lanes.load(dZ, t2, o), lanes.load(dZ, t3, o)
+        v0 = lanes.fma(v0, g, d0)
+        v1 = lanes.fma(v1, g, d1)
+        v2 = lanes.fma(v2, g, d2)
+        v3 = lanes.fma(v3, g, d3)
+        w0 = lanes.fma(w0, h, d0)
+        w1 = lanes.fma(w1, h, d1)
+        w2 = lanes.fma(w2, h, d2)
+        w3 = lanes.fma(w3, h, d3)
+    zero = dZ.dtype.type(0)
+    sums = (lanes.total(v0), lanes.total(w0), lanes.total(v1), lanes.total(w1),
+            lanes.total(v2), lanes.total(w2), lanes.total(v3), lanes.total(w3))
+    for s in range(u):
+        Out[t + s, i] = sums[2 * s] if A[t + s, i] > zero else zero
+        Out[t + s, p] = sums[2 * s + 1] if A[t + s, p] > zero else zero
+
+
+@kernel
+def backward_delta(dZ, Wt, A, n, Out):
+    """Out[t] = (Wt[:n_in] @ dZ[t]) ⊙ (A[t] > 0) for t < n: the delta of the layer below; n_in = A.shape[1] (its P)."""
+    n_in = A.shape[1]
+    pairs = n_in // 2
+    tiles = (n + ROWS - 1) // ROWS
+    for item in prange(tiles * pairs):
+        t = item // pairs * ROWS
+        i = item % pairs * 2
+        _delta_tile(dZ, t, min(ROWS, n - t), Wt, i, i + 1, A, Out)
+
+
+@inline
+def _gradient_tile(A, R, r0, n, k0, k1, k2, k3, dZ, j, q):
+    """Σ_t A[R[r0 + t], k_s] dZ[t, j:j+L | q:q+L] over t < n for the four inputs k_s: eight Lanes."""
+    v0 = v1 = v2 = v3 = w0 = w1 = w2 = w3 = lanes.splat(dZ, 0)
+    for t in range(n):
+        i = R[r0 + t]
+        x0, x1, x2, x3 = A[i, k0], A[i, k1], A[i, k2], A[i, k3]
+        u, s = lanes.load(dZ, t, j), lanes.load(dZ, t, q)
+        v0 = lanes.fma(v0, x0, u)
+        w0 = lanes.fma(w0, x0, s)
+        v1 = lanes.fma(v1, x1, u)
+        w1 = lanes.fma(w1, x1, s)
+        v2 = lanes.fma(v2, x2, u)
+        w2 = lanes.fma(w2, x2, s)
+        v3 = lanes.fma(v3, x3, u)
+        w3 = lanes.fma(w3, x3, s)
+    return v0, w0, v1, w1, v2, w2, v3, w3
+
+
+@inline
+def _bias_gradient(dZ, n, j):
+    """Σ_t dZ[t, j:j+L] over t < n."""
+    v = lanes.splat(dZ, 0)
+    for t in range(n):
+        v = lanes.add(v, lanes.load(dZ, t, j))
+    return v
+
+
+@inline
+def _deliver(Wt, G, mode, rate, k, j, g):
+    """Hand the gradient vector g of Wt[k, j:j+L] on: mode 0 Wt -= rate · g, 1 G = g, 2 G += g."""
+    if mode == 0:
+        lanes.store(Wt, lanes.fma(lanes.load(Wt, k, j), -rate, g), k, j)
+    elif mode == 1:
+        lanes.store(G, g, k, j)
+    else:
+        lanes.store(G, lanes.add(lanes.load(G, k, j), g), k, j)
+
+
+@kernel
+def weight_gradient(A, R, r0, n, n_in, dZ, Wt, G, mode, rate):
+    """The gradient dZ[:n]ᵀ-weighted sum of the inputs A[R[r0 + t], :n_in] and of 1 (the bias row), delivered by `mode`.
+
+    For every k < n_in: Σ_t A[R[r0 + t], k] dZ[t] is the gradient of Wt[k], and Σ_t dZ[t] that of
+    the bias row Wt[n_in]. mode 0 applies it at once, Wt -= rate · gradient; mode 1 writes it to
+    G (the shape of Wt), mode 2 adds it to G.
+    """
+    L = lanes.count(Wt.dtype)
+    P = Wt.shape[1]
+    blocks = (P + 2 * L - 1) // (2 * L)
+    tiles = (n_in + ROWS - 1) // ROWS + 1
+    for item in prange(tiles * blocks):
+        k = item // blocks * ROWS
+        j = item % blocks * 2 * L
+        q = min(j + L, P - L)
+        if k >= n_in:
+            _deliver(Wt, G, mode, rate, n_in, j, _bias_gradient(dZ, n, j))
+            if q != j:
+                _deliver(Wt, G, mode, rate, n_in, q, _bias_gradient(dZ, n, q))
+            continue
+        last = n_in - 1
+        k1, k2, k3 = min(k + 1, last), min(k + 2, last), min(k + 3, last)
+        v0, w0, v1, w1, v2, w2, v3, w3 = _gradient_tile(A, R, r0, n, k, k1, k2, k3, dZ, j, q)
+        a = min(ROWS, n_in - k)
+        _deliver(Wt, G, mode, rate, k, j, v0)
+        if q != j:
+            _deliver(Wt, G, mode, rate, k, q, w0)
+        if a > 1:
+            _deliver(Wt, G, mode, rate, k1, j, v1)
+            if q != j:
+                _deliver(Wt, G, mode, rate, k1, q, w1)
+        if a > 2:
+            _deliver(Wt, G, mode, rate, k2, j, v2)
+            if q != j:
+                _deliver(Wt, G, mode, rate, k2, q, w2)
+        if a > 3:
+            _deliver(Wt, G, mode, rate, k3, j, v3)
+            if q != j:
+                _deliver(Wt, G, mode, rate, k3, q, w3)

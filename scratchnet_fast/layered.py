@@ -1,0 +1,147 @@
+"""Mini-batch gradient descent for any stack of ReLU layers and a softmax output, on the `dense` stages.
+
+An epoch runs as one jitted loop: each batch is a slice of a permutation of the images, read in
+place from X; its forward pass, loss, backward pass and update are a handful of parallel stages
+over buffers allocated once. A batch of at most BLOCK images updates the weights inside the
+gradient stage itself; a larger one (full-batch training of a big set) is taken BLOCK images at a
+time, its gradient summed in a buffer, and applied once at the end.
+"""
+import numpy as np
+
+from . import dense, lanes
+from .config import helper
+from .kernels import sgd_update
+from .layout import empty_at
+
+BLOCK = 256  # images whose activations are held at once
+
+
+@helper
+def _layer(theta, table, l):
+    """The block Wt (n_in + 1, P) of layer l in the flat vector theta."""
+    start, n_in, P = table[l, 0], table[l, 1], table[l, 2]
+    return theta[start:start + (n_in + 1) * P].reshape((n_in + 1, P))
+
+
+@helper
+def _rows(buffer, table, l, block):
+    """The (block, P) activation or delta buffer of layer l in a flat buffer laid out like theta's widths."""
+    start = table[l, 3]
+    P = table[l, 2]
+    return buffer[start:start + block * P].reshape((block, P))
+
+
+@helper
+def epoch(X, Y, order, batch, theta, grad, table, acts, deltas, identity, c, rate, loss, correct):
+    """One pass of mini-batch gradient descent over X (m, d) in the order `order`; (summed loss, correct count).
+
+    table (layers, 4): each layer's offset in theta, n_in, padded width P and offset in acts and
+    deltas (BLOCK rows each). loss and correct (BLOCK,) are scratch; identity is arange(BLOCK).
+    """
+    m = order.shape[0]
+    layers = table.shape[0]
+    dtype = theta.dtype
+    total_loss = 0.0
+    total_correct = 0
+    block = identity.shape[0]
+    for s in range(0, m, batch):
+        size = min(batch, m - s)
+        scale = dtype.type(1.0 / size)
+        whole = size <= block
+        for r in range(s, s + size, block):
+            n = min(block, s + size - r)
+            for l in range(layers):
+                Out = _rows(acts, table, l, block)
+                relu = l < layers - 1
+                if l == 0:
+                    dense.affine(X, order, r, n, _layer(theta, table, l), table[l, 1], relu, Out)
+                else:
+                    dense.affine(_rows(acts, table, l - 1, block), identity, 0, n, _layer(theta, table, l), table[l, 1], relu, Out)
+            top = layers - 1
+            dense.softmax_head(_rows(acts, table, top, block), c, Y, order, r, n, scale, _rows(deltas, table, top, block), loss, correct)
+            for t in range(n):
+                total_loss += loss[t]
+                total_correct += correct[t]
+            mode = 0 if whole else (1 if r == s else 2)
+            for l in range(top, -1, -1):
+                dZ = _rows(deltas, table, l, block)
+                Wt = _layer(theta, table, l)
+                G = _layer(grad, table, l)
+                if l == 0:
+                    dense.weight_gradient(X, order, r, n, table[l, 1], dZ, Wt, G, mode, rate)
+                else:
+                    below = _rows(acts, table, l - 1, block)
+                    dense.backward_delta(dZ, Wt, below, n, _rows(deltas, table, l - 1, block))
+                    dense.weight_gradient(below, identity, 0, n, table[l, 1], dZ, Wt, G, mode, rate)
+        if not whole:
+            sgd_update(theta, grad, rate, theta)
+    return total_loss, total_correct
+
+
+def padded(width, dtype):
+    """width rounded up to whole vectors of dtype."""
+    L = lanes.count(dtype)
+    return -(-width // L) * L
+
+
+class Layered:
+    """ReLU layers and a softmax output trained by mini-batch gradient descent on X (m, d), Y (m,) int64.
+
+    layers: (W (n_out, n_in), b (n_out,)) pairs, copied in. batch: images per step (m for full
+    batch). rng: a RandomState shuffling the images every epoch, or None to keep their order.
+    """
+
+    def __init__(self, X, Y, layers, batch, rng=None):
+        self.X, self.Y = X, Y
+        m, d = X.shape
+        dtype = X.dtype
+        self.batch, self.rng = min(batch, m), rng
+        self.widths = [W.shape[0] for W, _ in layers]
+        block = min(BLOCK, self.batch)
+        table, size, rows = [], 0, 0
+        n_in = d
+        for width in self.widths:
+            P = padded(width, dtype)
+            table.append((size, n_in, P, rows))
+            size += (n_in + 1) * P
+            rows += block * P
+            n_in = P
+        self.table = np.array(table, np.int64)
+        self.theta = empty_at(size, dtype)
+        self.theta[:] = 0
+        for l, (W, b) in enumerate(layers):
+            Wt = self._block(self.theta, l)
+            Wt[:W.shape[1], :W.shape[0]] = W.T
+            Wt[-1, :W.shape[0]] = b
+        self.grad = np.zeros_like(self.theta)
+        self.acts = np.zeros(rows, dtype)
+        self.deltas = np.zeros(rows, dtype)
+        self.identity = np.arange(block, dtype=np.int64)
+        self.loss = np.zeros(block, dtype)
+        self.correct = np.zeros(block, np.int64)
+        self.order = np.arange(m, dtype=np.int64)
+
+    def _block(self, flat, l):
+        start, n_in, P, _ = self.table[l]
+        return flat[start:start + (n_in + 1) * P].reshape(n_in + 1, P)
+
+    def layers(self):
+        """Copies of the (W (n_out, n_in), b (n_out,)) pairs, in the seed's layout."""
+        out = []
+        n_in = self.X.shape[1]
+        for l, width in enumerate(self.widths):
+            Wt = self._block(self.theta, l)
+            out.append((np.ascontiguousarray(Wt[:n_in, :width].T), Wt[-1, :width].copy()))
+            n_in = width
+        return out
+
+    def step(self, alpha):
+        """One epoch at rate alpha; returns (mean loss, accuracy) of its forward passes."""
+        if self.rng is not None:
+            self.order[:] = self.rng.permutation(len(self.order))
+        with np.errstate(over="ignore"):
+            rate = self.theta.dtype.type(alpha)
+        loss, correct = epoch(self.X, self.Y, self.order, self.batch, self.theta, self.grad, self.table, self.acts,
+                              self.deltas, self.identity, self.widths[-1], rate, self.loss, self.correct)
+        m = len(self.order)
+        return float(loss) / m, correct / m
