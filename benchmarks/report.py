@@ -38,7 +38,8 @@ def speedup_table(results):
     """
     rows = defaultdict(dict)
     for bench in results["benchmarks"]:
-        rows[bench["group"]][bench["params"]["impl"]] = bench["stats"]["min"] * 1e3
+        if not bench["group"].startswith("epoch"):
+            rows[bench["group"]][bench["params"]["impl"]] = bench["stats"]["min"] * 1e3
     lines = ["| group | images | dtype | threads | NumPy ms | ours ms | speedup | vs seed float64 | PyTorch ms | vs PyTorch |",
              "|---|---:|---|---:|---:|---:|---:|---:|---:|---:|"]
     for name, t in sorted(rows.items(), key=lambda kv: [int(p) if p.isdigit() else p for p in kv[0].split(" | ")]):
@@ -48,6 +49,31 @@ def speedup_table(results):
             f"{t['numpy']:.2f}", f"{t['numba']:.2f}", f"{t['numpy'] / t['numba']:.1f}×",
             f"{seed64 / t['numba']:.1f}×" if seed64 else "",
             f"{torch:.2f}" if torch else "", f"{torch / t['numba']:.1f}×" if torch else ""]
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def epoch_table(results):
+    """Per network, batch, dtype and threads: seconds per epoch of ours, scikit-learn's and PyTorch's, the
+    ratios, our GFLOP/s, and each one's test accuracy after its timed epochs."""
+    rows = defaultdict(dict)
+    for bench in results["benchmarks"]:
+        if bench["group"].startswith("epoch"):
+            rows[bench["group"]][bench["params"]["impl"]] = (bench["stats"]["min"], bench["extra_info"].get("test_accuracy"))
+    lines = ["| network, batch | images | dtype | threads | ours s | GFLOP/s | scikit-learn s | ratio | PyTorch s | ratio | "
+             "test accuracy: ours / scikit-learn / PyTorch |",
+             "|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---|"]
+    for name, t in sorted(rows.items()):
+        network, m = name.split(" | ")[:2]
+        sizes = [int(n) for n in network.split()[1].rstrip(",").split("-")]
+        work = 4 * int(m) * sum(a * b for a, b in zip(sizes[:-1], sizes[1:]))  # forward and weight gradients
+        ours = t.get("numba", (None, None))[0]
+        cells = name.replace("epoch ", "").split(" | ") + [f"{ours:.3f}" if ours else "", f"{work / ours / 1e9:.0f}" if ours else ""]
+        for impl in ("sklearn", "torch"):
+            other = t.get(impl, (None, None))[0]
+            cells += [f"{other:.3f}", f"{other / ours:.1f}×"] if other and ours else ["", ""]
+        accuracy = [t.get(impl, (None, None))[1] for impl in ("numba", "sklearn", "torch")]
+        cells.append(" / ".join(f"{a:.4f}" if a is not None else "-" for a in accuracy))
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
@@ -113,6 +139,8 @@ def main():
     print(f"\nMachine: {machine['cpu']['brand_raw']}, {os.cpu_count()} cores, Python {platform.python_version()}, "
           f"NumPy {__import__('numpy').__version__}, Numba {__import__('numba').__version__}\n")
     print(speedup_table(results))
+    print()
+    print(epoch_table(results))
     print(f"\nStart-up, fresh process to the end of its first training step (float64; then also float32): "
           f"cold cache {cold[0]:.2f} s ({cold[1]:.2f} s), warm cache {warm[0]:.2f} s ({warm[1]:.2f} s)")
     m = 1000 if args.quick else 41000

@@ -51,16 +51,17 @@ def _store_rows(Out, o, a, j, q, v0, w0, v1, w1, v2, w2, v3, w3):
 
 
 @inline
-def _affine_tile(A, i0, i1, i2, i3, Wt, n_in, j, q, relu, Out, o, a):
+def _affine_tile(A, i0, i1, i2, i3, lo, hi, Wt, n_in, j, q, relu, Out, o, a):
     """Out[o + t, j:j+L | q:q+L] = A[i_t, :n_in] @ Wt[:n_in] + Wt[n_in] for the first a of the rows i0..i3 of A.
 
-    ReLU applied when `relu`. L = lanes.count; A (rows, ≥ n_in), Wt (n_in + 1, P), Out (rows, P).
+    Only the inputs lo..hi are read: the rows are zero outside them. ReLU applied when `relu`.
+    L = lanes.count; A (rows, ≥ n_in), Wt (n_in + 1, P), Out (rows, P).
     """
     v0 = lanes.load(Wt, n_in, j)
     w0 = lanes.load(Wt, n_in, q)
     v1 = v2 = v3 = v0
     w1 = w2 = w3 = w0
-    for k in range(n_in):
+    for k in range(lo, hi):
         x0, x1, x2, x3 = A[i0, k], A[i1, k], A[i2, k], A[i3, k]
         u, t = lanes.load(Wt, k, j), lanes.load(Wt, k, q)
         v0 = lanes.fma(v0, x0, u)
@@ -78,8 +79,12 @@ def _affine_tile(A, i0, i1, i2, i3, Wt, n_in, j, q, relu, Out, o, a):
 
 
 @kernel
-def affine(A, R, r0, n, Wt, n_in, relu, Out):
-    """Out[t] = A[R[r0 + t], :n_in] @ Wt[:n_in] + Wt[n_in], ReLU'd when `relu`, for t < n; Out (≥ n, P)."""
+def affine(A, R, r0, n, S, Wt, n_in, relu, Out):
+    """Out[t] = A[R[r0 + t], :n_in] @ Wt[:n_in] + Wt[n_in], ReLU'd when `relu`, for t < n; Out (≥ n, P).
+
+    S (rows of A, 2): the span of inputs outside which each row of A is zero (`kernels.nonzero_spans`);
+    each tile of four rows reads only the union of theirs.
+    """
     L = lanes.count(Wt.dtype)
     P = Wt.shape[1]
     blocks = (P + 2 * L - 1) // (2 * L)
@@ -91,7 +96,9 @@ def affine(A, R, r0, n, Wt, n_in, relu, Out):
         q = min(j + L, P - L)
         s = r0 + o
         i0, i1, i2, i3 = R[s], R[min(s + 1, last)], R[min(s + 2, last)], R[min(s + 3, last)]
-        _affine_tile(A, i0, i1, i2, i3, Wt, n_in, j, q, relu, Out, o, min(ROWS, n - o))
+        lo = min(min(S[i0, 0], S[i1, 0]), min(S[i2, 0], S[i3, 0]))
+        hi = min(max(max(S[i0, 1], S[i1, 1]), max(S[i2, 1], S[i3, 1])), n_in)
+        _affine_tile(A, i0, i1, i2, i3, lo, max(lo, hi), Wt, n_in, j, q, relu, Out, o, min(ROWS, n - o))
 
 
 @kernel
@@ -166,22 +173,54 @@ def backward_delta(dZ, Wt, A, n, Out):
 
 
 @inline
-def _gradient_tile(A, R, r0, n, k0, k1, k2, k3, dZ, j, q):
-    """Σ_t A[R[r0 + t], k_s] dZ[t, j:j+L | q:q+L] over t < n for the four inputs k_s: eight Lanes."""
+def _gradient_tile(A, R, r0, rows, count, k0, k1, k2, k3, dZ, j, q):
+    """Σ_t A[R[r0 + t], k_s] dZ[t, j:j+L | q:q+L] over the rows t = rows[:count] for the four inputs k_s: eight Lanes."""
     v0 = v1 = v2 = v3 = w0 = w1 = w2 = w3 = lanes.splat(dZ, 0)
-    for t in range(n):
+    for u in range(count):
+        t = rows[u]
         i = R[r0 + t]
         x0, x1, x2, x3 = A[i, k0], A[i, k1], A[i, k2], A[i, k3]
-        u, s = lanes.load(dZ, t, j), lanes.load(dZ, t, q)
-        v0 = lanes.fma(v0, x0, u)
-        w0 = lanes.fma(w0, x0, s)
-        v1 = lanes.fma(v1, x1, u)
-        w1 = lanes.fma(w1, x1, s)
-        v2 = lanes.fma(v2, x2, u)
-        w2 = lanes.fma(w2, x2, s)
-        v3 = lanes.fma(v3, x3, u)
-        w3 = lanes.fma(w3, x3, s)
+        g, h = lanes.load(dZ, t, j), lanes.load(dZ, t, q)
+        v0 = lanes.fma(v0, x0, g)
+        w0 = lanes.fma(w0, x0, h)
+        v1 = lanes.fma(v1, x1, g)
+        w1 = lanes.fma(w1, x1, h)
+        v2 = lanes.fma(v2, x2, g)
+        w2 = lanes.fma(w2, x2, h)
+        v3 = lanes.fma(v3, x3, g)
+        w3 = lanes.fma(w3, x3, h)
     return v0, w0, v1, w1, v2, w2, v3, w3
+
+
+@kernel
+def nonzero_tiles(A, out):
+    """Bit κ % 64 of out[i, κ // 64] = 1 if A[i, 4κ:4κ+4] holds a nonzero; A (m, n_in) -> out (m, ⌈n_in / 256⌉) uint64."""
+    m, n_in = A.shape
+    zero = A.dtype.type(0)
+    for i in prange(m):
+        for w in range(out.shape[1]):
+            out[i, w] = 0
+        for k in range(n_in):
+            if A[i, k] != zero:
+                tile = k // ROWS
+                out[i, tile // 64] |= np.uint64(1) << np.uint64(tile % 64)
+
+
+@kernel
+def group_rows(M, R, r0, n, counts, members):
+    """For each tile of four inputs κ: members[κ, :counts[κ]], in order, the t < n whose row R[r0 + t] is nonzero there.
+
+    M: the rows' `nonzero_tiles` masks; counts (tiles,), members (tiles, ≥ n). The weight
+    gradient of a tile sums over its members only: on MNIST digits 28% of the (image, tile)
+    pairs are nonzero.
+    """
+    for tile in prange(counts.shape[0]):
+        word, bit = tile // 64, np.uint64(tile % 64)
+        count = 0
+        for t in range(n):
+            members[tile, count] = t
+            count += (M[R[r0 + t], word] >> bit) & np.uint64(1)
+        counts[tile] = count
 
 
 @inline
@@ -205,29 +244,35 @@ def _deliver(Wt, G, mode, rate, k, j, g):
 
 
 @kernel
-def weight_gradient(A, R, r0, n, n_in, dZ, Wt, G, mode, rate):
+def weight_gradient(A, R, r0, n, n_in, counts, members, dZ, Wt, G, mode, rate):
     """The gradient dZ[:n]ᵀ-weighted sum of the inputs A[R[r0 + t], :n_in] and of 1 (the bias row), delivered by `mode`.
 
     For every k < n_in: Σ_t A[R[r0 + t], k] dZ[t] is the gradient of Wt[k], and Σ_t dZ[t] that of
-    the bias row Wt[n_in]. mode 0 applies it at once, Wt -= rate · gradient; mode 1 writes it to
-    G (the shape of Wt), mode 2 adds it to G.
+    the bias row Wt[n_in]. The sum of the tile of inputs 4κ..4κ+3 runs over the rows
+    members[κ, :counts[κ]] only, in order: the others are zero there (`group_rows`; all n rows
+    for a layer above the first). mode 0 applies it at once, Wt -= rate · gradient; mode 1 writes
+    it to G (the shape of Wt), mode 2 adds it to G.
     """
     L = lanes.count(Wt.dtype)
     P = Wt.shape[1]
     blocks = (P + 2 * L - 1) // (2 * L)
-    tiles = (n_in + ROWS - 1) // ROWS + 1
-    for item in prange(tiles * blocks):
-        k = item // blocks * ROWS
+    tiles = (n_in + ROWS - 1) // ROWS
+    for item in prange((tiles + 1) * blocks):
+        tile = item // blocks
         j = item % blocks * 2 * L
         q = min(j + L, P - L)
-        if k >= n_in:
+        if tile == tiles:
             _deliver(Wt, G, mode, rate, n_in, j, _bias_gradient(dZ, n, j))
             if q != j:
                 _deliver(Wt, G, mode, rate, n_in, q, _bias_gradient(dZ, n, q))
             continue
+        count = min(counts[tile], n)
+        if count == 0 and mode != 1:
+            continue
+        k = tile * ROWS
         last = n_in - 1
         k1, k2, k3 = min(k + 1, last), min(k + 2, last), min(k + 3, last)
-        v0, w0, v1, w1, v2, w2, v3, w3 = _gradient_tile(A, R, r0, n, k, k1, k2, k3, dZ, j, q)
+        v0, w0, v1, w1, v2, w2, v3, w3 = _gradient_tile(A, R, r0, members[tile], count, k, k1, k2, k3, dZ, j, q)
         a = min(ROWS, n_in - k)
         _deliver(Wt, G, mode, rate, k, j, v0)
         if q != j:

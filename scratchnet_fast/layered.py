@@ -10,7 +10,7 @@ import numpy as np
 
 from . import dense, lanes
 from .config import helper
-from .kernels import sgd_update
+from .kernels import nonzero_spans, sgd_update
 from .layout import empty_at
 
 BLOCK = 256  # images whose activations are held at once
@@ -32,11 +32,30 @@ def _rows(buffer, table, l, block):
 
 
 @helper
-def epoch(X, Y, order, batch, theta, grad, table, acts, deltas, identity, c, rate, loss, correct):
+def _sort_by_start(order, start, stop, S):
+    """Sort order[start:stop] by where the spans S of its rows begin (insertion sort: a block is short)."""
+    for t in range(start + 1, stop):
+        row = order[t]
+        key = S[row, 0]
+        u = t
+        while u > start and S[order[u - 1], 0] > key:
+            order[u] = order[u - 1]
+            u -= 1
+        order[u] = row
+
+
+@helper
+def epoch(X, Y, S, M, order, batch, theta, grad, table, acts, deltas, identity, whole, counts, members, every, c, rate,
+          loss, correct):
     """One pass of mini-batch gradient descent over X (m, d) in the order `order`; (summed loss, correct count).
 
-    table (layers, 4): each layer's offset in theta, n_in, padded width P and offset in acts and
-    deltas (BLOCK rows each). loss and correct (BLOCK,) are scratch; identity is arange(BLOCK).
+    S (m, 2): the nonzero spans of X's rows, M their `dense.nonzero_tiles` masks. table (layers, 4): each layer's offset in theta, n_in,
+    padded width P and offset in acts and deltas (BLOCK rows each). loss and correct (BLOCK,) are
+    scratch; identity is arange(BLOCK) and whole (BLOCK, 2) spans that cover every input. counts
+    and members hold the first layer's row groups (`dense.group_rows`); `every` (tiles, BLOCK)
+    lists all rows of a block for every tile of a layer above, with counts of BLOCK.
+    Each block's images are taken in order of where their spans begin, so that the four of a
+    tile have similar spans; the sums over a block then run in that order.
     """
     m = order.shape[0]
     layers = table.shape[0]
@@ -47,33 +66,35 @@ def epoch(X, Y, order, batch, theta, grad, table, acts, deltas, identity, c, rat
     for s in range(0, m, batch):
         size = min(batch, m - s)
         scale = dtype.type(1.0 / size)
-        whole = size <= block
+        at_once = size <= block
         for r in range(s, s + size, block):
             n = min(block, s + size - r)
+            _sort_by_start(order, r, r + n, S)
             for l in range(layers):
                 Out = _rows(acts, table, l, block)
                 relu = l < layers - 1
                 if l == 0:
-                    dense.affine(X, order, r, n, _layer(theta, table, l), table[l, 1], relu, Out)
+                    dense.affine(X, order, r, n, S, _layer(theta, table, l), table[l, 1], relu, Out)
                 else:
-                    dense.affine(_rows(acts, table, l - 1, block), identity, 0, n, _layer(theta, table, l), table[l, 1], relu, Out)
+                    dense.affine(_rows(acts, table, l - 1, block), identity, 0, n, whole, _layer(theta, table, l), table[l, 1], relu, Out)
             top = layers - 1
             dense.softmax_head(_rows(acts, table, top, block), c, Y, order, r, n, scale, _rows(deltas, table, top, block), loss, correct)
             for t in range(n):
                 total_loss += loss[t]
                 total_correct += correct[t]
-            mode = 0 if whole else (1 if r == s else 2)
+            mode = 0 if at_once else (1 if r == s else 2)
             for l in range(top, -1, -1):
                 dZ = _rows(deltas, table, l, block)
                 Wt = _layer(theta, table, l)
                 G = _layer(grad, table, l)
                 if l == 0:
-                    dense.weight_gradient(X, order, r, n, table[l, 1], dZ, Wt, G, mode, rate)
+                    dense.group_rows(M, order, r, n, counts, members)
+                    dense.weight_gradient(X, order, r, n, table[l, 1], counts, members, dZ, Wt, G, mode, rate)
                 else:
                     below = _rows(acts, table, l - 1, block)
                     dense.backward_delta(dZ, Wt, below, n, _rows(deltas, table, l - 1, block))
-                    dense.weight_gradient(below, identity, 0, n, table[l, 1], dZ, Wt, G, mode, rate)
-        if not whole:
+                    dense.weight_gradient(below, identity, 0, n, table[l, 1], every[1], every[0], dZ, Wt, G, mode, rate)
+        if not at_once:
             sgd_update(theta, grad, rate, theta)
     return total_loss, total_correct
 
@@ -117,6 +138,16 @@ class Layered:
         self.acts = np.zeros(rows, dtype)
         self.deltas = np.zeros(rows, dtype)
         self.identity = np.arange(block, dtype=np.int64)
+        self.whole = np.tile(np.array([0, np.iinfo(np.int64).max], np.int64), (block, 1))
+        tiles = -(-max([d] + [P for _, _, P, _ in table]) // dense.ROWS)
+        self.counts = np.zeros(tiles, np.int64)
+        self.members = np.zeros((tiles, block), np.int32)
+        self.every = (np.tile(self.identity.astype(np.int32), (tiles, 1)), np.full(tiles, block, np.int64))
+        spans = np.empty((m, 2), np.uint64)
+        nonzero_spans(X, spans)
+        self.spans = spans.astype(np.int64)
+        self.masks = np.empty((m, -(-d // (64 * dense.ROWS))), np.uint64)
+        dense.nonzero_tiles(X, self.masks)
         self.loss = np.zeros(block, dtype)
         self.correct = np.zeros(block, np.int64)
         self.order = np.arange(m, dtype=np.int64)
@@ -141,7 +172,8 @@ class Layered:
             self.order[:] = self.rng.permutation(len(self.order))
         with np.errstate(over="ignore"):
             rate = self.theta.dtype.type(alpha)
-        loss, correct = epoch(self.X, self.Y, self.order, self.batch, self.theta, self.grad, self.table, self.acts,
-                              self.deltas, self.identity, self.widths[-1], rate, self.loss, self.correct)
+        loss, correct = epoch(self.X, self.Y, self.spans, self.masks, self.order, self.batch, self.theta, self.grad, self.table,
+                              self.acts, self.deltas, self.identity, self.whole, self.counts, self.members,
+                              self.every, self.widths[-1], rate, self.loss, self.correct)
         m = len(self.order)
         return float(loss) / m, correct / m

@@ -201,3 +201,8 @@ def layered_epoch(X, Y, layers, order, batch, alpha):
                 dZ = hidden_delta(dZ, W, A[index])
             layers[index] = (sgd_update(W, dW, alpha), sgd_update(b, db, alpha))
     return layers, total_loss, total_correct
+
+
+def tile_members(X, rows, tile):
+    """The positions t of `rows` whose image X[rows[t]] has a nonzero among the inputs tile*4 .. tile*4 + 3."""
+    return [t for t, i in enumerate(rows) if np.any(X[i, 4 * tile:4 * tile + 4] != 0)]

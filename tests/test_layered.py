@@ -144,3 +144,18 @@ def test_glorot_draws_scikit_learns_starting_weights():
         np.testing.assert_array_equal(W, coef.T)
         np.testing.assert_array_equal(b, intercept)
         assert np.abs(W).max() <= np.sqrt(6 / (n_in + n_out))
+
+
+@pytest.mark.parametrize("d", [1, 7, 784, 1030])
+def test_group_rows_lists_the_rows_nonzero_in_each_tile(rng, d):
+    from scratchnet_fast import dense
+
+    X = blank_borders(rng, rng.random((300, d)))
+    masks = np.empty((300, -(-d // 256)), np.uint64)
+    dense.nonzero_tiles(X, masks)
+    R = rng.permutation(300)
+    tiles = -(-d // 4)
+    counts, members = np.zeros(tiles, np.int64), np.zeros((tiles, 120), np.int32)
+    dense.group_rows(masks, R, 50, 120, counts, members)
+    for tile in range(tiles):
+        assert list(members[tile, :counts[tile]]) == ref.tile_members(X, R[50:170], tile)
