@@ -20,6 +20,8 @@ from numba import prange
 
 from . import lanes
 from .config import inline, kernel
+from .layout import LINE
+from .prefetch import prefetch
 
 ROWS = 4  # images (or inputs) per register tile
 
@@ -51,17 +53,16 @@ def _store_rows(Out, o, a, j, q, v0, w0, v1, w1, v2, w2, v3, w3):
 
 
 @inline
-def _affine_tile(A, i0, i1, i2, i3, lo, hi, Wt, n_in, j, q, relu, Out, o, a):
+def _affine_tile(A, i0, i1, i2, i3, Wt, n_in, j, q, relu, Out, o, a):
     """Out[o + t, j:j+L | q:q+L] = A[i_t, :n_in] @ Wt[:n_in] + Wt[n_in] for the first a of the rows i0..i3 of A.
 
-    Only the inputs lo..hi are read: the rows are zero outside them. ReLU applied when `relu`.
-    L = lanes.count; A (rows, ≥ n_in), Wt (n_in + 1, P), Out (rows, P).
+    ReLU applied when `relu`. L = lanes.count; A (rows, ≥ n_in), Wt (n_in + 1, P), Out (rows, P).
     """
     v0 = lanes.load(Wt, n_in, j)
     w0 = lanes.load(Wt, n_in, q)
     v1 = v2 = v3 = v0
     w1 = w2 = w3 = w0
-    for k in range(lo, hi):
+    for k in range(n_in):
         x0, x1, x2, x3 = A[i0, k], A[i1, k], A[i2, k], A[i3, k]
         u, t = lanes.load(Wt, k, j), lanes.load(Wt, k, q)
         v0 = lanes.fma(v0, x0, u)
@@ -79,26 +80,80 @@ def _affine_tile(A, i0, i1, i2, i3, lo, hi, Wt, n_in, j, q, relu, Out, o, a):
 
 
 @kernel
-def affine(A, R, r0, n, S, Wt, n_in, relu, Out):
-    """Out[t] = A[R[r0 + t], :n_in] @ Wt[:n_in] + Wt[n_in], ReLU'd when `relu`, for t < n; Out (≥ n, P).
-
-    S (rows of A, 2): the span of inputs outside which each row of A is zero (`kernels.nonzero_spans`);
-    each tile of four rows reads only the union of theirs.
-    """
+def affine(A, n, Wt, n_in, relu, Out):
+    """Out[t] = A[t, :n_in] @ Wt[:n_in] + Wt[n_in], ReLU'd when `relu`, for t < n; Out (≥ n, P): a layer above the first."""
     L = lanes.count(Wt.dtype)
     P = Wt.shape[1]
     blocks = (P + 2 * L - 1) // (2 * L)
     tiles = (n + ROWS - 1) // ROWS
-    last = r0 + n - 1
+    last = n - 1
     for item in prange(tiles * blocks):
         o = item // blocks * ROWS
         j = item % blocks * 2 * L
         q = min(j + L, P - L)
-        s = r0 + o
-        i0, i1, i2, i3 = R[s], R[min(s + 1, last)], R[min(s + 2, last)], R[min(s + 3, last)]
-        lo = min(min(S[i0, 0], S[i1, 0]), min(S[i2, 0], S[i3, 0]))
-        hi = min(max(max(S[i0, 1], S[i1, 1]), max(S[i2, 1], S[i3, 1])), n_in)
-        _affine_tile(A, i0, i1, i2, i3, lo, max(lo, hi), Wt, n_in, j, q, relu, Out, o, min(ROWS, n - o))
+        _affine_tile(A, o, min(o + 1, last), min(o + 2, last), min(o + 3, last), Wt, n_in, j, q, relu, Out, o, min(ROWS, n - o))
+
+
+@inline
+def _tile_weights(Wt, k, n_in, j):
+    """Wt[k + s, j:j+L] for s < 4, zero for the inputs k + s >= n_in."""
+    zero = lanes.splat(Wt, 0)
+    u0 = lanes.load(Wt, k, j)
+    u1 = lanes.load(Wt, k + 1, j) if k + 1 < n_in else zero
+    u2 = lanes.load(Wt, k + 2, j) if k + 2 < n_in else zero
+    u3 = lanes.load(Wt, k + 3, j) if k + 3 < n_in else zero
+    return u0, u1, u2, u3
+
+
+@kernel
+def affine_grouped(A, R, r0, n, counts, members, Wt, relu, Out):
+    """Out[t] = A[R[r0 + t]] @ Wt[:n_in] + Wt[n_in], ReLU'd when `relu`, for t < n; Out (≥ n, P): the first layer.
+
+    Each tile of four inputs κ is added only to its member rows, members[κ, :counts[κ]]
+    (`group_rows`), whose row of A is nonzero there: the rest would add exact zeros. Items are
+    blocks of two vectors of outputs by chunks of rows, at least four items; each keeps its tile's
+    weights in registers while it adds them to its rows.
+    """
+    n_in = A.shape[1]
+    L = lanes.count(Wt.dtype)
+    P = Wt.shape[1]
+    blocks = (P + 2 * L - 1) // (2 * L)
+    chunks = max(2, (4 + blocks - 1) // blocks)
+    size = (n + chunks - 1) // chunks
+    last = n_in - 1
+    for item in prange(blocks * chunks):
+        j = item % blocks * 2 * L
+        q = min(j + L, P - L)
+        t0 = item // blocks * size
+        t1 = min(n, t0 + size)
+        b0, b1 = lanes.load(Wt, n_in, j), lanes.load(Wt, n_in, q)
+        for t in range(t0, t1):
+            lanes.store(Out, b0, t, j)
+            lanes.store(Out, b1, t, q)
+        for tile in range(counts.shape[0]):
+            count = counts[tile]
+            u = 0
+            while u < count and members[tile, u] < t0:
+                u += 1
+            if u == count or members[tile, u] >= t1:
+                continue
+            k = tile * ROWS
+            k1, k2, k3 = min(k + 1, last), min(k + 2, last), min(k + 3, last)
+            g0, g1, g2, g3 = _tile_weights(Wt, k, n_in, j)
+            h0, h1, h2, h3 = _tile_weights(Wt, k, n_in, q)
+            while u < count and members[tile, u] < t1:
+                t = members[tile, u]
+                i = R[r0 + t]
+                x0, x1, x2, x3 = A[i, k], A[i, k1], A[i, k2], A[i, k3]
+                z = lanes.fma(lanes.fma(lanes.fma(lanes.fma(lanes.load(Out, t, j), x0, g0), x1, g1), x2, g2), x3, g3)
+                y = lanes.fma(lanes.fma(lanes.fma(lanes.fma(lanes.load(Out, t, q), x0, h0), x1, h1), x2, h2), x3, h3)
+                lanes.store(Out, z, t, j)
+                lanes.store(Out, y, t, q)
+                u += 1
+        if relu:
+            for t in range(t0, t1):
+                lanes.store(Out, _relu(lanes.load(Out, t, j)), t, j)
+                lanes.store(Out, _relu(lanes.load(Out, t, q)), t, q)
 
 
 @kernel
@@ -133,43 +188,55 @@ def softmax_head(Z, c, Y, R, r0, n, scale, dZ, loss, correct):
             dZ[t, o] = zero
 
 
+@kernel
+def transpose_weights(Wt, n_in, WT):
+    """WT[o, k] = Wt[k, o] for o < WT.shape[0], k < n_in: a layer's weights as (outputs, inputs) rows, for `backward_delta`."""
+    for o in prange(WT.shape[0]):
+        for k in range(n_in):
+            WT[o, k] = Wt[k, o]
+
+
 @inline
-def _delta_tile(dZ, t, u, Wt, i, p, A, Out):
-    """Out[t + s, i | p] = (dZ[t + s] · Wt[i | p]) ⊙ (A[t + s, i | p] > 0) for the rows t + s of the tile, s < u."""
-    P = dZ.shape[1]
-    L = lanes.count(dZ.dtype)
-    last = t + u - 1
-    t1, t2, t3 = min(t + 1, last), min(t + 2, last), min(t + 3, last)
-    v0 = v1 = v2 = v3 = w0 = w1 = w2 = w3 = lanes.splat(dZ, 0)
-    for o in range(0, P, L):
-        g, h = lanes.load(Wt, i, o), lanes.load(Wt, p, o)
-        d0, d1, d2, d3 = lanes.load(dZ, t, o), lanes.load(dZ, t1, o), lanes.load(dZ, t2, o), lanes.load(dZ, t3, o)
-        v0 = lanes.fma(v0, g, d0)
-        v1 = lanes.fma(v1, g, d1)
-        v2 = lanes.fma(v2, g, d2)
-        v3 = lanes.fma(v3, g, d3)
-        w0 = lanes.fma(w0, h, d0)
-        w1 = lanes.fma(w1, h, d1)
-        w2 = lanes.fma(w2, h, d2)
-        w3 = lanes.fma(w3, h, d3)
-    zero = dZ.dtype.type(0)
-    sums = (lanes.total(v0), lanes.total(w0), lanes.total(v1), lanes.total(w1),
-            lanes.total(v2), lanes.total(w2), lanes.total(v3), lanes.total(w3))
-    for s in range(u):
-        Out[t + s, i] = sums[2 * s] if A[t + s, i] > zero else zero
-        Out[t + s, p] = sums[2 * s + 1] if A[t + s, p] > zero else zero
+def _masked(v, A, t, j):
+    """v where A[t, j:j+L] > 0, else 0: the ReLU derivative applied to a delta."""
+    zero = lanes.splat(v, 0)
+    return lanes.where_less(zero, lanes.load(A, t, j), v, zero)
 
 
 @kernel
-def backward_delta(dZ, Wt, A, n, Out):
-    """Out[t] = (Wt[:n_in] @ dZ[t]) ⊙ (A[t] > 0) for t < n: the delta of the layer below; n_in = A.shape[1] (its P)."""
-    n_in = A.shape[1]
-    pairs = n_in // 2
+def backward_delta(dZ, c, WT, A, n, Out):
+    """Out[t] = (dZ[t, :c] @ WT[:c]) ⊙ (A[t] > 0) for t < n: the delta of the layer below, A (rows, P) its activations.
+
+    WT (≥ c, P): the weights of the layer above as (outputs, inputs) rows (`transpose_weights`).
+    Tiles of four rows by two vectors of inputs, one broadcast of dZ feeding two FMAs.
+    """
+    L = lanes.count(dZ.dtype)
+    P = A.shape[1]
+    blocks = (P + 2 * L - 1) // (2 * L)
     tiles = (n + ROWS - 1) // ROWS
-    for item in prange(tiles * pairs):
-        t = item // pairs * ROWS
-        i = item % pairs * 2
-        _delta_tile(dZ, t, min(ROWS, n - t), Wt, i, i + 1, A, Out)
+    last = n - 1
+    for item in prange(tiles * blocks):
+        t = item // blocks * ROWS
+        j = item % blocks * 2 * L
+        q = min(j + L, P - L)
+        t1, t2, t3 = min(t + 1, last), min(t + 2, last), min(t + 3, last)
+        v0 = v1 = v2 = v3 = w0 = w1 = w2 = w3 = lanes.splat(dZ, 0)
+        for o in range(c):
+            g, h = lanes.load(WT, o, j), lanes.load(WT, o, q)
+            d0, d1, d2, d3 = dZ[t, o], dZ[t1, o], dZ[t2, o], dZ[t3, o]
+            v0 = lanes.fma(v0, d0, g)
+            w0 = lanes.fma(w0, d0, h)
+            v1 = lanes.fma(v1, d1, g)
+            w1 = lanes.fma(w1, d1, h)
+            v2 = lanes.fma(v2, d2, g)
+            w2 = lanes.fma(w2, d2, h)
+            v3 = lanes.fma(v3, d3, g)
+            w3 = lanes.fma(w3, d3, h)
+        v0, w0 = _masked(v0, A, t, j), _masked(w0, A, t, q)
+        v1, w1 = _masked(v1, A, t1, j), _masked(w1, A, t1, q)
+        v2, w2 = _masked(v2, A, t2, j), _masked(w2, A, t2, q)
+        v3, w3 = _masked(v3, A, t3, j), _masked(w3, A, t3, q)
+        _store_rows(Out, t, min(ROWS, n - t), j, q, v0, w0, v1, w1, v2, w2, v3, w3)
 
 
 @inline
@@ -244,7 +311,7 @@ def _deliver(Wt, G, mode, rate, k, j, g):
 
 
 @kernel
-def weight_gradient(A, R, r0, n, n_in, counts, members, dZ, Wt, G, mode, rate):
+def weight_gradient(A, R, r0, n, n_in, counts, members, dZ, Wt, G, mode, rate, ahead, n_ahead):
     """The gradient dZ[:n]ᵀ-weighted sum of the inputs A[R[r0 + t], :n_in] and of 1 (the bias row), delivered by `mode`.
 
     For every k < n_in: Σ_t A[R[r0 + t], k] dZ[t] is the gradient of Wt[k], and Σ_t dZ[t] that of
@@ -261,6 +328,10 @@ def weight_gradient(A, R, r0, n, n_in, counts, members, dZ, Wt, G, mode, rate):
         tile = item // blocks
         j = item % blocks * 2 * L
         q = min(j + L, P - L)
+        per_line = LINE // A.itemsize
+        if j == 0 and tile * ROWS % per_line < ROWS:
+            for t in range(n_ahead):
+                prefetch(A, R[ahead + t], min(tile * ROWS, n_in - 1))
         if tile == tiles:
             _deliver(Wt, G, mode, rate, n_in, j, _bias_gradient(dZ, n, j))
             if q != j:

@@ -10,7 +10,7 @@ import numpy as np
 
 from . import dense, lanes
 from .config import helper
-from .kernels import nonzero_spans, sgd_update
+from .kernels import sgd_update
 from .layout import empty_at
 
 BLOCK = 256  # images whose activations are held at once
@@ -32,30 +32,16 @@ def _rows(buffer, table, l, block):
 
 
 @helper
-def _sort_by_start(order, start, stop, S):
-    """Sort order[start:stop] by where the spans S of its rows begin (insertion sort: a block is short)."""
-    for t in range(start + 1, stop):
-        row = order[t]
-        key = S[row, 0]
-        u = t
-        while u > start and S[order[u - 1], 0] > key:
-            order[u] = order[u - 1]
-            u -= 1
-        order[u] = row
-
-
-@helper
-def epoch(X, Y, S, M, order, batch, theta, grad, table, acts, deltas, identity, whole, counts, members, every, c, rate,
-          loss, correct):
+def epoch(X, Y, M, order, batch, theta, grad, table, widths, acts, deltas, transposed, identity, counts, members, every,
+          rate, loss, correct):
     """One pass of mini-batch gradient descent over X (m, d) in the order `order`; (summed loss, correct count).
 
-    S (m, 2): the nonzero spans of X's rows, M their `dense.nonzero_tiles` masks. table (layers, 4): each layer's offset in theta, n_in,
-    padded width P and offset in acts and deltas (BLOCK rows each). loss and correct (BLOCK,) are
-    scratch; identity is arange(BLOCK) and whole (BLOCK, 2) spans that cover every input. counts
-    and members hold the first layer's row groups (`dense.group_rows`); `every` (tiles, BLOCK)
-    lists all rows of a block for every tile of a layer above, with counts of BLOCK.
-    Each block's images are taken in order of where their spans begin, so that the four of a
-    tile have similar spans; the sums over a block then run in that order.
+    M (m, words): the `dense.nonzero_tiles` masks of X's rows. table (layers, 4): each layer's
+    offset in theta, n_in, padded width P and offset in acts and deltas (BLOCK rows each);
+    widths (layers,) the unpadded widths. transposed: scratch for a layer's weights, transposed. loss and
+    correct (BLOCK,) are scratch; identity is arange(BLOCK). counts and members hold the first
+    layer's row groups (`dense.group_rows`); `every` (members, counts) lists all rows of a block
+    for every tile of a layer above.
     """
     m = order.shape[0]
     layers = table.shape[0]
@@ -69,16 +55,16 @@ def epoch(X, Y, S, M, order, batch, theta, grad, table, acts, deltas, identity, 
         at_once = size <= block
         for r in range(s, s + size, block):
             n = min(block, s + size - r)
-            _sort_by_start(order, r, r + n, S)
+            dense.group_rows(M, order, r, n, counts, members)
             for l in range(layers):
                 Out = _rows(acts, table, l, block)
                 relu = l < layers - 1
                 if l == 0:
-                    dense.affine(X, order, r, n, S, _layer(theta, table, l), table[l, 1], relu, Out)
+                    dense.affine_grouped(X, order, r, n, counts, members, _layer(theta, table, l), relu, Out)
                 else:
-                    dense.affine(_rows(acts, table, l - 1, block), identity, 0, n, whole, _layer(theta, table, l), table[l, 1], relu, Out)
+                    dense.affine(_rows(acts, table, l - 1, block), n, _layer(theta, table, l), table[l, 1], relu, Out)
             top = layers - 1
-            dense.softmax_head(_rows(acts, table, top, block), c, Y, order, r, n, scale, _rows(deltas, table, top, block), loss, correct)
+            dense.softmax_head(_rows(acts, table, top, block), widths[top], Y, order, r, n, scale, _rows(deltas, table, top, block), loss, correct)
             for t in range(n):
                 total_loss += loss[t]
                 total_correct += correct[t]
@@ -88,12 +74,16 @@ def epoch(X, Y, S, M, order, batch, theta, grad, table, acts, deltas, identity, 
                 Wt = _layer(theta, table, l)
                 G = _layer(grad, table, l)
                 if l == 0:
-                    dense.group_rows(M, order, r, n, counts, members)
-                    dense.weight_gradient(X, order, r, n, table[l, 1], counts, members, dZ, Wt, G, mode, rate)
+                    ahead = r + n  # the next block's rows, to prefetch
+                    dense.weight_gradient(X, order, r, n, table[l, 1], counts, members, dZ, Wt, G, mode, rate, ahead,
+                                          min(block, batch, m - ahead))
                 else:
                     below = _rows(acts, table, l - 1, block)
-                    dense.backward_delta(dZ, Wt, below, n, _rows(deltas, table, l - 1, block))
-                    dense.weight_gradient(below, identity, 0, n, table[l, 1], every[1], every[0], dZ, Wt, G, mode, rate)
+                    n_in = table[l, 1]
+                    WT = transposed[:widths[l] * n_in].reshape((widths[l], n_in))
+                    dense.transpose_weights(Wt, n_in, WT)
+                    dense.backward_delta(dZ, widths[l], WT, below, n, _rows(deltas, table, l - 1, block))
+                    dense.weight_gradient(below, identity, 0, n, table[l, 1], every[1], every[0], dZ, Wt, G, mode, rate, 0, 0)
         if not at_once:
             sgd_update(theta, grad, rate, theta)
     return total_loss, total_correct
@@ -118,6 +108,7 @@ class Layered:
         dtype = X.dtype
         self.batch, self.rng = min(batch, m), rng
         self.widths = [W.shape[0] for W, _ in layers]
+        self.width_array = np.array(self.widths, np.int64)
         block = min(BLOCK, self.batch)
         table, size, rows = [], 0, 0
         n_in = d
@@ -135,17 +126,15 @@ class Layered:
             Wt[:W.shape[1], :W.shape[0]] = W.T
             Wt[-1, :W.shape[0]] = b
         self.grad = np.zeros_like(self.theta)
+        self.transposed = np.zeros(max(n_in * width for (_, n_in, _, _), width in zip(table, self.widths)), dtype)
         self.acts = np.zeros(rows, dtype)
         self.deltas = np.zeros(rows, dtype)
         self.identity = np.arange(block, dtype=np.int64)
-        self.whole = np.tile(np.array([0, np.iinfo(np.int64).max], np.int64), (block, 1))
-        tiles = -(-max([d] + [P for _, _, P, _ in table]) // dense.ROWS)
+        tiles = -(-d // dense.ROWS)
         self.counts = np.zeros(tiles, np.int64)
         self.members = np.zeros((tiles, block), np.int32)
-        self.every = (np.tile(self.identity.astype(np.int32), (tiles, 1)), np.full(tiles, block, np.int64))
-        spans = np.empty((m, 2), np.uint64)
-        nonzero_spans(X, spans)
-        self.spans = spans.astype(np.int64)
+        above = -(-max(P for _, _, P, _ in table) // dense.ROWS)
+        self.every = (np.tile(self.identity.astype(np.int32), (above, 1)), np.full(above, block, np.int64))
         self.masks = np.empty((m, -(-d // (64 * dense.ROWS))), np.uint64)
         dense.nonzero_tiles(X, self.masks)
         self.loss = np.zeros(block, dtype)
@@ -172,8 +161,8 @@ class Layered:
             self.order[:] = self.rng.permutation(len(self.order))
         with np.errstate(over="ignore"):
             rate = self.theta.dtype.type(alpha)
-        loss, correct = epoch(self.X, self.Y, self.spans, self.masks, self.order, self.batch, self.theta, self.grad, self.table,
-                              self.acts, self.deltas, self.identity, self.whole, self.counts, self.members,
-                              self.every, self.widths[-1], rate, self.loss, self.correct)
+        loss, correct = epoch(self.X, self.Y, self.masks, self.order, self.batch, self.theta, self.grad, self.table,
+                              self.width_array, self.acts, self.deltas, self.transposed, self.identity,
+                              self.counts, self.members, self.every, rate, self.loss, self.correct)
         m = len(self.order)
         return float(loss) / m, correct / m
