@@ -1,8 +1,9 @@
-"""Any number of ReLU hidden layers and a softmax output, on the per-step kernels.
+"""Any number of ReLU hidden layers and a softmax output, on the per-step kernels: starting weights,
+the forward pass and the gradients that the drop-in's functions and predictions use.
 
 Layers are (W (n_out, n_in), b (n_out,)) pairs in the seed's convention; batches are one image
-per row, C-contiguous, in the parameters' dtype. The one-hidden-layer full-batch case has a
-faster path in `train.FullBatch`; this one serves every other shape and mini-batches.
+per row, C-contiguous, in the parameters' dtype. Training runs on fused kernels instead
+(`train.trainer`).
 """
 import numpy as np
 
@@ -76,21 +77,3 @@ def gradients(hidden_Zs, As, Y, weights):
             dZ = below
         grads.append((dW, db))
     return grads[::-1]
-
-
-def step(X, Y, layers, alpha):
-    """One gradient-descent step on the batch X (m, d), Y (m,), updating `layers` in place.
-
-    Returns (mean loss, accuracy) of the forward pass before the update.
-    """
-    m = X.shape[0]
-    Zs, As = forward(X, layers)
-    loss = kernels.cross_entropy_logits(Zs[-1], Y)
-    predictions = np.empty(m, np.int64)
-    kernels.argmax_rows(As[-1], predictions)
-    accuracy = kernels.count_equal(predictions, Y) / m
-    alpha = X.dtype.type(alpha)
-    for (W, b), (dW, db) in zip(layers, gradients(Zs[:-1], As, Y, [W for W, _ in layers])):
-        kernels.sgd_update(W.reshape(-1), dW.reshape(-1), alpha, W.reshape(-1))
-        kernels.sgd_update(b, db, alpha, b)
-    return float(loss), accuracy

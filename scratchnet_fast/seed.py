@@ -9,7 +9,7 @@ import numpy as np
 
 from . import kernels, mlp
 from .layout import contiguous, flat, rows
-from .train import FullBatch, descend
+from .train import descend, trainer
 from .validation import count, features, finite, float_dtype, labels, numeric_array, positive_number, resolve_dtype
 
 
@@ -175,7 +175,8 @@ def gradient_descent(X, Y, alpha, iterations, *, n_hidden=10, n_out=10, verbose=
     alpha = positive_number("alpha", alpha)
     iterations = count("iterations", iterations)
     dtype = float_dtype(X)
-    net = FullBatch(rows(X, dtype), Y, *init_params(d, n_hidden, n_out, dtype))
+    W1, b1, W2, b2 = init_params(d, n_hidden, n_out, dtype)
+    net = trainer(rows(X, dtype), Y, [(W1, b1.ravel()), (W2, b2.ravel())])
 
     def report(i, loss, accuracy):
         if i % 10 == 0:
@@ -183,7 +184,7 @@ def gradient_descent(X, Y, alpha, iterations, *, n_hidden=10, n_out=10, verbose=
             print(accuracy)
 
     descend(net, alpha, iterations, report if verbose else None)
-    W1, b1, W2, b2 = (p.copy() for p in net.params)
+    (W1, b1), (W2, b2) = net.layers()
     return W1, b1.reshape(-1, 1), W2, b2.reshape(-1, 1)
 
 
