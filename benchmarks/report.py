@@ -138,9 +138,9 @@ def main():
     machine = results["machine_info"]
     print(f"\nMachine: {machine['cpu']['brand_raw']}, {os.cpu_count()} cores, Python {platform.python_version()}, "
           f"NumPy {__import__('numpy').__version__}, Numba {__import__('numba').__version__}\n")
-    print(speedup_table(results))
-    print()
-    print(epoch_table(results))
+    for table in (speedup_table(results), epoch_table(results)):
+        if table.count("\n") > 1:  # a header and at least one row
+            print(table + "\n")
     print(f"\nStart-up, fresh process to the end of its first training step (float64; then also float32): "
           f"cold cache {cold[0]:.2f} s ({cold[1]:.2f} s), warm cache {warm[0]:.2f} s ({warm[1]:.2f} s)")
     m = 1000 if args.quick else 41000
