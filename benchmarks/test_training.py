@@ -64,3 +64,31 @@ def test_500_iterations(benchmark, impl, dtype, threads):
             sf.gradient_descent(X, Y, 0.1, 500, verbose=False)
 
     benchmark.pedantic(train, rounds=1, iterations=1)
+
+
+LOOP_ITERATIONS = 20
+
+
+def learners_loop(functions, X, Y, params, iterations):
+    """The seed's gradient_descent body written out on `functions` (a module with the seed's names)."""
+    W1, b1, W2, b2 = params
+    for i in range(iterations):
+        Z1, A1, Z2, A2 = functions.forward_prop(W1, b1, W2, b2, X)
+        dW1, db1, dW2, db2 = functions.backward_prop(Z1, A1, Z2, A2, W1, W2, X, Y)
+        W1, b1, W2, b2 = functions.update_params(W1, b1, W2, b2, dW1, db1, dW2, db2, 0.1)
+        if i % 10 == 0:
+            functions.get_accuracy(functions.get_predictions(A2), Y)
+    return W1, b1, W2, b2
+
+
+@pytest.mark.parametrize("impl", ["numpy", "numba"])
+def test_learners_loop(benchmark, impl, dtype, threads):
+    """20 iterations of the learner's own loop on the drop-in's per-step functions, or the seed's."""
+    m = SIZES[-1]
+    group(benchmark, f"learner's loop, {LOOP_ITERATIONS} iterations", m, dtype, threads)
+    X, Y = images(m, dtype)
+    functions = ref if impl == "numpy" else sf
+    params = seed_params(dtype)
+    learners_loop(functions, X[:, :100], Y[:100], params, 1)  # compile or load the kernels
+    benchmark.pedantic(lambda: learners_loop(functions, X, Y, params, LOOP_ITERATIONS), rounds=1 if QUICK else 3,
+                       iterations=1)

@@ -1,7 +1,11 @@
 """`scratchnet-fast bench`: the seed's NumPy calls beside our kernels on this machine, as ratios.
 
-The NumPy side is the seed's code for each piece, on the same arrays; each entry is the best of
-`repeat` timings after one untimed call, so compilation is never counted.
+The NumPy side is the seed's code for each piece, on the same arrays. Each side of a piece is
+timed `repeat` times in a row, after a pause and one untimed call, so compilation is never
+counted. The pause lets the other side's idle threads stop spinning: OpenBLAS's keep a core busy
+for a while after NumPy's products and would take it from our kernels' second thread. The table gives the minimum and the median of each side: the ratio
+of the minimums, with the ratio of the medians beside it, and a warning where the timings of a
+side spread too far to trust the ratio.
 """
 import time
 
@@ -11,14 +15,23 @@ from . import kernels
 from .train import FullBatch
 
 
-def _best(function, repeat):
-    function()
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
+NOISY = 1.25  # a side whose median is this many times its minimum spread too far to trust
+
+
+PAUSE = 0.3  # seconds before each side's timings
+
+
+def _timings(reference, ours, repeat):
+    """ms per call of each function, `repeat` times each, each side after a pause and one untimed call."""
+    times = ([], [])
+    for side, function in enumerate((reference, ours)):
+        time.sleep(PAUSE)
         function()
-        times.append(time.perf_counter() - start)
-    return min(times) * 1e3
+        for _ in range(repeat):
+            start = time.perf_counter()
+            function()
+            times[side].append((time.perf_counter() - start) * 1e3)
+    return times
 
 
 def _cases(m, dtype, rng):
@@ -67,12 +80,32 @@ def _cases(m, dtype, rng):
     }
 
 
+def row(label, reference, ours):
+    """The table row of one piece from its timings (ms) on each side, and whether they spread too far to trust."""
+    (a_min, a_med), (b_min, b_med) = (min(reference), float(np.median(reference))), (min(ours), float(np.median(ours)))
+    noisy = a_med > NOISY * a_min or b_med > NOISY * b_min
+    return (f"| {label} | {a_min:.3f} / {a_med:.3f} | {b_min:.3f} / {b_med:.3f} | {a_min / b_min:.1f}× / "
+            f"{a_med / b_med:.1f}×{' (noisy)' if noisy else ''} |"), noisy
+
+
 def speedup_table(m=10000, repeat=5):
-    """A markdown table: ms per call of NumPy and of our kernels, and the ratio, per piece and dtype."""
+    """A markdown table per piece and dtype: NumPy's and our minimum and median ms, and the ratios; a note on noisy rows."""
     rng = np.random.default_rng(0)
-    lines = [f"{m} images, 784-10-10", "", "| piece | dtype | NumPy ms | ours ms | speedup |", "|---|---|---:|---:|---:|"]
+    lines = [f"{m} images, 784-10-10, {repeat} timings per side", "",
+             "| piece | dtype | NumPy ms (min / median) | ours ms (min / median) | speedup (of mins / of medians) |",
+             "|---|---|---:|---:|---:|"]
+    noisy = []
     for dtype in (np.float64, np.float32):
         for name, (reference, ours) in _cases(m, dtype, rng).items():
-            a, b = _best(reference, repeat), _best(ours, repeat)
-            lines.append(f"| {name} | {np.dtype(dtype).name} | {a:.3f} | {b:.3f} | {a / b:.1f}× |")
+            label = f"{name} | {np.dtype(dtype).name}"
+            line, spread = row(label, *_timings(reference, ours, repeat))
+            lines.append(line)
+            if spread:
+                noisy.append(label.replace(" | ", " "))
+    if noisy:
+        lines += ["", f"noisy: {', '.join(noisy)}: a median more than {NOISY}× its minimum; another program may be "
+                      "competing for the CPU or memory, and these ratios are not to be trusted. Run again on a "
+                      "quiet machine, with more --repeat."]
+    if repeat < 3:
+        lines += ["", f"only {repeat} timing(s) per side: too few to see the spread; use --repeat 5 or more."]
     return "\n".join(lines)

@@ -188,7 +188,7 @@ def build_parser():
 
     p = commands.add_parser("bench", help="a quick speedup table of the kernels against NumPy on this machine")
     p.add_argument("--images", type=int, default=10000, help="batch size to time (default 10000)")
-    p.add_argument("--repeat", type=int, default=5, help="timings per entry, the best is kept (default 5)")
+    p.add_argument("--repeat", type=int, default=5, help="timings of each side of each piece; the table shows their minimum and median (default 5)")
     p.set_defaults(run=bench)
     return parser
 

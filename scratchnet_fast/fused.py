@@ -24,9 +24,8 @@ from .config import chunking, helper, inline, kernel
 from .exp import exp_nonpositive
 from .kernels import sum_chunks
 from .layout import LINE
-from .prefetch import prefetch
+from .products import TILE, hidden_tile, outer_tile
 
-TILE = 4
 AHEAD = 2 * TILE  # the outer products prefetch the tile this many images on; 4 to 32 measured alike
 
 
@@ -71,104 +70,6 @@ def _tile_span(S, r0, r1, r2, r3, first, step, d):
     if hi > first:
         hi = min(hi + (step - (hi - first) % step) % step, d)
     return lo, hi
-
-
-@inline
-def _hidden_tile(W1, b1, X, r0, r1, r2, r3, lo, hi, z1, u):
-    """z1[:, u + t] = W1 @ X[r_t] + b1 for the rows r0..r3 of X (m, d), zero outside columns lo..hi; z1 (h, lanes.count).
-
-    Two hidden units at a time, in blocks of L = lanes.count columns: eight independent vector
-    FMA chains, enough to cover the FMA latency, and six loads per eight FMAs. An odd last unit is
-    paired with itself. Lane l of a chain holds the columns lo + l + n L, and where the loop begins
-    depends on where X sits in memory (`_tile_span`); `lanes.total` adds the lanes in a tree
-    that gives the same bits whichever lane holds which columns, so the sums depend on the data
-    alone.
-    """
-    h = W1.shape[0]
-    L = lanes.count(X.dtype)
-    lo, hi = np.int64(lo), np.int64(hi)
-    for j in range(0, h, 2):
-        q = min(j + 1, h - 1)
-        a0 = a1 = a2 = a3 = c0 = c1 = c2 = c3 = lanes.splat(X, 0)
-        full = lo + (hi - lo) // L * L
-        for k in range(lo, full, L):
-            w, v = lanes.load(W1, j, k), lanes.load(W1, q, k)
-            x0, x1, x2, x3 = lanes.load(X, r0, k), lanes.load(X, r1, k), lanes.load(X, r2, k), lanes.load(X, r3, k)
-            a0 = lanes.fma(a0, w, x0)
-            a1 = lanes.fma(a1, w, x1)
-            a2 = lanes.fma(a2, w, x2)
-            a3 = lanes.fma(a3, w, x3)
-            c0 = lanes.fma(c0, v, x0)
-            c1 = lanes.fma(c1, v, x1)
-            c2 = lanes.fma(c2, v, x2)
-            c3 = lanes.fma(c3, v, x3)
-        if full < hi:
-            k = full
-            w, v = lanes.load_below(W1, j, k, hi), lanes.load_below(W1, q, k, hi)
-            x0, x1 = lanes.load_below(X, r0, k, hi), lanes.load_below(X, r1, k, hi)
-            x2, x3 = lanes.load_below(X, r2, k, hi), lanes.load_below(X, r3, k, hi)
-            a0 = lanes.fma(a0, w, x0)
-            a1 = lanes.fma(a1, w, x1)
-            a2 = lanes.fma(a2, w, x2)
-            a3 = lanes.fma(a3, w, x3)
-            c0 = lanes.fma(c0, v, x0)
-            c1 = lanes.fma(c1, v, x1)
-            c2 = lanes.fma(c2, v, x2)
-            c3 = lanes.fma(c3, v, x3)
-        z1[j, u] = lanes.total(a0) + b1[j]
-        z1[j, u + 1] = lanes.total(a1) + b1[j]
-        z1[j, u + 2] = lanes.total(a2) + b1[j]
-        z1[j, u + 3] = lanes.total(a3) + b1[j]
-        z1[q, u] = lanes.total(c0) + b1[q]
-        z1[q, u + 1] = lanes.total(c1) + b1[q]
-        z1[q, u + 2] = lanes.total(c2) + b1[q]
-        z1[q, u + 3] = lanes.total(c3) + b1[q]
-
-
-@inline
-def _outer_tile(gW1, dz1, u, X, r0, r1, r2, r3, lo, hi, n0, n1, n2, n3):
-    """gW1 += Σ_t dz1[:, u + t] ⊗ X[r_t] over the rows r0..r3 of X (m, d), columns lo..hi; dz1 (h, lanes.count) -> gW1 (h, d).
-
-    Two gradient rows at a time, in blocks of lanes.count columns, so each load of X feeds two
-    FMAs. These products read only cached data, so they also fetch a tile to come, the rows
-    n0..n3: pair p of gradient rows prefetches row n_(p mod 4) at the columns it is at, one
-    prefetch per vector, spread through the loop. (A burst of prefetches would fill the CPU's
-    queue of outstanding misses and stall it.) The next tile's span is close to this one's, the
-    tiles being in order of where their spans start; with fewer than four pairs, the hardware
-    prefetcher finds the remaining rows.
-    """
-    h = gW1.shape[0]
-    L = lanes.count(X.dtype)
-    lo, hi = np.int64(lo), np.int64(hi)
-    for j in range(0, h, 2):
-        q = min(j + 1, h - 1)
-        p = j // 2 % TILE
-        ahead = n0 if p == 0 else (n1 if p == 1 else (n2 if p == 2 else n3))
-        g0, g1, g2, g3 = dz1[j, u], dz1[j, u + 1], dz1[j, u + 2], dz1[j, u + 3]
-        e0, e1, e2, e3 = dz1[q, u], dz1[q, u + 1], dz1[q, u + 2], dz1[q, u + 3]
-        full = lo + (hi - lo) // L * L
-        if q == j:
-            for k in range(lo, full, L):
-                prefetch(X, ahead, k)
-                x0, x1, x2, x3 = lanes.load(X, r0, k), lanes.load(X, r1, k), lanes.load(X, r2, k), lanes.load(X, r3, k)
-                w = lanes.load(gW1, j, k)
-                lanes.store(gW1, lanes.fma(lanes.fma(lanes.fma(lanes.fma(w, g0, x0), g1, x1), g2, x2), g3, x3), j, k)
-        else:
-            for k in range(lo, full, L):
-                prefetch(X, ahead, k)
-                x0, x1, x2, x3 = lanes.load(X, r0, k), lanes.load(X, r1, k), lanes.load(X, r2, k), lanes.load(X, r3, k)
-                w, v = lanes.load(gW1, j, k), lanes.load(gW1, q, k)
-                lanes.store(gW1, lanes.fma(lanes.fma(lanes.fma(lanes.fma(w, g0, x0), g1, x1), g2, x2), g3, x3), j, k)
-                lanes.store(gW1, lanes.fma(lanes.fma(lanes.fma(lanes.fma(v, e0, x0), e1, x1), e2, x2), e3, x3), q, k)
-        if full < hi:
-            k = full
-            x0, x1 = lanes.load_below(X, r0, k, hi), lanes.load_below(X, r1, k, hi)
-            x2, x3 = lanes.load_below(X, r2, k, hi), lanes.load_below(X, r3, k, hi)
-            w = lanes.load_below(gW1, j, k, hi)
-            lanes.store_below(gW1, lanes.fma(lanes.fma(lanes.fma(lanes.fma(w, g0, x0), g1, x1), g2, x2), g3, x3), j, k, hi)
-            if q != j:
-                v = lanes.load_below(gW1, q, k, hi)
-                lanes.store_below(gW1, lanes.fma(lanes.fma(lanes.fma(lanes.fma(v, e0, x0), e1, x1), e2, x2), e3, x3), q, k, hi)
 
 
 @inline
@@ -277,7 +178,7 @@ def _chunk_gradients(X, Y, S, O, start, stop, W1, b1, W2, b2, gW1, gb1, gW2, gb2
             i = g + u
             r0, r1, r2, r3 = O[i], O[min(i + 1, last)], O[min(i + 2, last)], O[min(i + 3, last)]
             lo, hi = _tile_span(S, r0, r1, r2, r3, first, step, d)
-            _hidden_tile(W1, b1, X, r0, r1, r2, r3, lo, hi, z1, u)
+            hidden_tile(W1, b1, X, r0, r1, r2, r3, lo, hi, z1, u)
         group_loss, group_correct = _head(z1, dz1, n, Y, O, g, W2, b2, a1, p, stats, lane_W2, lane_b2, lane_b1)
         loss += group_loss
         correct += group_correct
@@ -288,7 +189,7 @@ def _chunk_gradients(X, Y, S, O, start, stop, W1, b1, W2, b2, gW1, gb1, gW2, gb2
             f = i + AHEAD
             n0, n1 = O[min(f, last)], O[min(f + 1, last)]
             n2, n3 = O[min(f + 2, last)], O[min(f + 3, last)]
-            _outer_tile(gW1, dz1, u, X, r0, r1, r2, r3, lo, hi, n0, n1, n2, n3)
+            outer_tile(gW1, dz1, u, X, r0, r1, r2, r3, lo, hi, n0, n1, n2, n3)
     for j in range(c):
         gb2[j] = _lane_sum(lane_b2, j)
         for k in range(h):

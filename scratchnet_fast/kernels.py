@@ -9,21 +9,30 @@ the API modules check and convert. Every kernel writes into output arrays the ca
 import numpy as np
 from numba import prange
 
+from . import lanes
 from .config import chunking, helper, kernel
+from .products import TILE, hidden_tile, outer_tile
 
 
 @kernel
 def matmul_bias(X, W, b, out):
-    """out = X @ W.T + b, i.e. Z = W·X + b per image; X (m, d), W (h, d), b (h,) -> out (m, h)."""
+    """out = X @ W.T + b, i.e. Z = W·X + b per image; X (m, d) C-contiguous rows, W (h, d), b (h,) -> out (m, h).
+
+    Tiles of four images through `products.hidden_tile`, the fused step's dot products.
+    """
     m, d = X.shape
     h = W.shape[0]
-    zero = X.dtype.type(0)
-    for i in prange(m):
-        for j in range(h):
-            acc = zero
-            for k in range(d):
-                acc += W[j, k] * X[i, k]
-            out[i, j] = acc + b[j]
+    G = lanes.count(X.dtype)
+    n_chunks, size = chunking(m)
+    for ch in prange(n_chunks):
+        z = np.empty((h, G), X.dtype)
+        stop = min(m, (ch + 1) * size)
+        last = stop - 1
+        for i in range(ch * size, stop, TILE):
+            hidden_tile(W, b, X, i, min(i + 1, last), min(i + 2, last), min(i + 3, last), np.uint64(0), np.uint64(d), z, 0)
+            for t in range(min(TILE, stop - i)):
+                for j in range(h):
+                    out[i + t, j] = z[j, t]
 
 
 @kernel
@@ -121,19 +130,37 @@ def hidden_delta(dZ, W, Z, out):
 
 @kernel
 def weight_grad(dZ, A, scale, dW, db):
-    """dW = scale · dZᵀ A, db = scale · Σ_i dZ[i]; dZ (m, h), A (m, d) -> dW (h, d), db (h,)."""
+    """dW = scale · dZᵀ A, db = scale · Σ_i dZ[i]; dZ (m, h), A (m, d) C-contiguous rows -> dW (h, d), db (h,).
+
+    Per chunk of images, tiles of four through `products.outer_tile`, the fused step's outer
+    products; the chunks' sums are added in a fixed order.
+    """
     m, h = dZ.shape
     d = A.shape[1]
+    G = lanes.count(dZ.dtype)
     n_chunks, size = chunking(m)
-    part_W = np.zeros((n_chunks, h, d), dZ.dtype)
-    part_b = np.zeros((n_chunks, h), dZ.dtype)
+    part_W = np.empty((n_chunks, h, d), dZ.dtype)
+    part_b = np.empty((n_chunks, h), dZ.dtype)
+    zero = dZ.dtype.type(0)
     for ch in prange(n_chunks):
-        for i in range(ch * size, min(m, (ch + 1) * size)):
+        g = np.zeros((h, G), dZ.dtype)
+        gW = part_W[ch]
+        gW[:] = zero
+        start, stop = ch * size, min(m, (ch + 1) * size)
+        last = stop - 1
+        for j in range(h):
+            acc = zero
+            for i in range(start, stop):
+                acc += dZ[i, j]
+            part_b[ch, j] = acc
+        for i in range(start, stop, TILE):
+            n = min(TILE, stop - i)
             for j in range(h):
-                g = dZ[i, j]
-                part_b[ch, j] += g
-                for k in range(d):
-                    part_W[ch, j, k] += g * A[i, k]
+                for t in range(TILE):
+                    g[j, t] = dZ[i + t, j] if t < n else zero
+            f = i + 2 * TILE
+            outer_tile(gW, g, 0, A, i, min(i + 1, last), min(i + 2, last), min(i + 3, last), np.uint64(0), np.uint64(d),
+                       min(f, last), min(f + 1, last), min(f + 2, last), min(f + 3, last))
     sum_chunks(part_W.reshape((n_chunks, h * d)), scale, dW.reshape(h * d))
     sum_chunks(part_b, scale, db)
 

@@ -10,7 +10,7 @@ import numpy as np
 from . import kernels, mlp
 from .layout import contiguous, flat, rows
 from .train import descend, trainer
-from .validation import count, features, finite, float_dtype, labels, numeric_array, positive_number, resolve_dtype
+from .validation import count, features, finite, finite_through, float_dtype, labels, numeric_array, positive_number, resolve_dtype
 
 
 def init_params(n_in=784, n_hidden=10, n_out=10, dtype="float64"):
@@ -82,11 +82,12 @@ def _cast(dtype, *arrays):
 
 def forward_prop(W1, b1, W2, b2, X):
     """Z1 = W1·X + b1, A1 = ReLU(Z1), Z2 = W2·A1 + b2, A2 = softmax(Z2); each (rows, m)."""
-    X = features("X", X)
+    X = features("X", X, check_finite=False)
     W1, b1, W2, b2 = _check_params(W1, b1, W2, b2, d=X.shape[0])
     dtype = float_dtype(W1, b1, W2, b2, X)
     W1, b1, W2, b2 = _cast(dtype, W1, b1.ravel(), W2, b2.ravel())
     (Z1, Z2), (_, A1, A2) = mlp.forward(rows(X, dtype), [(W1, b1), (W2, b2)])
+    finite_through("X", X, Z1, "Z1 = W1·X + b1")
     return Z1.T, A1.T, Z2.T, A2.T
 
 
@@ -103,7 +104,7 @@ def one_hot(Y):
 
 def backward_prop(Z1, A1, Z2, A2, W1, W2, X, Y):
     """dW1, db1, dW2, db2 of the mean cross-entropy over the m = X.shape[1] images."""
-    X = features("X", X)
+    X = features("X", X, check_finite=False)
     d, m = X.shape
     W1, W2 = _check_weights(W1, W2, d)
     h, c = W1.shape[0], W2.shape[0]
@@ -119,6 +120,7 @@ def backward_prop(Z1, A1, Z2, A2, W1, W2, X, Y):
     Z1r, A1r, A2r = (rows(checked[k], dtype) for k in ("Z1", "A1", "A2"))
     W1, W2 = _cast(dtype, W1, W2)
     (dW1, db1), (dW2, db2) = mlp.gradients([Z1r], [rows(X, dtype), A1r, A2r], Y, [W1, W2])
+    finite_through("X", X, dW1, "dW1 = dZ1·Xᵀ / m")
     return dW1, db1.reshape(h, 1), dW2, db2.reshape(c, 1)
 
 

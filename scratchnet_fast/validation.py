@@ -42,9 +42,15 @@ def numeric_array(name, value, ndim=None):
     return array
 
 
+def _all_finite(array):
+    """True if the float array holds no NaN or inf: one sum, whose overflow only sends to the slow check."""
+    with np.errstate(invalid="ignore", over="ignore"):
+        return bool(np.isfinite(np.sum(array)))
+
+
 def finite(name, array):
     """`array` unchanged if it holds no NaN or inf, else ValueError naming the first one."""
-    if array.dtype.kind == "f" and not np.isfinite(np.sum(array)):
+    if array.dtype.kind == "f" and not _all_finite(array):
         bad = ~np.isfinite(array)
         if bad.any():
             where = tuple(int(i) for i in np.argwhere(bad)[0])
@@ -52,9 +58,28 @@ def finite(name, array):
     return array
 
 
-def features(name, X):
-    """X as a finite numeric (d, m) array with at least one image, the seed's layout."""
-    X = finite(name, numeric_array(name, X, ndim=2))
+def finite_through(name, X, result, what):
+    """ValueError naming X's first NaN or inf if `result`, computed from finite parameters and X, is not finite.
+
+    NaN and inf in X reach every result that multiplies them, even by zero, so a finite result
+    (far smaller than X) proves X finite. When X is finite after all, the product overflowed:
+    the error names `what`.
+    """
+    if not _all_finite(result) and not np.isfinite(result).all():
+        finite(name, X)
+        raise ValueError(f"{what} overflows: it is not finite although {name} and the parameters are")
+    return result
+
+
+def features(name, X, check_finite=True):
+    """X as a numeric (d, m) array with at least one image, the seed's layout; finite unless check_finite is False.
+
+    A function that reads X once anyway checks what it computed from it instead (`finite_through`),
+    which costs no extra pass over X.
+    """
+    X = numeric_array(name, X, ndim=2)
+    if check_finite:
+        X = finite(name, X)
     if X.shape[0] == 0 or X.shape[1] == 0:
         raise ValueError(f"{name} is empty: shape {X.shape}, need (features, images) with both > 0")
     return X

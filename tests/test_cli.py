@@ -77,6 +77,16 @@ def test_bench_prints_a_speedup_table(capsys):
     status, out, _ = run(capsys, "bench", "--images", 300, "--repeat", 1)
     assert status == 0
     assert "| training step | float32 |" in out and "×" in out
+    assert "only 1 timing(s) per side" in out
+
+
+def test_bench_rows_give_min_and_median_and_flag_a_wide_spread():
+    from scratchnet_fast.bench import row
+
+    line, noisy = row("relu | float64", [2.0, 2.1, 2.2], [1.0, 1.0, 1.1])
+    assert line == "| relu | float64 | 2.000 / 2.100 | 1.000 / 1.000 | 2.0× / 2.1× |" and not noisy
+    line, noisy = row("relu | float64", [2.0, 2.1, 2.2], [1.0, 1.5, 3.0])
+    assert line.endswith("2.0× / 1.4× (noisy) |") and noisy
 
 
 def test_console_script_is_installed():

@@ -41,6 +41,30 @@ def test_gradient_descent_rejects_bad_data(X, Y, error, words):
 
 
 @pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_per_step_functions_name_the_first_nan_or_inf_in_X_from_their_results(xy, bad, dtype):
+    """forward_prop and backward_prop check what they computed from X, not X itself, and still name X's first bad value."""
+    X, Y = xy
+    X = X.astype(dtype)
+    np.random.seed(0)
+    params = sf.init_params(dtype=dtype)
+    Z1, A1, Z2, A2 = sf.forward_prop(*params, X)
+    X[3, 7] = bad
+    with pytest.raises(ValueError, match=r"X contains NaN or inf \(first at index \(3, 7\)"):
+        sf.forward_prop(*params, X)
+    with pytest.raises(ValueError, match=r"X contains NaN or inf \(first at index \(3, 7\)"):
+        sf.backward_prop(Z1, A1, Z2, A2, params[0], params[2], X, Y)
+
+
+def test_forward_prop_says_when_finite_images_overflow(xy):
+    X, Y = xy
+    np.random.seed(0)
+    W1, b1, W2, b2 = sf.init_params()
+    with pytest.raises(ValueError, match=r"Z1 = W1·X \+ b1 overflows"):
+        sf.forward_prop(W1 * 1e300, b1, W2, b2, X * 1e300)
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
 def test_gradient_descent_rejects_nan_and_inf_in_X(xy, bad):
     X, Y = xy
     X[3, 7] = bad
