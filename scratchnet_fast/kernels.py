@@ -11,6 +11,7 @@ from numba import prange
 
 from . import lanes
 from .config import chunking, helper, kernel
+from .exp import exp_nonpositive
 from .products import TILE, hidden_tile, outer_tile
 
 
@@ -53,20 +54,37 @@ def relu_mask(z, out):
 
 @kernel
 def softmax_rows(Z, out):
-    """out[i] = exp(Z[i] - max Z[i]) / Σ exp(Z[i] - max Z[i]); Z, out (m, c), one image per row."""
+    """out[i] = exp(Z[i] - max Z[i]) / Σ exp(Z[i] - max Z[i]); Z, out (m, c), one image per row.
+
+    Images go a vector's lanes at a time (lanes.count), one per lane, through the vector exp of
+    the fused step (`exp.exp_nonpositive`), which floors exp at e**-87 where a term is negligible
+    beside the largest, 1.
+    """
     m, c = Z.shape
-    zero = Z.dtype.type(0)
-    for i in prange(m):
-        top = Z[i, 0]
-        for j in range(1, c):
-            top = max(top, Z[i, j])
-        total = zero
-        for j in range(c):
-            e = np.exp(Z[i, j] - top)
-            out[i, j] = e
-            total += e
-        for j in range(c):
-            out[i, j] /= total
+    G = lanes.count(Z.dtype)
+    n_chunks, size = chunking(m)
+    for ch in prange(n_chunks):
+        z = np.empty((c, G), Z.dtype)
+        stop = min(m, (ch + 1) * size)
+        last = stop - 1
+        for i in range(ch * size, stop, G):
+            for j in range(c):
+                for t in range(G):
+                    z[j, t] = Z[min(i + t, last), j]
+            top = lanes.load(z, 0, 0)
+            for j in range(1, c):
+                v = lanes.load(z, j, 0)
+                top = lanes.where_less(top, v, v, top)
+            total = lanes.splat(z, 0)
+            for j in range(c):
+                e = exp_nonpositive(lanes.sub(lanes.load(z, j, 0), top), z)
+                lanes.store(z, e, j, 0)
+                total = lanes.add(total, e)
+            for j in range(c):
+                lanes.store(z, lanes.div(lanes.load(z, j, 0), total), j, 0)
+            for t in range(min(G, stop - i)):
+                for j in range(c):
+                    out[i + t, j] = z[j, t]
 
 
 @kernel
@@ -197,11 +215,21 @@ def sum_chunks(parts, scale, out):
         out[k] = scale * acc
 
 
-@kernel
+@helper
 def sgd_update(p, grad, alpha, out):
-    """out = p - alpha · grad elementwise; p, grad, out (n,) flat views of a parameter."""
-    for i in prange(p.shape[0]):
-        out[i] = p[i] - alpha * grad[i]
+    """out = p - alpha · grad elementwise; p, grad, out (n,) contiguous flat views of a parameter.
+
+    Serial, in explicit vectors: the parameters of these networks are small enough that starting
+    the threads would cost more than the update, and LLVM leaves the loop scalar when out is p.
+    """
+    n = p.shape[0]
+    L = lanes.count(p.dtype)
+    P, G, O = p.reshape((1, n)), grad.reshape((1, n)), out.reshape((1, n))
+    full = n // L * L
+    for k in range(0, full, L):
+        lanes.store(O, lanes.fma(lanes.load(P, 0, k), -alpha, lanes.load(G, 0, k)), 0, k)
+    for k in range(full, n):
+        out[k] = p[k] - alpha * grad[k]
 
 
 @kernel
