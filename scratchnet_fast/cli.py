@@ -50,6 +50,7 @@ def train(args):
                           max_iter=args.iterations, batch_size=args.batch_size, random_state=args.seed,
                           dtype=args.dtype, init=args.init)
     model._check_params()
+    model_file.check_target(args.out)
     print(f"training on {len(X_train)} images from {source}, validating on {len(X_val)}")
     with tqdm(total=args.iterations, unit="it", file=sys.stdout, disable=args.quiet) as bar:
         def progress(i, loss, accuracy):
@@ -65,12 +66,13 @@ def train(args):
     val_accuracy = model.score(X_val, y_val) if len(y_val) else float("nan")
     if len(y_val):
         print(_accuracy_line("validation accuracy", val_accuracy, len(y_val)))
-    model_file.save(model, args.out, data=source, iterations=model.n_iter_, train_accuracy=train_accuracy,
-                    val_accuracy=val_accuracy, seed=args.seed, interrupted=model.interrupted_)
+    written = model_file.save(model, args.out, data=source, iterations=model.n_iter_, train_accuracy=train_accuracy,
+                              val_accuracy=val_accuracy, seed=args.seed, interrupted=model.interrupted_)
+    where = f"{written} (the target of the link {args.out})" if os.path.islink(args.out) else args.out
     if model.interrupted_:
-        print(f"interrupted: saved the last good parameters (after {model.n_iter_} iterations) to {args.out}")
+        print(f"interrupted: saved the last good parameters (after {model.n_iter_} iterations) to {where}")
     else:
-        print(f"model written to {args.out}")
+        print(f"model written to {where}")
     if args.plot:
         from . import plots
 

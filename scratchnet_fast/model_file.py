@@ -1,6 +1,7 @@
 """Model files: an .npz of the weights with everything needed to check them, written atomically."""
 import json
 import os
+import stat
 import tempfile
 import zipfile
 
@@ -13,10 +14,13 @@ FORMAT = "scratchnet-fast-model/1"
 
 
 def save(model, path, **metadata):
-    """Write a fitted MLPClassifier to `path` (.npz): weights, sizes, dtype, classes and `metadata`.
+    """Write a fitted MLPClassifier to `path` (.npz): weights, sizes, dtype, classes and `metadata`; returns the file written.
 
     The file is written beside its destination and renamed into place, so `path` holds either
-    the old file or the whole new one, never a part.
+    the old file or the whole new one, never a part. A symbolic link is followed: its target is
+    replaced and returned. A path that exists and is not a regular file (a device such as
+    /dev/null, a directory, a pipe) is refused. The file gets the permissions of the one it
+    replaces, or those of any new file (0666 less the umask).
     """
     layers = list(zip(model.weights_, model.biases_))
     if not all(np.isfinite(W).all() and np.isfinite(b).all() for W, b in layers):
@@ -32,17 +36,42 @@ def save(model, path, **metadata):
     }
     arrays = {f"W{i}": W for i, W in enumerate(model.weights_)}
     arrays.update({f"b{i}": b for i, b in enumerate(model.biases_)})
-    directory = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".npz", dir=directory)
+    target = os.path.realpath(path)
+    mode = check_target(path)
+    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".npz", dir=os.path.dirname(target))
     try:
         with os.fdopen(fd, "wb") as f:
             np.savez(f, header=np.array(json.dumps(header)), classes=model.classes_, **arrays)
             f.flush()
             os.fsync(f.fileno())
-        os.replace(tmp, path)
+        os.chmod(tmp, mode)
+        os.replace(tmp, target)
     except BaseException:
         os.unlink(tmp)
         raise
+    return target
+
+
+def check_target(path):
+    """The permission bits a model file written to `path` gets; ValueError naming `path` if it cannot be written there.
+
+    Called before training too, so that a run does not end in an error about its output.
+    """
+    target = os.path.realpath(path)
+    folder = os.path.dirname(target)
+    if not os.path.isdir(folder):
+        raise ValueError(f"cannot write {path}: the folder {folder} does not exist")
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise ValueError(f"cannot write {path}: the folder {folder} is not writable")
+    try:
+        status = os.stat(target)
+    except FileNotFoundError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask
+    if not stat.S_ISREG(status.st_mode):
+        raise ValueError(f"refusing to write a model over {path}: it exists and is not a regular file")
+    return stat.S_IMODE(status.st_mode)
 
 
 def load(path):

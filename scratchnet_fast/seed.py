@@ -53,19 +53,42 @@ def softmax(Z):
     return out.T.reshape(Z.shape)
 
 
-def _check_weights(W1, W2, d):
-    """W1 (h, d) and W2 (c, h) as finite numeric arrays that fit each other and d input features."""
+def _transposed(X, features=None, images=None):
+    """A hint for an error when X (rows, columns) fits one image per row where the seed wants one per column.
+
+    That is when its columns match the number of `features` expected, or its rows the number of
+    `images` (labels) given, and not the other way round.
+    """
+    rows, columns = X.shape
+    if (features is not None and columns == features != rows) or (images is not None and rows == images != columns):
+        return (f"; X looks transposed: its shape is {X.shape}, and the seed's layout is one image per column, "
+                f"(features, images): pass X.T")
+    return ""
+
+
+def _labels_of(X, Y, n_classes):
+    """labels() for the images of X (d, m), with a hint when X looks transposed."""
+    try:
+        return labels("Y", Y, X.shape[1], n_classes=n_classes)
+    except ValueError as error:
+        raise ValueError(str(error) + _transposed(X, images=np.shape(Y)[0] if np.ndim(Y) == 1 else None)) from None
+
+
+def _check_weights(W1, W2, X):
+    """W1 (h, d) and W2 (c, h) as finite numeric arrays that fit each other and the d input features of X (d, m)."""
+    d = X.shape[0]
     W1 = finite("W1", numeric_array("W1", W1, ndim=2))
     if W1.shape[1] != d:
-        raise ValueError(f"W1 has {W1.shape[1]} input features but X has {d} (W1 {W1.shape}, X ({d}, m))")
+        raise ValueError(f"W1 has {W1.shape[1]} input features but X has {d} (W1 {W1.shape}, X {X.shape})"
+                         + _transposed(X, features=W1.shape[1]))
     W2 = finite("W2", numeric_array("W2", W2, ndim=2))
     if W2.shape[1] != W1.shape[0]:
         raise ValueError(f"W2 must have {W1.shape[0]} columns to follow W1 {W1.shape}, got shape {W2.shape}")
     return W1, W2
 
 
-def _check_params(W1, b1, W2, b2, d):
-    W1, W2 = _check_weights(W1, W2, d)
+def _check_params(W1, b1, W2, b2, X):
+    W1, W2 = _check_weights(W1, W2, X)
     return W1, _bias("b1", b1, W1.shape[0]), W2, _bias("b2", b2, W2.shape[0])
 
 
@@ -83,7 +106,7 @@ def _cast(dtype, *arrays):
 def forward_prop(W1, b1, W2, b2, X):
     """Z1 = W1·X + b1, A1 = ReLU(Z1), Z2 = W2·A1 + b2, A2 = softmax(Z2); each (rows, m)."""
     X = features("X", X, check_finite=False)
-    W1, b1, W2, b2 = _check_params(W1, b1, W2, b2, d=X.shape[0])
+    W1, b1, W2, b2 = _check_params(W1, b1, W2, b2, X)
     dtype = float_dtype(W1, b1, W2, b2, X)
     W1, b1, W2, b2 = _cast(dtype, W1, b1.ravel(), W2, b2.ravel())
     (Z1, Z2), (_, A1, A2) = mlp.forward(rows(X, dtype), [(W1, b1), (W2, b2)])
@@ -106,7 +129,7 @@ def backward_prop(Z1, A1, Z2, A2, W1, W2, X, Y):
     """dW1, db1, dW2, db2 of the mean cross-entropy over the m = X.shape[1] images."""
     X = features("X", X, check_finite=False)
     d, m = X.shape
-    W1, W2 = _check_weights(W1, W2, d)
+    W1, W2 = _check_weights(W1, W2, X)
     h, c = W1.shape[0], W2.shape[0]
     named = {"Z1": (Z1, h), "A1": (A1, h), "Z2": (Z2, c), "A2": (A2, c)}
     checked = {}
@@ -115,7 +138,7 @@ def backward_prop(Z1, A1, Z2, A2, W1, W2, X, Y):
         if A.shape != (n, m):
             raise ValueError(f"{name} must have shape {(n, m)}, got {A.shape}")
         checked[name] = A
-    Y = labels("Y", Y, m, n_classes=c)
+    Y = _labels_of(X, Y, c)
     dtype = float_dtype(X, W1, W2, *checked.values())
     Z1r, A1r, A2r = (rows(checked[k], dtype) for k in ("Z1", "A1", "A2"))
     W1, W2 = _cast(dtype, W1, W2)
@@ -173,7 +196,7 @@ def gradient_descent(X, Y, alpha, iterations, *, n_hidden=10, n_out=10, verbose=
     """
     X = features("X", X)
     d, m = X.shape
-    Y = labels("Y", Y, m, n_classes=n_out)
+    Y = _labels_of(X, Y, n_out)
     alpha = positive_number("alpha", alpha)
     iterations = count("iterations", iterations)
     dtype = float_dtype(X)

@@ -31,6 +31,8 @@ def numeric_array(name, value, ndim=None):
     """`value` as an ndarray of real numbers (bool, int or float), else TypeError naming it."""
     if isinstance(value, (str, bytes)):
         raise TypeError(f"{name} must be a numeric array, got a string")
+    if type(value).__module__.startswith("scipy.sparse"):
+        raise TypeError(f"{name} is a scipy sparse matrix; these functions take dense arrays: pass {name}.toarray()")
     try:
         array = np.asarray(value)
     except (ValueError, TypeError) as error:

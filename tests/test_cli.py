@@ -1,4 +1,5 @@
 """The scratchnet-fast command line, driven as a user would."""
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -96,3 +97,11 @@ def test_console_script_is_installed():
     done = subprocess.run([str(script), "train", "--alpha", "0"], capture_output=True, text=True)
     assert done.returncode == 2
     assert done.stderr.strip().splitlines() == ["error: learning_rate_init must be positive and finite, got 0.0"]
+
+
+@pytest.mark.parametrize("out", ["nodir/model.npz", "special"])
+def test_train_checks_its_output_before_training(capsys, tmp_path, out):
+    os.mkfifo(tmp_path / "special")
+    status, out_text, err = run(capsys, "train", "--out", tmp_path / out, "--iterations", 1000000, "--quiet")
+    assert status == 2 and "training on" not in out_text
+    assert err.strip().startswith(f"error: cannot write {tmp_path / out}" if out != "special" else "error: refusing")

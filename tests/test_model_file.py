@@ -27,3 +27,35 @@ def test_round_trip_gives_the_same_predictions(tmp_path, fitted):
 def test_saving_leaves_no_temporary_file(tmp_path, fitted):
     model_file.save(fitted[0], tmp_path / "m.npz")
     assert os.listdir(tmp_path) == ["m.npz"]
+
+
+def test_a_symlink_is_followed_and_its_target_replaced(tmp_path, fitted):
+    target = tmp_path / "real.npz"
+    target.write_bytes(b"old")
+    link = tmp_path / "link.npz"
+    link.symlink_to(target)
+    assert model_file.save(fitted[0], link) == str(target)
+    assert link.is_symlink() and model_file.load(link)[0].n_features_in_ == 12
+
+
+@pytest.mark.parametrize("kind", ["fifo", "directory"])
+def test_a_path_that_is_not_a_regular_file_is_refused(tmp_path, fitted, kind):
+    path = tmp_path / "special"
+    os.mkfifo(path) if kind == "fifo" else path.mkdir()
+    with pytest.raises(ValueError, match="exists and is not a regular file"):
+        model_file.save(fitted[0], path)
+    assert (path.is_fifo() if kind == "fifo" else path.is_dir()) and sorted(os.listdir(tmp_path)) == ["special"]
+
+
+def test_files_get_the_permissions_of_any_new_file_or_keep_those_they_replace(tmp_path, fitted):
+    umask = os.umask(0o022)
+    try:
+        model_file.save(fitted[0], tmp_path / "new.npz")
+        kept = tmp_path / "kept.npz"
+        kept.write_bytes(b"")
+        kept.chmod(0o640)
+        model_file.save(fitted[0], kept)
+    finally:
+        os.umask(umask)
+    assert (tmp_path / "new.npz").stat().st_mode & 0o777 == 0o644
+    assert kept.stat().st_mode & 0o777 == 0o640

@@ -420,3 +420,20 @@ def test_ctrl_c_during_train_saves_the_last_good_parameters(tmp_path):
     model, header = model_file.load(out)
     assert header["metadata"]["interrupted"] and header["metadata"]["iterations"] > 0
     assert [name for name in os.listdir(tmp_path)] == ["model.npz"]
+
+
+def test_images_one_per_row_get_a_transpose_hint(xy):
+    X, Y = xy
+    np.random.seed(0)
+    W1, b1, W2, b2 = sf.init_params()
+    with pytest.raises(ValueError, match=r"X looks transposed: its shape is \(50, 784\).*pass X\.T"):
+        sf.forward_prop(W1, b1, W2, b2, X.T)
+    with pytest.raises(ValueError, match=r"Y has 50 labels but X has 784 images; X looks transposed"):
+        sf.gradient_descent(X.T, Y, 0.1, 1, verbose=False)
+
+
+def test_a_sparse_matrix_gets_a_clear_error(xy):
+    sparse = pytest.importorskip("scipy.sparse")
+    X, Y = xy
+    with pytest.raises(TypeError, match=r"X is a scipy sparse matrix.*X\.toarray\(\)"):
+        sf.gradient_descent(sparse.csr_matrix(X), Y, 0.1, 1, verbose=False)
