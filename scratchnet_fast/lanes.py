@@ -272,3 +272,54 @@ def scale(typingctx, v, n):
         return builder.fmul(args[0], builder.bitcast(bits, context.get_value_type(v)))
 
     return v(v, n), codegen
+
+
+if config.DISABLE_JIT:
+    # With the JIT off (NUMBA_DISABLE_JIT=1, to debug or measure coverage) the kernels run as plain
+    # Python, and these NumPy bodies stand in for the intrinsics above: slow, and equal to them up
+    # to rounding (no fused multiply-add).
+
+    def load(A, i, k):  # noqa: F811
+        return A[i, k:k + count(A.dtype)].copy()
+
+    def store(A, v, i, k):  # noqa: F811
+        A[i, k:k + len(v)] = v
+
+    def load_below(A, i, k, end):  # noqa: F811
+        v = np.zeros(count(A.dtype), A.dtype)
+        n = max(0, min(len(v), int(end) - int(k)))
+        v[:n] = A[i, k:k + n]
+        return v
+
+    def store_below(A, v, i, k, end):  # noqa: F811
+        n = max(0, min(len(v), int(end) - int(k)))
+        A[i, k:k + n] = v[:n]
+
+    def total(v):  # noqa: F811
+        while len(v) > 1:
+            v = v[:len(v) // 2] + v[len(v) // 2:]
+        return v[0]
+
+    def splat(A, x):  # noqa: F811
+        return np.full(count(A.dtype), x, A.dtype)
+
+    def fma(acc, x, v):  # noqa: F811
+        return (acc + x * v).astype(acc.dtype)
+
+    def add(a, b):  # noqa: F811
+        return a + b
+
+    def sub(a, b):  # noqa: F811
+        return a - b
+
+    def div(a, b):  # noqa: F811
+        return a / b
+
+    def where_less(a, b, x, y):  # noqa: F811
+        return np.where(a < b, x, y)
+
+    def floor(v):  # noqa: F811
+        return np.floor(v)
+
+    def scale(v, n):  # noqa: F811
+        return np.ldexp(v, n.astype(np.int32))

@@ -1,6 +1,6 @@
 """A software prefetch for jitted code: LLVM's llvm.prefetch, which Numba does not expose."""
 from llvmlite import ir
-from numba import types
+from numba import config, types
 from numba.core import cgutils
 from numba.core.extending import intrinsic
 
@@ -27,3 +27,8 @@ def prefetch(typingctx, A, i, k):
         return context.get_dummy_value()
 
     return types.void(A, i, k), codegen
+
+
+if config.DISABLE_JIT:
+    def prefetch(A, i, k):  # noqa: F811
+        """A hint only: nothing to do when the kernels run as plain Python (NUMBA_DISABLE_JIT=1)."""

@@ -1,0 +1,38 @@
+"""With NUMBA_DISABLE_JIT=1 (to debug, or to measure coverage) every path runs as plain Python and agrees with the JIT."""
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+
+PROBE = """
+import json, numpy as np, scratchnet_fast as sf
+from scratchnet_fast import MLPClassifier
+rng = np.random.default_rng(5)
+X = rng.random((40, 30)); Y = np.arange(30) % 10
+np.random.seed(0)
+W1 = sf.gradient_descent(X, Y, 0.1, 2, verbose=False)[0]
+np.random.seed(0)
+P = sf.init_params(n_in=40)
+Z1, A1, Z2, A2 = sf.forward_prop(*P, X)
+dW1 = sf.backward_prop(Z1, A1, Z2, A2, P[0], P[2], X, Y)[0]
+model = MLPClassifier(hidden_layer_sizes=(9, 5), batch_size=8, max_iter=2, random_state=0).fit(X.T, Y)
+print(json.dumps(dict(W1=W1.tolist(), A2=A2.tolist(), dW1=dW1.tolist(), loss=model.loss_curve_,
+                      proba=model.predict_proba(X.T).tolist())))
+"""
+
+
+def results(disable_jit):
+    env = dict(os.environ, NUMBA_DISABLE_JIT="1" if disable_jit else "0")
+    env["PYTHONPATH"] = os.pathsep.join([str(Path(__file__).resolve().parents[1]), env.get("PYTHONPATH", "")])
+    done = subprocess.run([sys.executable, "-c", PROBE], env=env, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def test_every_path_runs_without_the_jit_and_agrees_with_it():
+    python, jitted = results(True), results(False)
+    for key in jitted:
+        np.testing.assert_allclose(python[key], jitted[key], rtol=1e-10, atol=1e-12, err_msg=key)
