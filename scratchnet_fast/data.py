@@ -8,6 +8,7 @@ import gzip
 import importlib.util
 import math
 import os
+import re
 import zlib
 from pathlib import Path
 
@@ -135,17 +136,35 @@ def load_sample():
     return values[:, :-1].astype(np.uint8), values[:, -1].astype(np.uint8)
 
 
-def load(path):
-    """Digits from a path: a Kaggle CSV (.csv, .csv.gz) or an MNIST IDX image file with its labels."""
+IMAGES = re.compile(r"images([-.])idx3")  # MNIST's names: train-images-idx3-ubyte, or train-images.idx3-ubyte
+
+
+def load(path, labels=None):
+    """Digits from a path: a Kaggle CSV (.csv, .csv.gz) or an MNIST IDX image file with its labels.
+
+    An IDX file's labels are `labels`, else the labels file beside it under either of MNIST's
+    names (dash or dot, gzipped or not), else none.
+    """
     name = os.path.basename(os.fspath(path))
     if name.endswith((".csv", ".csv.gz")):
         return load_csv(path)
-    if "images-idx3" in name:
-        labels = os.path.join(os.path.dirname(os.fspath(path)), name.replace("images-idx3", "labels-idx1"))
-        if not os.path.isfile(labels):
+    if IMAGES.search(name):
+        labels = labels if labels is not None else labels_beside(path)
+        if labels is None:
             return read_images(path), None
         return load_idx(path, labels)
-    raise ValueError(f"{path}: expected a .csv file or an MNIST '*images-idx3*' file")
+    raise ValueError(f"{path}: expected a .csv file or an MNIST images file ('*images-idx3*' or '*images.idx3*')")
+
+
+def labels_beside(path):
+    """The MNIST labels file in the folder of images file `path`, under any of its names, or None."""
+    folder, name = os.path.split(os.fspath(path))
+    stem = IMAGES.sub("labels-idx1", name).removesuffix(".gz")
+    for candidate in (stem, stem.replace("labels-idx1", "labels.idx1")):
+        for suffix in ("", ".gz"):
+            if os.path.isfile(os.path.join(folder, candidate + suffix)):
+                return os.path.join(folder, candidate + suffix)
+    return None
 
 
 def read_images(path):

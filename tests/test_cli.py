@@ -105,3 +105,23 @@ def test_train_checks_its_output_before_training(capsys, tmp_path, out):
     status, out_text, err = run(capsys, "train", "--out", tmp_path / out, "--iterations", 1000000, "--quiet")
     assert status == 2 and "training on" not in out_text
     assert err.strip().startswith(f"error: cannot write {tmp_path / out}" if out != "special" else "error: refusing")
+
+
+def test_bare_command_prints_the_usage_and_commands(capsys):
+    status, out, _ = run(capsys)
+    assert status == 0 and "usage: scratchnet-fast" in out
+    assert all(command in out for command in ("train", "evaluate", "predict", "show", "bench"))
+
+
+def test_version_and_python_dash_m():
+    import scratchnet_fast
+
+    done = subprocess.run([sys.executable, "-m", "scratchnet_fast", "--version"], capture_output=True, text=True)
+    assert done.returncode == 0 and done.stdout.strip() == f"scratchnet-fast {scratchnet_fast.__version__}"
+
+
+def test_progress_goes_to_stderr_as_lines_when_it_is_not_a_terminal(capsys, tmp_path):
+    status, out, err = run(capsys, "train", "--iterations", 40, "--out", tmp_path / "m.npz")
+    assert status == 0 and not any(line.startswith("iteration ") for line in out.splitlines()) and "\r" not in err
+    lines = err.strip().splitlines()
+    assert len(lines) == 20 and lines[-1].startswith("iteration 40/40: loss ")

@@ -79,3 +79,25 @@ def test_scale_maps_uint8_to_unit_floats():
 def test_real_idx_files_load(mnist):
     X, y = mnist
     assert X.shape == (10000, 784) and y.shape == (10000,)
+
+
+@pytest.mark.parametrize("images_name, labels_name", [
+    ("train-images.idx3-ubyte", "train-labels.idx1-ubyte"),
+    ("train-images.idx3-ubyte.gz", "train-labels.idx1-ubyte"),
+    ("train-images-idx3-ubyte", "train-labels.idx1-ubyte.gz"),
+])
+def test_mnist_file_names_with_a_dot_or_a_dash_find_their_labels(tmp_path, pixels, images_name, labels_name):
+    X, y = pixels
+    images = write_idx(tmp_path / images_name, X.reshape(7, 28, 28), images_name.endswith(".gz"))
+    write_idx(tmp_path / labels_name, y, labels_name.endswith(".gz"))
+    loaded_X, loaded_y = data.load(images)
+    np.testing.assert_array_equal(loaded_X, X)
+    np.testing.assert_array_equal(loaded_y, y)
+
+
+def test_labels_can_be_named_explicitly(tmp_path, pixels):
+    X, y = pixels
+    images = write_idx(tmp_path / "digits-images.idx3-ubyte", X.reshape(7, 28, 28), False)
+    labels = write_idx(tmp_path / "elsewhere.bin", y, False)
+    assert data.load(images)[1] is None
+    np.testing.assert_array_equal(data.load(images, labels)[1], y)
