@@ -22,6 +22,8 @@ DATA = ROOT.parent / "shared" / "data"
 
 
 def main():
+    if not (DATA / "t10k-images-idx3-ubyte.gz").is_file():
+        sys.exit(f"error: the real MNIST digits are not in {DATA}: this comparison needs ../shared/data beside the project")
     images, labels = load_idx(DATA / "t10k-images-idx3-ubyte.gz", DATA / "t10k-labels-idx1-ubyte.gz")
     order = np.random.default_rng(0).permutation(len(labels))
     X = images[order].T / 255.0

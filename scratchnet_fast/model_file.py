@@ -6,6 +6,7 @@ import tempfile
 import zipfile
 
 import numpy as np
+from sklearn.utils.validation import check_is_fitted
 
 from . import __version__
 from .estimator import MLPClassifier
@@ -22,6 +23,7 @@ def save(model, path, **metadata):
     /dev/null, a directory, a pipe) is refused. The file gets the permissions of the one it
     replaces, or those of any new file (0666 less the umask).
     """
+    check_is_fitted(model)
     layers = list(zip(model.weights_, model.biases_))
     if not all(np.isfinite(W).all() and np.isfinite(b).all() for W, b in layers):
         raise ValueError("refusing to save a model with NaN or inf parameters")
@@ -108,7 +110,10 @@ def load(path):
         biases.append(b)
     if classes.shape != (sizes[-1],):
         raise ValueError(f"{path}: {classes.shape[0] if classes.ndim else 0} classes for {sizes[-1]} outputs")
-    model = MLPClassifier(**header["params"])
+    params = dict(header["params"])
+    if "hidden_layer_sizes" in params:  # JSON has no tuples
+        params["hidden_layer_sizes"] = tuple(params["hidden_layer_sizes"])
+    model = MLPClassifier(**params)
     model.weights_, model.biases_ = weights, biases
     model.classes_, model.n_features_in_ = classes, sizes[0]
     return model, header

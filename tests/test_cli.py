@@ -125,3 +125,16 @@ def test_progress_goes_to_stderr_as_lines_when_it_is_not_a_terminal(capsys, tmp_
     assert status == 0 and not any(line.startswith("iteration ") for line in out.splitlines()) and "\r" not in err
     lines = err.strip().splitlines()
     assert len(lines) == 20 and lines[-1].startswith("iteration 40/40: loss ")
+
+
+def test_seed_match_without_the_real_digits_says_so_in_one_line(tmp_path):
+    import shutil
+
+    copy = tmp_path / "project" / "benchmarks"
+    copy.mkdir(parents=True)
+    shutil.copy(Path(__file__).resolve().parents[1] / "benchmarks" / "seed_match.py", copy)
+    shutil.copytree(Path(__file__).resolve().parent, tmp_path / "project" / "tests")
+    done = subprocess.run([sys.executable, str(copy / "seed_match.py")], capture_output=True, text=True)
+    assert done.returncode == 1
+    assert done.stderr.strip().splitlines() == [f"error: the real MNIST digits are not in {tmp_path / 'shared' / 'data'}: "
+                                                "this comparison needs ../shared/data beside the project"]

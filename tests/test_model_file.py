@@ -59,3 +59,15 @@ def test_files_get_the_permissions_of_any_new_file_or_keep_those_they_replace(tm
         os.umask(umask)
     assert (tmp_path / "new.npz").stat().st_mode & 0o777 == 0o644
     assert kept.stat().st_mode & 0o777 == 0o640
+
+
+def test_an_unfitted_model_is_not_saved_and_a_reloaded_one_keeps_its_parameters(tmp_path, fitted):
+    from sklearn.exceptions import NotFittedError
+
+    with pytest.raises(NotFittedError):
+        model_file.save(MLPClassifier(), tmp_path / "m.npz")
+    model_file.save(fitted[0], tmp_path / "m.npz")
+    loaded, _ = model_file.load(tmp_path / "m.npz")
+    assert loaded.hidden_layer_sizes == (5, 4)
+    assert {k: v for k, v in loaded.get_params().items() if k != "random_state"} == \
+        {k: v for k, v in fitted[0].get_params().items() if k != "random_state"}
