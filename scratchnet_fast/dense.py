@@ -33,6 +33,13 @@ def _relu(v):
 
 
 @inline
+def _fma_tile(v0, w0, v1, w1, v2, w2, v3, w3, x0, x1, x2, x3, u, t):
+    """The tile's eight accumulators plus x_s · u (the v_s) and x_s · t (the w_s): four scalars by two vectors."""
+    return (lanes.fma(v0, x0, u), lanes.fma(w0, x0, t), lanes.fma(v1, x1, u), lanes.fma(w1, x1, t),
+            lanes.fma(v2, x2, u), lanes.fma(w2, x2, t), lanes.fma(v3, x3, u), lanes.fma(w3, x3, t))
+
+
+@inline
 def _store_rows(Out, o, a, j, q, v0, w0, v1, w1, v2, w2, v3, w3):
     """Out[o + t, j:j+L], Out[o + t, q:q+L] = (v_t, w_t) for the first a of the four rows t; w_t not stored when q == j."""
     lanes.store(Out, v0, o, j)
@@ -52,46 +59,56 @@ def _store_rows(Out, o, a, j, q, v0, w0, v1, w1, v2, w2, v3, w3):
             lanes.store(Out, w3, o + 3, q)
 
 
-@inline
-def _affine_tile(A, i0, i1, i2, i3, Wt, n_in, j, q, relu, Out, o, a):
-    """Out[o + t, j:j+L | q:q+L] = A[i_t, :n_in] @ Wt[:n_in] + Wt[n_in] for the first a of the rows i0..i3 of A.
+NONE, RELU, MASK = 0, 1, 2  # what `affine` applies to its sums: nothing, ReLU, or the ReLU derivative of M
 
-    ReLU applied when `relu`. L = lanes.count; A (rows, ≥ n_in), Wt (n_in + 1, P), Out (rows, P).
+
+@inline
+def _masked(v, M, t, j):
+    """v where M[t, j:j+L] > 0, else 0: a delta times the ReLU derivative of the activations M."""
+    zero = lanes.splat(v, 0)
+    return lanes.where_less(zero, lanes.load(M, t, j), v, zero)
+
+
+@inline
+def _affine_tile(A, o, last, Wt, n_in, j, q, activation, M, Out, a):
+    """Out[o + s, j:j+L | q:q+L] = f(A[o + s, :n_in] @ Wt[:n_in] + Wt[n_in]) for the first a of the four rows o + s.
+
+    f per `activation` (NONE, RELU, or MASK: times M[o + s] > 0). L = lanes.count; A (rows, ≥ n_in),
+    Wt (n_in + 1, P), M and Out (rows, P). Rows past `last` repeat it and are not stored.
     """
+    o1, o2, o3 = min(o + 1, last), min(o + 2, last), min(o + 3, last)
     v0 = lanes.load(Wt, n_in, j)
     w0 = lanes.load(Wt, n_in, q)
     v1 = v2 = v3 = v0
     w1 = w2 = w3 = w0
     for k in range(n_in):
-        x0, x1, x2, x3 = A[i0, k], A[i1, k], A[i2, k], A[i3, k]
-        u, t = lanes.load(Wt, k, j), lanes.load(Wt, k, q)
-        v0 = lanes.fma(v0, x0, u)
-        w0 = lanes.fma(w0, x0, t)
-        v1 = lanes.fma(v1, x1, u)
-        w1 = lanes.fma(w1, x1, t)
-        v2 = lanes.fma(v2, x2, u)
-        w2 = lanes.fma(w2, x2, t)
-        v3 = lanes.fma(v3, x3, u)
-        w3 = lanes.fma(w3, x3, t)
-    if relu:
+        v0, w0, v1, w1, v2, w2, v3, w3 = _fma_tile(v0, w0, v1, w1, v2, w2, v3, w3, A[o, k], A[o1, k], A[o2, k], A[o3, k],
+                                                   lanes.load(Wt, k, j), lanes.load(Wt, k, q))
+    if activation == RELU:
         v0, w0, v1, w1 = _relu(v0), _relu(w0), _relu(v1), _relu(w1)
         v2, w2, v3, w3 = _relu(v2), _relu(w2), _relu(v3), _relu(w3)
+    elif activation == MASK:
+        v0, w0, v1, w1 = _masked(v0, M, o, j), _masked(w0, M, o, q), _masked(v1, M, o1, j), _masked(w1, M, o1, q)
+        v2, w2, v3, w3 = _masked(v2, M, o2, j), _masked(w2, M, o2, q), _masked(v3, M, o3, j), _masked(w3, M, o3, q)
     _store_rows(Out, o, a, j, q, v0, w0, v1, w1, v2, w2, v3, w3)
 
 
 @kernel
-def affine(A, n, Wt, n_in, relu, Out):
-    """Out[t] = A[t, :n_in] @ Wt[:n_in] + Wt[n_in], ReLU'd when `relu`, for t < n; Out (≥ n, P): a layer above the first."""
+def affine(A, n, Wt, n_in, activation, M, Out):
+    """Out[t] = f(A[t, :n_in] @ Wt[:n_in] + Wt[n_in]) for t < n; Out (≥ n, P), f per `activation` (`_affine_tile`).
+
+    A layer above the first (RELU, or NONE for the output), or the delta of the layer below one,
+    from its weights transposed (`transpose_weights`) and MASK with the activations M below.
+    Tiles of four rows by two vectors of outputs.
+    """
     L = lanes.count(Wt.dtype)
     P = Wt.shape[1]
     blocks = (P + 2 * L - 1) // (2 * L)
     tiles = (n + ROWS - 1) // ROWS
-    last = n - 1
     for item in prange(tiles * blocks):
         o = item // blocks * ROWS
         j = item % blocks * 2 * L
-        q = min(j + L, P - L)
-        _affine_tile(A, o, min(o + 1, last), min(o + 2, last), min(o + 3, last), Wt, n_in, j, q, relu, Out, o, min(ROWS, n - o))
+        _affine_tile(A, o, n - 1, Wt, n_in, j, min(j + L, P - L), activation, M, Out, min(ROWS, n - o))
 
 
 @inline
@@ -190,53 +207,13 @@ def softmax_head(Z, c, Y, R, r0, n, scale, dZ, loss, correct):
 
 @kernel
 def transpose_weights(Wt, n_in, WT):
-    """WT[o, k] = Wt[k, o] for o < WT.shape[0], k < n_in: a layer's weights as (outputs, inputs) rows, for `backward_delta`."""
-    for o in prange(WT.shape[0]):
+    """WT[o, k] = Wt[k, o] for o < c = WT.shape[0] - 1 and k < n_in, and WT[c] = 0: a layer's weights as (outputs, inputs)
+    rows and a zero bias row, for the delta of the layer below (`affine` with MASK)."""
+    c = WT.shape[0] - 1
+    zero = WT.dtype.type(0)
+    for o in prange(c + 1):
         for k in range(n_in):
-            WT[o, k] = Wt[k, o]
-
-
-@inline
-def _masked(v, A, t, j):
-    """v where A[t, j:j+L] > 0, else 0: the ReLU derivative applied to a delta."""
-    zero = lanes.splat(v, 0)
-    return lanes.where_less(zero, lanes.load(A, t, j), v, zero)
-
-
-@kernel
-def backward_delta(dZ, c, WT, A, n, Out):
-    """Out[t] = (dZ[t, :c] @ WT[:c]) ⊙ (A[t] > 0) for t < n: the delta of the layer below, A (rows, P) its activations.
-
-    WT (≥ c, P): the weights of the layer above as (outputs, inputs) rows (`transpose_weights`).
-    Tiles of four rows by two vectors of inputs, one broadcast of dZ feeding two FMAs.
-    """
-    L = lanes.count(dZ.dtype)
-    P = A.shape[1]
-    blocks = (P + 2 * L - 1) // (2 * L)
-    tiles = (n + ROWS - 1) // ROWS
-    last = n - 1
-    for item in prange(tiles * blocks):
-        t = item // blocks * ROWS
-        j = item % blocks * 2 * L
-        q = min(j + L, P - L)
-        t1, t2, t3 = min(t + 1, last), min(t + 2, last), min(t + 3, last)
-        v0 = v1 = v2 = v3 = w0 = w1 = w2 = w3 = lanes.splat(dZ, 0)
-        for o in range(c):
-            g, h = lanes.load(WT, o, j), lanes.load(WT, o, q)
-            d0, d1, d2, d3 = dZ[t, o], dZ[t1, o], dZ[t2, o], dZ[t3, o]
-            v0 = lanes.fma(v0, d0, g)
-            w0 = lanes.fma(w0, d0, h)
-            v1 = lanes.fma(v1, d1, g)
-            w1 = lanes.fma(w1, d1, h)
-            v2 = lanes.fma(v2, d2, g)
-            w2 = lanes.fma(w2, d2, h)
-            v3 = lanes.fma(v3, d3, g)
-            w3 = lanes.fma(w3, d3, h)
-        v0, w0 = _masked(v0, A, t, j), _masked(w0, A, t, q)
-        v1, w1 = _masked(v1, A, t1, j), _masked(w1, A, t1, q)
-        v2, w2 = _masked(v2, A, t2, j), _masked(w2, A, t2, q)
-        v3, w3 = _masked(v3, A, t3, j), _masked(w3, A, t3, q)
-        _store_rows(Out, t, min(ROWS, n - t), j, q, v0, w0, v1, w1, v2, w2, v3, w3)
+            WT[o, k] = Wt[k, o] if o < c else zero
 
 
 @inline
@@ -246,16 +223,8 @@ def _gradient_tile(A, R, r0, rows, count, k0, k1, k2, k3, dZ, j, q):
     for u in range(count):
         t = rows[u]
         i = R[r0 + t]
-        x0, x1, x2, x3 = A[i, k0], A[i, k1], A[i, k2], A[i, k3]
-        g, h = lanes.load(dZ, t, j), lanes.load(dZ, t, q)
-        v0 = lanes.fma(v0, x0, g)
-        w0 = lanes.fma(w0, x0, h)
-        v1 = lanes.fma(v1, x1, g)
-        w1 = lanes.fma(w1, x1, h)
-        v2 = lanes.fma(v2, x2, g)
-        w2 = lanes.fma(w2, x2, h)
-        v3 = lanes.fma(v3, x3, g)
-        w3 = lanes.fma(w3, x3, h)
+        v0, w0, v1, w1, v2, w2, v3, w3 = _fma_tile(v0, w0, v1, w1, v2, w2, v3, w3, A[i, k0], A[i, k1], A[i, k2], A[i, k3],
+                                                   lanes.load(dZ, t, j), lanes.load(dZ, t, q))
     return v0, w0, v1, w1, v2, w2, v3, w3
 
 

@@ -58,11 +58,11 @@ def epoch(X, Y, M, order, batch, theta, grad, table, widths, acts, deltas, trans
             dense.group_rows(M, order, r, n, counts, members)
             for l in range(layers):
                 Out = _rows(acts, table, l, block)
-                relu = l < layers - 1
                 if l == 0:
-                    dense.affine_grouped(X, order, r, n, counts, members, _layer(theta, table, l), relu, Out)
+                    dense.affine_grouped(X, order, r, n, counts, members, _layer(theta, table, l), l < layers - 1, Out)
                 else:
-                    dense.affine(_rows(acts, table, l - 1, block), n, _layer(theta, table, l), table[l, 1], relu, Out)
+                    activation = dense.RELU if l < layers - 1 else dense.NONE
+                    dense.affine(_rows(acts, table, l - 1, block), n, _layer(theta, table, l), table[l, 1], activation, Out, Out)
             top = layers - 1
             dense.softmax_head(_rows(acts, table, top, block), widths[top], Y, order, r, n, scale, _rows(deltas, table, top, block), loss, correct)
             for t in range(n):
@@ -80,9 +80,9 @@ def epoch(X, Y, M, order, batch, theta, grad, table, widths, acts, deltas, trans
                 else:
                     below = _rows(acts, table, l - 1, block)
                     n_in = table[l, 1]
-                    WT = transposed[:widths[l] * n_in].reshape((widths[l], n_in))
+                    WT = transposed[:(widths[l] + 1) * n_in].reshape((widths[l] + 1, n_in))
                     dense.transpose_weights(Wt, n_in, WT)
-                    dense.backward_delta(dZ, widths[l], WT, below, n, _rows(deltas, table, l - 1, block))
+                    dense.affine(dZ, n, WT, widths[l], dense.MASK, below, _rows(deltas, table, l - 1, block))
                     dense.weight_gradient(below, identity, 0, n, table[l, 1], every[1], every[0], dZ, Wt, G, mode, rate, 0, 0)
         if not at_once:
             sgd_update(theta, grad, rate, theta)
@@ -126,7 +126,7 @@ class Layered:
             Wt[:W.shape[1], :W.shape[0]] = W.T
             Wt[-1, :W.shape[0]] = b
         self.grad = np.zeros_like(self.theta)
-        self.transposed = np.zeros(max(n_in * width for (_, n_in, _, _), width in zip(table, self.widths)), dtype)
+        self.transposed = np.zeros(max(n_in * (width + 1) for (_, n_in, _, _), width in zip(table, self.widths)), dtype)
         self.acts = np.zeros(rows, dtype)
         self.deltas = np.zeros(rows, dtype)
         self.identity = np.arange(block, dtype=np.int64)

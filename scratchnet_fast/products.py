@@ -14,6 +14,19 @@ TILE = 4
 
 
 @inline
+def _dot_step(a0, a1, a2, a3, c0, c1, c2, c3, w, v, x0, x1, x2, x3):
+    """One block of columns of the dot products of two weight rows (w, v) with four images (x_t): eight FMAs."""
+    return (lanes.fma(a0, w, x0), lanes.fma(a1, w, x1), lanes.fma(a2, w, x2), lanes.fma(a3, w, x3),
+            lanes.fma(c0, v, x0), lanes.fma(c1, v, x1), lanes.fma(c2, v, x2), lanes.fma(c3, v, x3))
+
+
+@inline
+def _outer_step(w, g0, g1, g2, g3, x0, x1, x2, x3):
+    """w + Σ_t g_t x_t: one block of a gradient row plus the four images' outer-product terms, in image order."""
+    return lanes.fma(lanes.fma(lanes.fma(lanes.fma(w, g0, x0), g1, x1), g2, x2), g3, x3)
+
+
+@inline
 def hidden_tile(W1, b1, X, r0, r1, r2, r3, lo, hi, z1, u):
     """z1[:, u + t] = W1 @ X[r_t] + b1 for the rows r0..r3 of X (m, d), zero outside columns lo..hi; z1 (h, lanes.count).
 
@@ -34,27 +47,13 @@ def hidden_tile(W1, b1, X, r0, r1, r2, r3, lo, hi, z1, u):
         for k in range(lo, full, L):
             w, v = lanes.load(W1, j, k), lanes.load(W1, q, k)
             x0, x1, x2, x3 = lanes.load(X, r0, k), lanes.load(X, r1, k), lanes.load(X, r2, k), lanes.load(X, r3, k)
-            a0 = lanes.fma(a0, w, x0)
-            a1 = lanes.fma(a1, w, x1)
-            a2 = lanes.fma(a2, w, x2)
-            a3 = lanes.fma(a3, w, x3)
-            c0 = lanes.fma(c0, v, x0)
-            c1 = lanes.fma(c1, v, x1)
-            c2 = lanes.fma(c2, v, x2)
-            c3 = lanes.fma(c3, v, x3)
+            a0, a1, a2, a3, c0, c1, c2, c3 = _dot_step(a0, a1, a2, a3, c0, c1, c2, c3, w, v, x0, x1, x2, x3)
         if full < hi:
             k = full
             w, v = lanes.load_below(W1, j, k, hi), lanes.load_below(W1, q, k, hi)
             x0, x1 = lanes.load_below(X, r0, k, hi), lanes.load_below(X, r1, k, hi)
             x2, x3 = lanes.load_below(X, r2, k, hi), lanes.load_below(X, r3, k, hi)
-            a0 = lanes.fma(a0, w, x0)
-            a1 = lanes.fma(a1, w, x1)
-            a2 = lanes.fma(a2, w, x2)
-            a3 = lanes.fma(a3, w, x3)
-            c0 = lanes.fma(c0, v, x0)
-            c1 = lanes.fma(c1, v, x1)
-            c2 = lanes.fma(c2, v, x2)
-            c3 = lanes.fma(c3, v, x3)
+            a0, a1, a2, a3, c0, c1, c2, c3 = _dot_step(a0, a1, a2, a3, c0, c1, c2, c3, w, v, x0, x1, x2, x3)
         z1[j, u] = lanes.total(a0) + b1[j]
         z1[j, u + 1] = lanes.total(a1) + b1[j]
         z1[j, u + 2] = lanes.total(a2) + b1[j]
@@ -92,20 +91,20 @@ def outer_tile(gW1, dz1, u, X, r0, r1, r2, r3, lo, hi, n0, n1, n2, n3):
                 prefetch(X, ahead, k)
                 x0, x1, x2, x3 = lanes.load(X, r0, k), lanes.load(X, r1, k), lanes.load(X, r2, k), lanes.load(X, r3, k)
                 w = lanes.load(gW1, j, k)
-                lanes.store(gW1, lanes.fma(lanes.fma(lanes.fma(lanes.fma(w, g0, x0), g1, x1), g2, x2), g3, x3), j, k)
+                lanes.store(gW1, _outer_step(w, g0, g1, g2, g3, x0, x1, x2, x3), j, k)
         else:
             for k in range(lo, full, L):
                 prefetch(X, ahead, k)
                 x0, x1, x2, x3 = lanes.load(X, r0, k), lanes.load(X, r1, k), lanes.load(X, r2, k), lanes.load(X, r3, k)
                 w, v = lanes.load(gW1, j, k), lanes.load(gW1, q, k)
-                lanes.store(gW1, lanes.fma(lanes.fma(lanes.fma(lanes.fma(w, g0, x0), g1, x1), g2, x2), g3, x3), j, k)
-                lanes.store(gW1, lanes.fma(lanes.fma(lanes.fma(lanes.fma(v, e0, x0), e1, x1), e2, x2), e3, x3), q, k)
+                lanes.store(gW1, _outer_step(w, g0, g1, g2, g3, x0, x1, x2, x3), j, k)
+                lanes.store(gW1, _outer_step(v, e0, e1, e2, e3, x0, x1, x2, x3), q, k)
         if full < hi:
             k = full
             x0, x1 = lanes.load_below(X, r0, k, hi), lanes.load_below(X, r1, k, hi)
             x2, x3 = lanes.load_below(X, r2, k, hi), lanes.load_below(X, r3, k, hi)
             w = lanes.load_below(gW1, j, k, hi)
-            lanes.store_below(gW1, lanes.fma(lanes.fma(lanes.fma(lanes.fma(w, g0, x0), g1, x1), g2, x2), g3, x3), j, k, hi)
+            lanes.store_below(gW1, _outer_step(w, g0, g1, g2, g3, x0, x1, x2, x3), j, k, hi)
             if q != j:
                 v = lanes.load_below(gW1, q, k, hi)
-                lanes.store_below(gW1, lanes.fma(lanes.fma(lanes.fma(lanes.fma(v, e0, x0), e1, x1), e2, x2), e3, x3), q, k, hi)
+                lanes.store_below(gW1, _outer_step(v, e0, e1, e2, e3, x0, x1, x2, x3), q, k, hi)
