@@ -167,15 +167,13 @@ def weight_grad(dZ, A, scale, dW, db):
         start, stop = ch * size, min(m, (ch + 1) * size)
         last = stop - 1
         for j in range(h):
-            acc = zero
-            for i in range(start, stop):
-                acc += dZ[i, j]
-            part_b[ch, j] = acc
+            part_b[ch, j] = zero
         for i in range(start, stop, TILE):
             n = min(TILE, stop - i)
             for j in range(h):
                 for t in range(TILE):
                     g[j, t] = dZ[i + t, j] if t < n else zero
+                part_b[ch, j] += ((g[j, 0] + g[j, 1]) + g[j, 2]) + g[j, 3]
             f = i + 2 * TILE
             outer_tile(gW, g, 0, A, i, min(i + 1, last), min(i + 2, last), min(i + 3, last), np.uint64(0), np.uint64(d),
                        min(f, last), min(f + 1, last), min(f + 2, last), min(f + 3, last))
