@@ -39,26 +39,6 @@ def _fma_tile(v0, w0, v1, w1, v2, w2, v3, w3, x0, x1, x2, x3, u, t):
             lanes.fma(v2, x2, u), lanes.fma(w2, x2, t), lanes.fma(v3, x3, u), lanes.fma(w3, x3, t))
 
 
-@inline
-def _store_rows(Out, o, a, j, q, v0, w0, v1, w1, v2, w2, v3, w3):
-    """Out[o + t, j:j+L], Out[o + t, q:q+L] = (v_t, w_t) for the first a of the four rows t; w_t not stored when q == j."""
-    lanes.store(Out, v0, o, j)
-    if q != j:
-        lanes.store(Out, w0, o, q)
-    if a > 1:
-        lanes.store(Out, v1, o + 1, j)
-        if q != j:
-            lanes.store(Out, w1, o + 1, q)
-    if a > 2:
-        lanes.store(Out, v2, o + 2, j)
-        if q != j:
-            lanes.store(Out, w2, o + 2, q)
-    if a > 3:
-        lanes.store(Out, v3, o + 3, j)
-        if q != j:
-            lanes.store(Out, w3, o + 3, q)
-
-
 NONE, RELU, MASK = 0, 1, 2  # what `affine` applies to its sums: nothing, ReLU, or the ReLU derivative of M
 
 
@@ -90,7 +70,7 @@ def _affine_tile(A, o, last, Wt, n_in, j, q, activation, M, Out, a):
     elif activation == MASK:
         v0, w0, v1, w1 = _masked(v0, M, o, j), _masked(w0, M, o, q), _masked(v1, M, o1, j), _masked(w1, M, o1, q)
         v2, w2, v3, w3 = _masked(v2, M, o2, j), _masked(w2, M, o2, q), _masked(v3, M, o3, j), _masked(w3, M, o3, q)
-    _store_rows(Out, o, a, j, q, v0, w0, v1, w1, v2, w2, v3, w3)
+    _deliver_rows(Wt, Out, WRITE, Wt.dtype.type(0), o, a, j, q, v0, w0, v1, w1, v2, w2, v3, w3)
 
 
 @kernel
@@ -268,15 +248,38 @@ def _bias_gradient(dZ, n, j):
     return v
 
 
+APPLY, WRITE, ADD = 0, 1, 2  # what `_deliver` does with a vector: W -= rate · it, G = it, G += it
+
+
 @inline
-def _deliver(Wt, G, mode, rate, k, j, g):
-    """Hand the gradient vector g of Wt[k, j:j+L] on: mode 0 Wt -= rate · g, 1 G = g, 2 G += g."""
-    if mode == 0:
-        lanes.store(Wt, lanes.fma(lanes.load(Wt, k, j), -rate, g), k, j)
-    elif mode == 1:
+def _deliver(W, G, mode, rate, k, j, g):
+    """Hand the vector g of row k, columns j:j+L on: APPLY W -= rate · g, WRITE G = g, ADD G += g."""
+    if mode == APPLY:
+        lanes.store(W, lanes.fma(lanes.load(W, k, j), -rate, g), k, j)
+    elif mode == WRITE:
         lanes.store(G, g, k, j)
     else:
         lanes.store(G, lanes.add(lanes.load(G, k, j), g), k, j)
+
+
+@inline
+def _deliver_rows(W, G, mode, rate, k, a, j, q, v0, w0, v1, w1, v2, w2, v3, w3):
+    """`_deliver` (v_s, w_s) to rows k + s, columns j and q, for the first a rows s; w_s not when q == j."""
+    _deliver(W, G, mode, rate, k, j, v0)
+    if q != j:
+        _deliver(W, G, mode, rate, k, q, w0)
+    if a > 1:
+        _deliver(W, G, mode, rate, k + 1, j, v1)
+        if q != j:
+            _deliver(W, G, mode, rate, k + 1, q, w1)
+    if a > 2:
+        _deliver(W, G, mode, rate, k + 2, j, v2)
+        if q != j:
+            _deliver(W, G, mode, rate, k + 2, q, w2)
+    if a > 3:
+        _deliver(W, G, mode, rate, k + 3, j, v3)
+        if q != j:
+            _deliver(W, G, mode, rate, k + 3, q, w3)
 
 
 @kernel
@@ -286,8 +289,8 @@ def weight_gradient(A, R, r0, n, n_in, counts, members, dZ, Wt, G, mode, rate, a
     For every k < n_in: Σ_t A[R[r0 + t], k] dZ[t] is the gradient of Wt[k], and Σ_t dZ[t] that of
     the bias row Wt[n_in]. The sum of the tile of inputs 4κ..4κ+3 runs over the rows
     members[κ, :counts[κ]] only, in order: the others are zero there (`group_rows`; all n rows
-    for a layer above the first). mode 0 applies it at once, Wt -= rate · gradient; mode 1 writes
-    it to G (the shape of Wt), mode 2 adds it to G.
+    for a layer above the first). `mode` APPLY subtracts it at once, Wt -= rate · gradient; WRITE
+    writes it to G (the shape of Wt); ADD adds it to G.
     """
     L = lanes.count(Wt.dtype)
     P = Wt.shape[1]
@@ -307,25 +310,10 @@ def weight_gradient(A, R, r0, n, n_in, counts, members, dZ, Wt, G, mode, rate, a
                 _deliver(Wt, G, mode, rate, n_in, q, _bias_gradient(dZ, n, q))
             continue
         count = min(counts[tile], n)
-        if count == 0 and mode != 1:
+        if count == 0 and mode != WRITE:
             continue
         k = tile * ROWS
         last = n_in - 1
         k1, k2, k3 = min(k + 1, last), min(k + 2, last), min(k + 3, last)
         v0, w0, v1, w1, v2, w2, v3, w3 = _gradient_tile(A, R, r0, members[tile], count, k, k1, k2, k3, dZ, j, q)
-        a = min(ROWS, n_in - k)
-        _deliver(Wt, G, mode, rate, k, j, v0)
-        if q != j:
-            _deliver(Wt, G, mode, rate, k, q, w0)
-        if a > 1:
-            _deliver(Wt, G, mode, rate, k1, j, v1)
-            if q != j:
-                _deliver(Wt, G, mode, rate, k1, q, w1)
-        if a > 2:
-            _deliver(Wt, G, mode, rate, k2, j, v2)
-            if q != j:
-                _deliver(Wt, G, mode, rate, k2, q, w2)
-        if a > 3:
-            _deliver(Wt, G, mode, rate, k3, j, v3)
-            if q != j:
-                _deliver(Wt, G, mode, rate, k3, q, w3)
+        _deliver_rows(Wt, G, mode, rate, k, min(ROWS, n_in - k), j, q, v0, w0, v1, w1, v2, w2, v3, w3)

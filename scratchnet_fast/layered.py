@@ -68,7 +68,7 @@ def epoch(X, Y, M, order, batch, theta, grad, table, widths, acts, deltas, trans
             for t in range(n):
                 total_loss += loss[t]
                 total_correct += correct[t]
-            mode = 0 if at_once else (1 if r == s else 2)
+            mode = dense.APPLY if at_once else (dense.WRITE if r == s else dense.ADD)
             for l in range(top, -1, -1):
                 dZ = _rows(deltas, table, l, block)
                 Wt = _layer(theta, table, l)
