@@ -53,6 +53,8 @@ def train(args):
                           dtype=args.dtype, init=args.init)
     model._check_params()
     model_file.check_target(args.out)
+    if args.plot:
+        model_file.check_folder(args.plot)
     print(f"training on {len(X_train)} images from {source}, validating on {len(X_val)}")
     terminal = sys.stderr.isatty()
     every = max(1, args.iterations // 20)

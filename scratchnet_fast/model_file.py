@@ -54,17 +54,23 @@ def save(model, path, **metadata):
     return target
 
 
-def check_target(path):
-    """The permission bits a model file written to `path` gets; ValueError naming `path` if it cannot be written there.
-
-    Called before training too, so that a run does not end in an error about its output.
-    """
+def check_folder(path):
+    """The resolved `path`, after checking that its folder exists and is writable; ValueError naming `path` if not."""
     target = os.path.realpath(path)
     folder = os.path.dirname(target)
     if not os.path.isdir(folder):
         raise ValueError(f"cannot write {path}: the folder {folder} does not exist")
     if not os.access(folder, os.W_OK | os.X_OK):
         raise ValueError(f"cannot write {path}: the folder {folder} is not writable")
+    return target
+
+
+def check_target(path):
+    """The permission bits a model file written to `path` gets; ValueError naming `path` if it cannot be written there.
+
+    Called before training too, so that a run does not end in an error about its output.
+    """
+    target = check_folder(path)
     try:
         status = os.stat(target)
     except FileNotFoundError:

@@ -99,10 +99,10 @@ def test_console_script_is_installed():
     assert done.stderr.strip().splitlines() == ["error: learning_rate_init must be positive and finite, got 0.0"]
 
 
-@pytest.mark.parametrize("out", ["nodir/model.npz", "special"])
-def test_train_checks_its_output_before_training(capsys, tmp_path, out):
+@pytest.mark.parametrize("option, out", [("--out", "nodir/model.npz"), ("--out", "special"), ("--plot", "nodir/c.png")])
+def test_train_checks_its_outputs_before_training(capsys, tmp_path, option, out):
     os.mkfifo(tmp_path / "special")
-    status, out_text, err = run(capsys, "train", "--out", tmp_path / out, "--iterations", 1000000, "--quiet")
+    status, out_text, err = run(capsys, "train", option, tmp_path / out, "--iterations", 1000000, "--quiet")
     assert status == 2 and "training on" not in out_text
     assert err.strip().startswith(f"error: cannot write {tmp_path / out}" if out != "special" else "error: refusing")
 
