@@ -213,7 +213,18 @@ def build_parser():
     return parser
 
 
+def _one_line(message, category, filename, lineno, file=None, line=None):
+    """Warnings as one line `warning: …` on stderr, without Python's file and line number."""
+    print(f"warning: {message}", file=sys.stderr)
+
+
 def main(argv=None):
+    with warnings.catch_warnings():
+        warnings.showwarning = _one_line
+        return _run(argv)
+
+
+def _run(argv):
     try:
         parser = build_parser()
         args = parser.parse_args(argv)

@@ -9,7 +9,7 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from . import mlp
-from .train import descend, trainer
+from .train import chance, descend, trainer
 from .validation import count, positive_number, resolve_dtype
 
 
@@ -93,7 +93,7 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
 
         net = trainer(X, Y, layers, self.batch_size, rng)
         try:
-            descend(net, alpha, iterations, report)
+            descend(net, alpha, iterations, report, chance(Y))
         except KeyboardInterrupt:
             self.interrupted_ = True
             warnings.warn(f"training interrupted after {len(self.loss_curve_)} iterations", RuntimeWarning)

@@ -5,11 +5,13 @@ b1 (10, 1), W2 (10, 10), b2 (10, 1). Each function checks its input, picks the d
 compute in (float32 only when every float input is float32), transposes to the kernels' one image
 per row layout (free for the seed's own arrays) and returns the transpose back.
 """
+import warnings
+
 import numpy as np
 
 from . import kernels, mlp
 from .layout import contiguous, flat, rows
-from .train import descend, trainer
+from .train import chance, descend, trainer
 from .validation import count, features, finite, finite_through, float_dtype, labels, numeric_array, positive_number, resolve_dtype
 
 
@@ -64,6 +66,14 @@ def _transposed(X, features=None, images=None):
         return (f"; X looks transposed: its shape is {X.shape}, and the seed's layout is one image per column, "
                 f"(features, images): pass X.T")
     return ""
+
+
+def _warn_if_unscaled(X):
+    """A warning when the images hold floats above 1: the seed's are pixels / 255, in [0, 1]."""
+    top = np.max(X)
+    if top > 1:
+        warnings.warn(f"X holds values up to {top:g}, and the seed's images are scaled to [0, 1]: did you forget "
+                      f"/ 255?", RuntimeWarning, stacklevel=3)
 
 
 def _labels_of(X, Y, n_classes):
@@ -197,6 +207,7 @@ def gradient_descent(X, Y, alpha, iterations, *, n_hidden=10, n_out=10, verbose=
     X = features("X", X)
     d, m = X.shape
     Y = _labels_of(X, Y, n_out)
+    _warn_if_unscaled(X)
     alpha = positive_number("alpha", alpha)
     iterations = count("iterations", iterations)
     dtype = float_dtype(X)
@@ -208,7 +219,7 @@ def gradient_descent(X, Y, alpha, iterations, *, n_hidden=10, n_out=10, verbose=
             print("Iteration: ", i)
             print(accuracy)
 
-    descend(net, alpha, iterations, report if verbose else None)
+    descend(net, alpha, iterations, report if verbose else None, chance(Y))
     (W1, b1), (W2, b2) = net.layers()
     return W1, b1.reshape(-1, 1), W2, b2.reshape(-1, 1)
 

@@ -13,6 +13,8 @@ def digits_like(rng, m=600, d=20, classes=4):
     return centers[y] + 0.1 * rng.normal(size=(m, d)), y
 
 
+@pytest.mark.filterwarnings("ignore:training accuracy is .* no better than always guessing")  # random labels: right to say
+@pytest.mark.filterwarnings("ignore:the training loss grew from")
 def test_passes_scikit_learns_check_estimator():
     results = check_estimator(MLPClassifier(), on_fail=None)
     failed = [(r["check_name"], r["exception"]) for r in results if r["status"] == "failed"]

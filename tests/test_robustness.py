@@ -437,3 +437,41 @@ def test_a_sparse_matrix_gets_a_clear_error(xy):
     X, Y = xy
     with pytest.raises(TypeError, match=r"X is a scipy sparse matrix.*X\.toarray\(\)"):
         sf.gradient_descent(sparse.csr_matrix(X), Y, 0.1, 1, verbose=False)
+
+
+def test_unscaled_images_in_the_drop_in_get_a_warning(xy):
+    X, Y = xy
+    np.random.seed(0)
+    with pytest.warns(RuntimeWarning, match=r"X holds values up to 2\d\d.*did you forget / 255\?"):
+        sf.gradient_descent(X * 255, Y, 0.1, 1, verbose=False)
+
+
+def test_training_that_fails_quietly_says_so(rng):
+    """A runaway loss and an accuracy stuck at chance each get one warning; the stable softmax keeps the loss finite."""
+    X = rng.random((300, 20))
+    y = np.repeat([0, 1, 2], 100)
+    with pytest.warns(RuntimeWarning) as caught:
+        MLPClassifier(max_iter=25, learning_rate_init=1e3, random_state=0).fit(X, y)
+    messages = [str(w.message) for w in caught]
+    assert sum("the training loss grew from" in m for m in messages) == 1
+    assert sum("no better than always guessing the most common label (0.333)" in m for m in messages) == 1
+
+
+def test_sound_training_gives_no_such_warning(rng):
+    import warnings
+
+    X = rng.random((300, 20))
+    y = (X[:, 0] > 0.5).astype(int)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        MLPClassifier(max_iter=40, random_state=0).fit(X, y)
+
+
+def test_cli_prints_warnings_as_one_line(capsys, tmp_path):
+    from scratchnet_fast.cli import main
+
+    status = main(["train", "--alpha", "1000", "--iterations", "25", "--quiet", "--out", str(tmp_path / "m.npz")])
+    err = capsys.readouterr().err
+    assert status == 0
+    warnings_said = [line for line in err.splitlines() if line.startswith("warning: ")]
+    assert len(warnings_said) == 2 and not any(".py:" in line for line in err.splitlines())
