@@ -10,7 +10,7 @@ import warnings
 
 import numpy as np
 
-from . import __version__, data, model_file
+from . import __version__, data, model_file, threads
 
 DEFAULT_MODEL = "model.npz"
 
@@ -164,8 +164,12 @@ def build_parser():
     parser = Parser(prog="scratchnet-fast", description="Train and use the seed's MNIST network, fast.")
     parser.add_argument("--version", action="version", version=f"scratchnet-fast {__version__}")
     commands = parser.add_subparsers(dest="command", parser_class=Parser, metavar="command")
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--threads", type=int, default=None, metavar="N",
+                        help="threads for the kernels (default: all cores, or NUMBA_NUM_THREADS); one is steadier "
+                             "on a busy machine, and results are the same bits on any count")
 
-    p = commands.add_parser("train", help="train a model; with no --data, on the built-in 5,000-digit sample")
+    p = commands.add_parser("train", parents=[common], help="train a model; with no --data, on the built-in 5,000-digit sample")
     p.add_argument("--data", help="a Kaggle train.csv or an MNIST images file, *images-idx3-ubyte or *images.idx3-ubyte, "
                                   "gzipped or not (default: built-in sample)")
     p.add_argument("--labels", help="the MNIST labels file for --data (default: found beside it under either name)")
@@ -184,7 +188,7 @@ def build_parser():
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(run=train)
 
-    p = commands.add_parser("evaluate", help="accuracy and confusion matrix of a model on labelled digits")
+    p = commands.add_parser("evaluate", parents=[common], help="accuracy and confusion matrix of a model on labelled digits")
     p.add_argument("--model", default=DEFAULT_MODEL)
     p.add_argument("--data", help="labelled digits (default: built-in sample)")
     p.add_argument("--labels", help="the MNIST labels file for --data (default: found beside it under either name)")
@@ -192,13 +196,13 @@ def build_parser():
     p.add_argument("--misclassified", help="write a grid of misclassified digits to this PNG")
     p.set_defaults(run=evaluate)
 
-    p = commands.add_parser("predict", help="a Kaggle submission: ImageId,Label for each image")
+    p = commands.add_parser("predict", parents=[common], help="a Kaggle submission: ImageId,Label for each image")
     p.add_argument("--model", default=DEFAULT_MODEL)
     p.add_argument("--data", required=True, help="a Kaggle test.csv (or any digits file)")
     p.add_argument("--out", default="submission.csv")
     p.set_defaults(run=predict)
 
-    p = commands.add_parser("show", help="one digit with its predicted and true label, as a PNG")
+    p = commands.add_parser("show", parents=[common], help="one digit with its predicted and true label, as a PNG")
     p.add_argument("--model", default=DEFAULT_MODEL)
     p.add_argument("--data", help="digits (default: built-in sample)")
     p.add_argument("--labels", help="the MNIST labels file for --data (default: found beside it under either name)")
@@ -206,7 +210,7 @@ def build_parser():
     p.add_argument("--out", default="digit.png")
     p.set_defaults(run=show)
 
-    p = commands.add_parser("bench", help="a quick speedup table of the kernels against NumPy on this machine")
+    p = commands.add_parser("bench", parents=[common], help="a quick speedup table of the kernels against NumPy on this machine")
     p.add_argument("--images", type=int, default=10000, help="batch size to time (default 10000)")
     p.add_argument("--repeat", type=int, default=5, help="timings of each side of each piece; the table shows their minimum and median (default 5)")
     p.set_defaults(run=bench)
@@ -231,7 +235,8 @@ def _run(argv):
         if args.command is None:
             parser.print_help()
             return 0
-        return args.run(args)
+        with threads.limited(args.threads):
+            return args.run(args)
     except UsageError as error:
         message = str(error)
     except (ValueError, TypeError, FloatingPointError, OSError) as error:

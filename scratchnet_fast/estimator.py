@@ -8,7 +8,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from . import mlp
+from . import mlp, threads
 from .train import chance, descend, trainer
 from .validation import count, positive_number, resolve_dtype
 
@@ -41,6 +41,10 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
         for its 10 hidden units, but it saturates wider layers. 'glorot' is scikit-learn's, uniform
         in ±sqrt(6 / (fan_in + fan_out)) per layer, drawn as scikit-learn draws them: use it for
         layers wider than a few dozen units, or several layers.
+    n_jobs : int or None, default None
+        Threads for training and prediction: None keeps Numba's current count (all cores, or
+        NUMBA_NUM_THREADS), -1 all of them, else at most NUMBA_NUM_THREADS. Results are the
+        same bits on any count.
 
     Attributes
     ----------
@@ -49,7 +53,7 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
     """
 
     def __init__(self, hidden_layer_sizes=(10,), learning_rate_init=0.1, max_iter=500, batch_size=None,
-                 random_state=None, verbose=False, dtype="float64", init="uniform"):
+                 random_state=None, verbose=False, dtype="float64", init="uniform", n_jobs=None):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.learning_rate_init = learning_rate_init
         self.max_iter = max_iter
@@ -58,6 +62,7 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
         self.verbose = verbose
         self.dtype = dtype
         self.init = init
+        self.n_jobs = n_jobs
 
     def _check_params(self):
         sizes = self.hidden_layer_sizes
@@ -69,6 +74,7 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
             count("batch_size", self.batch_size, 1)
         if self.init not in mlp.INITS:
             raise ValueError(f"unknown init {self.init!r}: use one of {', '.join(map(repr, mlp.INITS))}")
+        threads.count(self.n_jobs)
         return sizes, alpha, iterations, resolve_dtype(self.dtype)
 
     def fit(self, X, y, callback=None):
@@ -93,7 +99,8 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
 
         net = trainer(X, Y, layers, self.batch_size, rng)
         try:
-            descend(net, alpha, iterations, report, chance(Y))
+            with threads.limited(self.n_jobs):
+                descend(net, alpha, iterations, report, chance(Y))
         except KeyboardInterrupt:
             self.interrupted_ = True
             warnings.warn(f"training interrupted after {len(self.loss_curve_)} iterations", RuntimeWarning)
@@ -110,7 +117,8 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
         """Class probabilities (n_samples, n_classes), columns in the order of classes_."""
         check_is_fitted(self)
         X = validate_data(self, X, dtype=resolve_dtype(self.dtype), order="C", reset=False)
-        return mlp.predict_proba(X, self._layers())
+        with threads.limited(self.n_jobs):
+            return mlp.predict_proba(X, self._layers())
 
     def predict(self, X):
         """The most probable class of each sample."""

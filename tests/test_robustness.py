@@ -475,3 +475,33 @@ def test_cli_prints_warnings_as_one_line(capsys, tmp_path):
     assert status == 0
     warnings_said = [line for line in err.splitlines() if line.startswith("warning: ")]
     assert len(warnings_said) == 2 and not any(".py:" in line for line in err.splitlines())
+
+
+def test_threads_are_chosen_per_call_and_checked(rng):
+    import numba
+
+    from scratchnet_fast import threads
+
+    most = numba.config.NUMBA_NUM_THREADS
+    assert threads.count(-1) == most and threads.count(None) == numba.get_num_threads()
+    for bad, error in ((0, ValueError), (most + 1, ValueError), (1.5, TypeError), (True, TypeError)):
+        with pytest.raises(error, match="number of threads"):
+            threads.count(bad)
+    X, y = rng.random((200, 30)), rng.integers(0, 3, 200)
+    one = MLPClassifier(hidden_layer_sizes=(16,), batch_size=32, max_iter=3, random_state=0, n_jobs=1).fit(X, y)
+    assert numba.get_num_threads() == most
+    every = MLPClassifier(hidden_layer_sizes=(16,), batch_size=32, max_iter=3, random_state=0, n_jobs=-1).fit(X, y)
+    np.testing.assert_array_equal(one.predict_proba(X), every.predict_proba(X))
+    with pytest.raises(ValueError, match="number of threads"):
+        MLPClassifier(n_jobs=most + 1).fit(X, y)
+
+
+def test_cli_threads_option(capsys, tmp_path):
+    import numba
+
+    from scratchnet_fast.cli import main
+
+    assert main(["train", "--threads", "1", "--iterations", "2", "--quiet", "--out", str(tmp_path / "m.npz")]) == 0
+    assert main(["bench", "--threads", "0"]) == 2
+    assert capsys.readouterr().err.strip().endswith("got 0")
+    assert numba.get_num_threads() == numba.config.NUMBA_NUM_THREADS
