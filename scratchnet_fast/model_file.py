@@ -82,6 +82,26 @@ def check_target(path):
     return stat.S_IMODE(status.st_mode)
 
 
+LOOKS_LIKE = ("A model file is the .npz that `scratchnet-fast train` or `model_file.save` writes: a 'header' entry "
+              "(JSON), the classes and the weights W0, b0, W1, b1, ...")
+
+
+def _what_it_is(path, error):
+    """What a file that NumPy could not open as an .npz looks like, for the error that names it."""
+    with open(path, "rb") as file:
+        start = file.read(512)
+    if start[:1] == b"\x80" and start[1:2] in (b"\x02", b"\x03", b"\x04", b"\x05"):
+        return f": it is a pickle (a joblib or pickle file), which is never loaded here. {LOOKS_LIKE}"
+    try:
+        text = start.decode("utf-8")
+    except UnicodeDecodeError:
+        text = None
+    if text and all(c.isprintable() or c.isspace() for c in text):
+        first = text.splitlines()[0][:40] if text.strip() else ""
+        return f": it is a text file, starting {first!r}. {LOOKS_LIKE}"
+    return f" (corrupt or truncated): {error}"
+
+
 def load(path):
     """A fitted MLPClassifier from a model file, after checking every part of it; (model, header)."""
     path = os.fspath(path)
@@ -91,7 +111,10 @@ def load(path):
         with np.load(path, allow_pickle=False) as npz:
             arrays = {k: npz[k] for k in npz.files}
     except (OSError, ValueError, EOFError, zipfile.BadZipFile) as error:
-        raise ValueError(f"{path} is not a scratchnet-fast model file (corrupt or truncated): {error}") from None
+        raise ValueError(f"{path} is not a scratchnet-fast model file{_what_it_is(path, error)}") from None
+    if "header" not in arrays:
+        raise ValueError(f"{path} is not a scratchnet-fast model file: an .npz of the arrays {sorted(arrays)}, with no "
+                         f"'header' entry (bad or missing header). {LOOKS_LIKE}")
     try:
         header = json.loads(str(arrays.pop("header")))
         classes = arrays.pop("classes")

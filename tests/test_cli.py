@@ -138,3 +138,16 @@ def test_seed_match_without_the_real_digits_says_so_in_one_line(tmp_path):
     assert done.returncode == 1
     assert done.stderr.strip().splitlines() == [f"error: the real MNIST digits are not in {tmp_path / 'shared' / 'data'}: "
                                                 "this comparison needs ../shared/data beside the project"]
+
+
+def test_evaluate_on_the_built_in_sample_scores_the_held_out_images(capsys, tmp_path):
+    model = tmp_path / "m.npz"
+    run(capsys, "train", "--iterations", 20, "--quiet", "--out", model)
+    status, out, _ = run(capsys, "evaluate", "--model", model)
+    assert status == 0 and "the 1000 images held out when this model was trained" in out
+    trained = run(capsys, "train", "--iterations", 20, "--quiet", "--out", model)[1]
+    validation = [line for line in trained.splitlines() if line.startswith("validation accuracy")][0]
+    evaluated = [line for line in run(capsys, "evaluate", "--model", model)[1].splitlines() if line.startswith("accuracy")][0]
+    assert validation.replace("validation accuracy", "accuracy") == evaluated
+    run(capsys, "train", "--iterations", 20, "--quiet", "--val", 0, "--out", model)
+    assert "all of it, including any images this model was trained on" in run(capsys, "evaluate", "--model", model)[1]

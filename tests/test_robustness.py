@@ -505,3 +505,21 @@ def test_cli_threads_option(capsys, tmp_path):
     assert main(["bench", "--threads", "0"]) == 2
     assert capsys.readouterr().err.strip().endswith("got 0")
     assert numba.get_num_threads() == numba.config.NUMBA_NUM_THREADS
+
+
+def test_files_from_elsewhere_say_what_they_are(tmp_path):
+    import pickle
+
+    text = tmp_path / "notes.txt"
+    text.write_text("epoch,loss\n1,0.5\n")
+    pickled = tmp_path / "model.joblib"
+    pickled.write_bytes(pickle.dumps({"coef": [1, 2]}))
+    other = tmp_path / "other.npz"
+    np.savez(other, weights=np.ones(3))
+    for path, words in ((text, r"not a scratchnet-fast model file: it is a text file, starting 'epoch,loss'"),
+                        (pickled, r"not a scratchnet-fast model file: it is a pickle"),
+                        (other, r"not a scratchnet-fast model file: an \.npz of the arrays \['weights'\], with no "
+                                r"'header' entry")):
+        with pytest.raises(ValueError, match=words) as caught:
+            model_file.load(path)
+        assert "allow_pickle" not in str(caught.value) and "A model file is the .npz" in str(caught.value)
