@@ -107,8 +107,7 @@ class Layered:
         m, d = X.shape
         dtype = X.dtype
         self.batch, self.rng = min(batch, m), rng
-        self.widths = [W.shape[0] for W, _ in layers]
-        self.width_array = np.array(self.widths, np.int64)
+        self.widths = np.array([W.shape[0] for W, _ in layers], np.int64)
         block = min(BLOCK, self.batch)
         table, size, rows = [], 0, 0
         n_in = d
@@ -122,7 +121,7 @@ class Layered:
         self.theta = empty_at(size, dtype)
         self.theta[:] = 0
         for l, (W, b) in enumerate(layers):
-            Wt = self._block(self.theta, l)
+            Wt = _layer(self.theta, self.table, l)
             Wt[:W.shape[1], :W.shape[0]] = W.T
             Wt[-1, :W.shape[0]] = b
         self.grad = np.zeros_like(self.theta)
@@ -141,16 +140,12 @@ class Layered:
         self.correct = np.zeros(block, np.int64)
         self.order = np.arange(m, dtype=np.int64)
 
-    def _block(self, flat, l):
-        start, n_in, P, _ = self.table[l]
-        return flat[start:start + (n_in + 1) * P].reshape(n_in + 1, P)
-
     def layers(self):
         """Copies of the (W (n_out, n_in), b (n_out,)) pairs, in the seed's layout."""
         out = []
         n_in = self.X.shape[1]
         for l, width in enumerate(self.widths):
-            Wt = self._block(self.theta, l)
+            Wt = _layer(self.theta, self.table, l)
             out.append((np.ascontiguousarray(Wt[:n_in, :width].T), Wt[-1, :width].copy()))
             n_in = width
         return out
@@ -162,7 +157,7 @@ class Layered:
         with np.errstate(over="ignore"):
             rate = self.theta.dtype.type(alpha)
         loss, correct = epoch(self.X, self.Y, self.masks, self.order, self.batch, self.theta, self.grad, self.table,
-                              self.width_array, self.acts, self.deltas, self.transposed, self.identity,
-                              self.counts, self.members, self.every, rate, self.loss, self.correct)
+                              self.widths, self.acts, self.deltas, self.transposed, self.identity, self.counts,
+                              self.members, self.every, rate, self.loss, self.correct)
         m = len(self.order)
         return float(loss) / m, correct / m

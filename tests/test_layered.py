@@ -4,7 +4,7 @@ import pytest
 
 import reference as ref
 from helpers import DTYPES, assert_close, blank_borders
-from scratchnet_fast.layered import BLOCK, Layered
+from scratchnet_fast.layered import BLOCK, Layered, _layer
 from scratchnet_fast.train import FullBatch, trainer
 
 # (sizes, images, batch): depths 1 to 3, widths 1 to 300, batches of 1 to m, last batches partial,
@@ -114,7 +114,7 @@ def test_padding_stays_zero(rng):
     for _ in range(3):
         net.step(0.5)
     for l, width in enumerate(net.widths):
-        block = net._block(net.theta, l)
+        block = _layer(net.theta, net.table, l)
         assert not block[:, width:].any()
         if l:
             assert not block[net.widths[l - 1]:-1].any()
