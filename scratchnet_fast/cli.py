@@ -180,11 +180,12 @@ def build_parser():
     common.add_argument("--threads", type=int, default=None, metavar="N",
                         help="threads for the kernels (default: all cores, or NUMBA_NUM_THREADS); one is steadier "
                              "on a busy machine, and results are the same bits on any count")
+    labelled = argparse.ArgumentParser(add_help=False)
+    labelled.add_argument("--labels", help="the MNIST labels file for --data (default: found beside it under either name)")
 
-    p = commands.add_parser("train", parents=[common], help="train a model; with no --data, on the built-in 5,000-digit sample")
+    p = commands.add_parser("train", parents=[common, labelled], help="train a model; with no --data, on the built-in 5,000-digit sample")
     p.add_argument("--data", help="a Kaggle train.csv or an MNIST images file, *images-idx3-ubyte or *images.idx3-ubyte, "
                                   "gzipped or not (default: built-in sample)")
-    p.add_argument("--labels", help="the MNIST labels file for --data (default: found beside it under either name)")
     p.add_argument("--hidden", type=int, nargs="+", default=[10], metavar="N", help="hidden layer sizes (default 10)")
     p.add_argument("--alpha", type=float, default=0.1, help="learning rate (default 0.1)")
     p.add_argument("--iterations", type=int, default=500, help="iterations (epochs with --batch-size; default 500)")
@@ -200,10 +201,9 @@ def build_parser():
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(run=train)
 
-    p = commands.add_parser("evaluate", parents=[common], help="accuracy and confusion matrix of a model on labelled digits")
+    p = commands.add_parser("evaluate", parents=[common, labelled], help="accuracy and confusion matrix of a model on labelled digits")
     p.add_argument("--model", default=DEFAULT_MODEL)
     p.add_argument("--data", help="labelled digits (default: built-in sample)")
-    p.add_argument("--labels", help="the MNIST labels file for --data (default: found beside it under either name)")
     p.add_argument("--plot", help="write the confusion matrix to this PNG")
     p.add_argument("--misclassified", help="write a grid of misclassified digits to this PNG")
     p.set_defaults(run=evaluate)
@@ -214,10 +214,9 @@ def build_parser():
     p.add_argument("--out", default="submission.csv")
     p.set_defaults(run=predict)
 
-    p = commands.add_parser("show", parents=[common], help="one digit with its predicted and true label, as a PNG")
+    p = commands.add_parser("show", parents=[common, labelled], help="one digit with its predicted and true label, as a PNG")
     p.add_argument("--model", default=DEFAULT_MODEL)
     p.add_argument("--data", help="digits (default: built-in sample)")
-    p.add_argument("--labels", help="the MNIST labels file for --data (default: found beside it under either name)")
     p.add_argument("--index", type=int, default=0)
     p.add_argument("--out", default="digit.png")
     p.set_defaults(run=show)
