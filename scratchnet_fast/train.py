@@ -125,19 +125,24 @@ class Watch:
                           RuntimeWarning, stacklevel=4)
 
 
-def descend(net, alpha, iterations, report=None, chance=None):
+def descend(net, alpha, iterations, report=None, chance=None, stop=None):
     """Run `iterations` steps of `net` at rate `alpha`, calling report(i, loss, accuracy) after each.
 
     Raises FloatingPointError naming the iteration when the loss or the parameters stop being
     finite; the parameters then hold the last finite values, and so they do after a
     KeyboardInterrupt. Warns (`Watch`) when the loss runs away or the accuracy stays at
-    `chance`, the largest class's share of the labels.
+    `chance`, the largest class's share of the labels. With `stop` (a `stopping.Stop`), a
+    signal ends the run at the last iteration completed before it arrived, by a KeyboardInterrupt
+    raised when the step it arrived in returns: a signal during the first step, which compiles
+    the kernels, leaves the starting parameters and no iteration done.
     """
     last_good = net.theta.copy()
     watch = Watch(alpha, chance)
     try:
         for i in range(iterations):
             loss, accuracy = net.step(alpha)
+            if stop is not None and stop.requested:  # the step the signal came in (the first compiles) is dropped
+                raise KeyboardInterrupt(stop.requested)
             if not np.isfinite(loss) or not np.isfinite(net.theta).all():
                 raise divergence(i, loss, alpha)
             last_good[:] = net.theta
