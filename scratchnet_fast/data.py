@@ -108,9 +108,13 @@ def load_csv(path):
             f"it has {len(header)} columns starting {header[:3]}"
         )
     try:
-        values = read(dtype=np.uint8).to_numpy()
+        # int64 and our own range check: pandas before 3.1 reads 256 as 0 and -1 as 255 into uint8.
+        values = read(dtype=np.int64).to_numpy()
     except (ValueError, TypeError, OverflowError, pd.errors.ParserError):
         raise _csv_error(path, read) from None
+    if values.size and (values.min() < 0 or values.max() > 255):
+        raise _csv_error(path, read)
+    values = values.astype(np.uint8)
     if values.shape[0] == 0:
         raise ValueError(f"{path} has a header but no rows")
     if not has_label:

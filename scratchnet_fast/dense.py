@@ -235,7 +235,7 @@ def group_rows(M, R, r0, n, counts, members):
         count = 0
         for t in range(n):
             members[tile, count] = t
-            count += (M[R[r0 + t], word] >> bit) & np.uint64(1)
+            count += np.int64((M[R[r0 + t], word] >> bit) & np.uint64(1))
         counts[tile] = count
 
 

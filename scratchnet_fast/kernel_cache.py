@@ -53,19 +53,24 @@ class _PackageStamp:
         return super().get_source_stamp(), package_digest()
 
 
-class _UserProvided(_PackageStamp, caching.UserProvidedCacheLocator):
+def _numba_locator(name):
+    """Numba's locator class `name`: public since Numba 0.60, with a leading underscore before."""
+    return getattr(caching, name, None) or getattr(caching, "_" + name)
+
+
+class _UserProvided(_PackageStamp, _numba_locator("UserProvidedCacheLocator")):
     """NUMBA_CACHE_DIR, when set."""
 
 
-class _InTree(_PackageStamp, caching.InTreeCacheLocator):
+class _InTree(_PackageStamp, _numba_locator("InTreeCacheLocator")):
     """The package's own __pycache__."""
 
 
-class _UserWide(_PackageStamp, caching.UserWideCacheLocator):
+class _UserWide(_PackageStamp, _numba_locator("UserWideCacheLocator")):
     """The user's cache folder (~/.cache/numba)."""
 
 
-class _TemporaryFolder(_PackageStamp, caching.InTreeCacheLocator):
+class _TemporaryFolder(_PackageStamp, _numba_locator("InTreeCacheLocator")):
     """A per-user folder under the system's temporary directory: the last resort, announced once."""
 
     def __init__(self, py_func, py_file):

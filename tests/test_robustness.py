@@ -219,10 +219,13 @@ def row(last):
     (row(b"abc"), "'abc' is not a whole number"),
     (row(b"256"), "'256' is outside 0-255"),
     (row(b"-1"), "'-1' is outside 0-255"),
+    (row(b"300"), "'300' is outside 0-255"),  # pandas before 3.1 reads it into uint8 as 44
+    (row(b"65541"), "'65541' is outside 0-255"),
+    (row(b"18446744073709551621"), "is outside 0-255"),
     (row(b"0.5"), "'0.5' is not a whole number"),
     (f"label,{PIXELS}\n12," .encode() + b"0," * 783 + b"0\n", "has label 12: digit labels are 0-9"),
     (bytes(range(256)) * 4, "train.csv"),
-])
+], ids=lambda v: v if isinstance(v, str) else None)
 def test_bad_csv_files_are_clear_errors(tmp_path, content, words):
     path = tmp_path / "train.csv"
     path.write_bytes(content)
