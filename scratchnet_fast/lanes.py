@@ -5,19 +5,50 @@ over the lanes, LLVM unrolls them and then cannot prove that the small scratch a
 overlap, so it leaves them scalar; these operations are vector instructions by construction.
 A Lanes value fills one register of the CPU Numba compiles for: 512 bits with AVX-512, else 256
 (16 or 8 float32, 8 or 4 float64; `count`). Wider vectors would be split over several registers,
-and the fused step's eight accumulators of them no longer fit in the sixteen of AVX2. A Lanes
-value is loaded from and stored to `count` consecutive elements of a C-contiguous 2-D array.
+and the fused step's eight accumulators of them no longer fit in the sixteen of AVX2. (A CPU with
+128-bit registers, such as NUMBA_CPU_NAME=generic, gets 256-bit Lanes, which LLVM splits in two:
+the kernels' tiles need four float64 lanes.) A Lanes value is loaded from and stored to `count`
+consecutive elements of a C-contiguous 2-D array.
 """
 import numpy as np
+from llvmlite import binding as ll
 from llvmlite import ir
 from numba import config, types
 from numba.core import cgutils
-from numba.core.codegen import get_host_cpu_features
+from numba.core.codegen import get_host_cpu_features, initialize_llvm
 from numba.core.datamodel import models
 from numba.core.extending import intrinsic, overload, register_model
 
-_FEATURES = config.CPU_FEATURES if config.CPU_FEATURES is not None else get_host_cpu_features()
-REGISTER_BITS = 512 if "+avx512f" in _FEATURES.split(",") else 256
+_PROBE = """
+declare <16 x float> @llvm.fma.v16f32(<16 x float>, <16 x float>, <16 x float>)
+define <16 x float> @probe(<16 x float> %a, <16 x float> %b, <16 x float> %c) {
+  %r = call <16 x float> @llvm.fma.v16f32(<16 x float> %a, <16 x float> %b, <16 x float> %c)
+  ret <16 x float> %r
+}
+"""
+
+
+def _target_machine_code():
+    """The assembly LLVM makes for one 512-bit multiply-add on the CPU Numba compiles for.
+
+    That CPU is NUMBA_CPU_NAME with NUMBA_CPU_FEATURES (either defaulting to the host's), as Numba
+    builds its target machine, so a named CPU's own features count, not the host's.
+    """
+    initialize_llvm()
+    target = ll.Target.from_triple(ll.get_process_triple())
+    cpu = config.CPU_NAME or ll.get_host_cpu_name()
+    features = config.CPU_FEATURES if config.CPU_FEATURES is not None else get_host_cpu_features()
+    machine = target.create_target_machine(cpu=cpu, features=features, opt=config.OPT)
+    module = ll.parse_assembly(_PROBE)
+    module.triple = machine.triple
+    return machine.emit_assembly(module)
+
+
+_CODE = _target_machine_code()
+REGISTER_BITS = 512 if "zmm" in _CODE else 256
+"""512 where the target has 512-bit registers (AVX-512), else 256."""
+HAS_FMA = "vfmadd" in _CODE
+"""Whether the target has fused multiply-add instructions (x86's FMA3); `fma` rounds twice without them."""
 
 
 def _lanes_of(bits):
@@ -205,13 +236,17 @@ def splat(typingctx, A, x):
 
 @intrinsic
 def fma(typingctx, acc, x, v):
-    """acc + x * v in one rounding, lane by lane; x a Lanes or a scalar for every lane."""
+    """acc + x * v lane by lane, x a Lanes or a scalar for every lane: in one rounding where the CPU has FMA.
+
+    LLVM's fmuladd: a fused multiply-add on a CPU with FMA instructions, a multiply then an add on
+    one without, where a fused one would be a call to libm's fma per lane, dozens of times slower.
+    """
 
     def codegen(context, builder, signature, args):
         vector = context.get_value_type(acc)
         x = _operand(context, builder, signature.args[1], args[1], acc)
         function = cgutils.get_or_insert_function(
-            builder.module, ir.FunctionType(vector, [vector] * 3), f"llvm.fma.v{acc.count}f{acc.dtype.bitwidth}")
+            builder.module, ir.FunctionType(vector, [vector] * 3), f"llvm.fmuladd.v{acc.count}f{acc.dtype.bitwidth}")
         return builder.call(function, [x, args[2], args[0]])
 
     return acc(acc, x, v), codegen
