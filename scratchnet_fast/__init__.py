@@ -16,6 +16,7 @@ from .seed import (
     make_predictions,
     one_hot,
     softmax,
+    test_prediction,
     update_params,
 )
 
@@ -45,4 +46,5 @@ __all__ = [
     "gradient_descent",
     "make_predictions",
     "evaluate",
+    "test_prediction",
 ]

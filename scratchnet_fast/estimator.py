@@ -49,7 +49,8 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
     Attributes
     ----------
     classes_, n_features_in_, weights_ (list of (n_out, n_in)), biases_ (list of (n_out,)),
-    n_iter_, loss_curve_, accuracy_curve_ (training accuracy per iteration), interrupted_.
+    n_iter_, loss_curve_, accuracy_curve_ (training accuracy per iteration), interrupted_, and with
+    fit(..., validation=(X_val, y_val)): validation_loss_curve_ and validation_scores_ (accuracy).
     """
 
     def __init__(self, hidden_layer_sizes=(10,), learning_rate_init=0.1, max_iter=500, batch_size=None,
@@ -77,26 +78,35 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
         threads.count(self.n_jobs)
         return sizes, alpha, iterations, resolve_dtype(self.dtype)
 
-    def fit(self, X, y, callback=None, stop=None):
+    def fit(self, X, y, callback=None, stop=None, validation=None):
         """Train on X (n_samples, n_features) and labels y; callback(i, loss, accuracy) after each iteration.
 
         Ctrl-C (KeyboardInterrupt) ends training early and keeps the last completed iteration,
         with `interrupted_` set. Within a `stopping.Stop` given as `stop`, Ctrl-C and SIGTERM do the
-        same after the current iteration, even during the first compile.
+        same after the current iteration, even during the first compile. With `validation`, a
+        pair (X_val, y_val), the network is scored on it after every iteration, into
+        `validation_loss_curve_` and `validation_scores_` (accuracy).
         """
         sizes, alpha, iterations, dtype = self._check_params()
         X, y = validate_data(self, X, y, dtype=dtype, order="C")
         check_classification_targets(y)
         self.classes_, Y = np.unique(y, return_inverse=True)
         Y = np.ascontiguousarray(Y, dtype=np.int64)
+        if validation is not None:
+            X_val, Y_val = self._validation_set(validation, dtype)
         rng = check_random_state(self.random_state)
         layers = mlp.init_layers((X.shape[1],) + sizes + (len(self.classes_),), rng, dtype, self.init)
         self.loss_curve_, self.accuracy_curve_ = [], []
+        self.validation_loss_curve_, self.validation_scores_ = [], []
         self.interrupted_ = False
 
         def report(i, loss, accuracy):
             self.loss_curve_.append(loss)
             self.accuracy_curve_.append(accuracy)
+            if validation is not None:
+                val_loss, val_accuracy = mlp.scores(X_val, Y_val, net.layers())
+                self.validation_loss_curve_.append(val_loss)
+                self.validation_scores_.append(val_accuracy)
             if self.verbose and i % 10 == 0:
                 print(f"Iteration {i}, loss = {loss:.6f}, training accuracy = {accuracy:.4f}")
             if callback is not None:
@@ -115,6 +125,21 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
         self.biases_ = [b for _, b in layers]
         self.n_iter_ = len(self.loss_curve_)
         return self
+
+    def _validation_set(self, validation, dtype):
+        """(X_val C-contiguous in dtype, class indices int64) from the pair `validation`, checked like X and y."""
+        try:
+            X_val, y_val = validation
+        except (TypeError, ValueError):
+            raise TypeError("validation must be a pair (X_val, y_val)") from None
+        X_val = validate_data(self, X_val, dtype=dtype, order="C", reset=False)
+        y_val = np.asarray(y_val)
+        if y_val.shape != (X_val.shape[0],):
+            raise ValueError(f"validation has {X_val.shape[0]} images but y_val has shape {y_val.shape}")
+        unknown = np.setdiff1d(y_val, self.classes_)
+        if unknown.size:
+            raise ValueError(f"validation labels {unknown[:5].tolist()} are not among the training labels")
+        return X_val, np.searchsorted(self.classes_, y_val).astype(np.int64)
 
     def _layers(self):
         return list(zip(self.weights_, self.biases_))

@@ -56,6 +56,14 @@ def predict_proba(X, layers):
     return forward(X, layers)[1][-1]
 
 
+def scores(X, Y, layers):
+    """(mean cross-entropy, accuracy) of the network on images X (m, d) with class indices Y (m,) int64."""
+    Zs, As = forward(X, layers)
+    predicted = np.empty(len(Y), np.int64)
+    kernels.argmax_rows(As[-1], predicted)
+    return float(kernels.cross_entropy_logits(Zs[-1], Y)), kernels.count_equal(predicted, Y) / len(Y)
+
+
 def gradients(hidden_Zs, As, Y, weights):
     """(dW, db) of the mean cross-entropy for every layer, first layer first.
 

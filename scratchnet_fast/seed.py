@@ -5,6 +5,7 @@ b1 (10, 1), W2 (10, 10), b2 (10, 1). Each function checks its input, picks the d
 compute in (float32 only when every float input is float32), transposes to the kernels' one image
 per row layout (free for the seed's own arrays) and returns the transpose back.
 """
+import operator
 import warnings
 
 import numpy as np
@@ -228,6 +229,32 @@ def make_predictions(X, W1, b1, W2, b2):
     """The predicted digit of each image (column) of X."""
     _, _, _, A2 = forward_prop(W1, b1, W2, b2, X)
     return get_predictions(A2)
+
+
+def test_prediction(index, W1, b1, W2, b2, X, Y=None):
+    """The seed's test_prediction, with the images X (784, m) and labels Y passed in, not global.
+
+    Prints the network's prediction for image `index` and, with Y, its label, then shows the
+    image with matplotlib, as the seed does.
+    """
+    X = features("X", X, check_finite=False)
+    m = X.shape[1]
+    index = operator.index(index)
+    if not -m <= index < m:
+        raise ValueError(f"index {index} is out of range for X's {m} images")
+    current_image = X[:, index, None]
+    prediction = make_predictions(current_image, W1, b1, W2, b2)
+    print("Prediction: ", prediction)
+    if Y is not None:
+        print("Label: ", _labels_of(X, Y, None)[index])
+    import matplotlib.pyplot as plt
+
+    plt.gray()
+    plt.imshow(current_image.reshape((28, 28)) * 255, interpolation="nearest")
+    plt.show()
+
+
+test_prediction.__test__ = False  # not a test for pytest, whatever module imports it
 
 
 def evaluate(X, Y, W1, b1, W2, b2):

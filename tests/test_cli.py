@@ -151,3 +151,50 @@ def test_evaluate_on_the_built_in_sample_scores_the_held_out_images(capsys, tmp_
     assert validation.replace("validation accuracy", "accuracy") == evaluated
     run(capsys, "train", "--iterations", 20, "--quiet", "--val", 0, "--out", model)
     assert "all of it, including any images this model was trained on" in run(capsys, "evaluate", "--model", model)[1]
+
+
+@pytest.fixture
+def figures(monkeypatch):
+    """The matplotlib figures the plots module writes, by file name, kept open for a test to read."""
+    from scratchnet_fast import plots
+
+    written, every = {}, []
+
+    def keep(fig, path):
+        written[Path(path).name] = fig
+        every.append(fig)
+
+    monkeypatch.setattr(plots, "_save", keep)
+    yield written
+    import matplotlib.pyplot as plt
+
+    for fig in every:
+        plt.close(fig)
+
+
+def test_the_curves_show_validation_beside_training(tmp_path, capsys, figures):
+    assert run(capsys, "train", "--iterations", 30, "--quiet", "--out", tmp_path / "m.npz", "--plot", tmp_path / "c.png")[0] == 0
+    loss, accuracy = figures["c.png"].axes
+    for ax in (loss, accuracy):
+        assert [line.get_label() for line in ax.get_lines()] == ["training", "validation"]
+        assert all(len(line.get_xdata()) == 30 for line in ax.get_lines())
+    final = float(accuracy.get_lines()[1].get_ydata()[-1]) / 100
+    _, out, _ = run(capsys, "evaluate", "--model", tmp_path / "m.npz")
+    assert f"accuracy: {final:.4f}" in out  # the curve ends at the held-out images' accuracy
+
+
+def test_the_misclassified_grid_names_each_digit_as_show_does_and_the_confusion_title_the_data(tmp_path, capsys, figures):
+    model = tmp_path / "m.npz"
+    run(capsys, "train", "--iterations", 40, "--quiet", "--out", model)
+    status, out, _ = run(capsys, "evaluate", "--model", model, "--plot", tmp_path / "cm.png", "--misclassified",
+                         tmp_path / "wrong.png")
+    assert status == 0
+    accuracy = [line for line in out.splitlines() if line.startswith("accuracy: ")][0]
+    title = figures["cm.png"].axes[0].get_title().replace("\n", " ")
+    assert "built-in sample" in title and "held out" in title and accuracy in title
+    titles = [ax.get_title() for ax in figures["wrong.png"].axes if ax.get_title()]
+    assert titles
+    for title in titles[:3]:
+        number, true, predicted = (int(word) for word in title.replace(":", " ").replace("#", " ").split() if word.isdigit())
+        _, shown, _ = run(capsys, "show", "--model", model, "--index", number, "--out", tmp_path / "d.png")
+        assert f"prediction: {predicted}, label: {true};" in shown

@@ -67,3 +67,19 @@ def test_float32_trains_and_predicts_in_float32(rng):
     model = MLPClassifier(dtype="float32", random_state=0).fit(X, y)
     assert model.weights_[0].dtype == np.float32
     assert model.predict_proba(X).dtype == np.float32
+
+
+def test_fit_scores_a_validation_set_after_every_iteration(rng):
+    from sklearn.metrics import log_loss
+
+    X = rng.random((300, 20))
+    y = (X[:, 0] + X[:, 1] > 1).astype(int)
+    model = MLPClassifier(hidden_layer_sizes=(8,), max_iter=15, random_state=0, init="glorot")
+    model.fit(X[:200], y[:200], validation=(X[200:], y[200:]))
+    assert len(model.validation_loss_curve_) == len(model.validation_scores_) == model.n_iter_ == 15
+    assert model.validation_scores_[-1] == model.score(X[200:], y[200:])
+    assert model.validation_loss_curve_[-1] == pytest.approx(log_loss(y[200:], model.predict_proba(X[200:])), rel=1e-12)
+    with pytest.raises(ValueError, match="validation labels \\[7\\] are not among the training labels"):
+        model.fit(X[:200], y[:200], validation=(X[200:210], np.full(10, 7)))
+    with pytest.raises(TypeError, match="validation must be a pair"):
+        model.fit(X[:200], y[:200], validation=X[200:])

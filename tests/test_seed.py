@@ -164,3 +164,26 @@ def test_gradient_descent_is_quiet_when_asked(rng, capsys):
     X, Y = seed_data(rng, 50)
     sf.gradient_descent(X, Y, 0.1, 11, verbose=False)
     assert capsys.readouterr().out == ""
+
+
+def test_test_prediction_prints_and_shows_like_the_seed(capsys):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from scratchnet_fast import data
+
+    X, y = data.load_sample()
+    X = X[:50].T / 255.0
+    plt.close("all")
+    np.random.seed(0)
+    W1, b1, W2, b2 = sf.init_params()
+    sf.test_prediction(7, W1, b1, W2, b2, X, y[:50])
+    expected = sf.make_predictions(X[:, 7, None], W1, b1, W2, b2)
+    assert capsys.readouterr().out == f"Prediction:  {expected}\nLabel:  {y[7]}\n"
+    shown = plt.gca().get_images()[0].get_array()
+    np.testing.assert_allclose(shown, X[:, 7].reshape(28, 28) * 255)
+    plt.close("all")
+    with pytest.raises(ValueError, match="index 50 is out of range for X's 50 images"):
+        sf.test_prediction(50, W1, b1, W2, b2, X)
