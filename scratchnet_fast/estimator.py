@@ -9,6 +9,7 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from . import mlp, threads
+from .optimizers import Optimizer
 from .train import chance, descend, trainer
 from .validation import count, positive_number, resolve_dtype
 
@@ -45,16 +46,42 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
         Threads for training and prediction: None keeps Numba's current count (all cores, or
         NUMBA_NUM_THREADS), -1 all of them, else at most NUMBA_NUM_THREADS. Results are the
         same bits on any count.
+    solver : {'sgd', 'adam'}, default 'sgd'
+        scikit-learn's two stochastic solvers, with its update rules (`optimizers`). 'lbfgs' is
+        not offered.
+    alpha : float, default 0.0
+        The L2 penalty, as scikit-learn's (whose default is 0.0001): 0.5 · alpha · Σ W² / batch
+        size is added to each batch's loss.
+    momentum : float, default 0.0
+        Momentum of 'sgd' (scikit-learn's default is 0.9; 0 is the seed's plain descent).
+    nesterovs_momentum : bool, default True
+        Nesterov's momentum for 'sgd' when momentum > 0.
+    beta_1, beta_2, epsilon : float, default 0.9, 0.999, 1e-8
+        Adam's constants.
+    shuffle : bool, default True
+        Shuffle the images every epoch of mini-batch training.
+    warm_start : bool, default False
+        Start `fit` from the weights of the previous fit, or from `coefs_` and `intercepts_`
+        assigned before it, instead of new ones.
+
+    Not offered: activations other than ReLU, solver 'lbfgs', learning_rate schedules other than
+    'constant', early_stopping and partial_fit. Two or more classes always get a softmax output
+    (scikit-learn gives two classes one logistic unit).
 
     Attributes
     ----------
-    classes_, n_features_in_, weights_ (list of (n_out, n_in)), biases_ (list of (n_out,)),
+    coefs_ (list of (n_in, n_out), scikit-learn's layout) and intercepts_ (list of (n_out,)), views
+    of weights_ (list of (n_out, n_in), the seed's layout) and biases_; classes_, n_features_in_,
+    n_layers_, n_outputs_, out_activation_ ('softmax'), t_ (images seen in training), loss_,
+    best_loss_,
     n_iter_, loss_curve_, accuracy_curve_ (training accuracy per iteration), interrupted_, and with
     fit(..., validation=(X_val, y_val)): validation_loss_curve_ and validation_scores_ (accuracy).
     """
 
     def __init__(self, hidden_layer_sizes=(10,), learning_rate_init=0.1, max_iter=500, batch_size=None,
-                 random_state=None, verbose=False, dtype="float64", init="uniform", n_jobs=None):
+                 random_state=None, verbose=False, dtype="float64", init="uniform", n_jobs=None, solver="sgd",
+                 alpha=0.0, momentum=0.0, nesterovs_momentum=True, beta_1=0.9, beta_2=0.999, epsilon=1e-8,
+                 shuffle=True, warm_start=False):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.learning_rate_init = learning_rate_init
         self.max_iter = max_iter
@@ -64,6 +91,15 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
         self.dtype = dtype
         self.init = init
         self.n_jobs = n_jobs
+        self.solver = solver
+        self.alpha = alpha
+        self.momentum = momentum
+        self.nesterovs_momentum = nesterovs_momentum
+        self.beta_1 = beta_1
+        self.beta_2 = beta_2
+        self.epsilon = epsilon
+        self.shuffle = shuffle
+        self.warm_start = warm_start
 
     def _check_params(self):
         sizes = self.hidden_layer_sizes
@@ -78,6 +114,39 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
         threads.count(self.n_jobs)
         return sizes, alpha, iterations, resolve_dtype(self.dtype)
 
+    def _optimizer(self):
+        """The solver and its constants, checked, as an `optimizers.Optimizer`."""
+        if self.solver not in ("sgd", "adam"):
+            raise ValueError(f"unknown solver {self.solver!r}: use 'sgd' or 'adam' ('lbfgs' is not offered)")
+        for name, low, high in (("momentum", 0, 1), ("beta_1", 0, 1), ("beta_2", 0, 1)):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, numbers.Real) or not low <= value <= high \
+                    or (name != "momentum" and value == high):
+                raise ValueError(f"{name} must be in [{low}, {high}{']' if name == 'momentum' else ')'}, got {value!r}")
+        if isinstance(self.alpha, bool) or not isinstance(self.alpha, numbers.Real) or not 0 <= self.alpha < np.inf:
+            raise ValueError(f"alpha must be a finite number >= 0, got {self.alpha!r}")
+        positive_number("epsilon", self.epsilon)
+        return Optimizer(self.solver, float(self.momentum), bool(self.nesterovs_momentum), float(self.beta_1),
+                         float(self.beta_2), float(self.epsilon), float(self.alpha))
+
+    @property
+    def coefs_(self):
+        """The weights in scikit-learn's layout, (n_in, n_out) per layer: transposed views of weights_."""
+        return [W.T for W in self.weights_]
+
+    @coefs_.setter
+    def coefs_(self, coefs):
+        self.weights_ = [np.ascontiguousarray(np.asarray(C).T) for C in coefs]
+
+    @property
+    def intercepts_(self):
+        """The biases, (n_out,) per layer: biases_."""
+        return self.biases_
+
+    @intercepts_.setter
+    def intercepts_(self, intercepts):
+        self.biases_ = [np.ascontiguousarray(b) for b in intercepts]
+
     def fit(self, X, y, callback=None, stop=None, validation=None):
         """Train on X (n_samples, n_features) and labels y; callback(i, loss, accuracy) after each iteration.
 
@@ -88,6 +157,8 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
         `validation_loss_curve_` and `validation_scores_` (accuracy).
         """
         sizes, alpha, iterations, dtype = self._check_params()
+        optimizer = self._optimizer()
+        warm = self._warm_layers()
         X, y = validate_data(self, X, y, dtype=dtype, order="C")
         check_classification_targets(y)
         self.classes_, Y = np.unique(y, return_inverse=True)
@@ -95,7 +166,12 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
         if validation is not None:
             X_val, Y_val = self._validation_set(validation, dtype)
         rng = check_random_state(self.random_state)
-        layers = mlp.init_layers((X.shape[1],) + sizes + (len(self.classes_),), rng, dtype, self.init)
+        shape = (X.shape[1],) + sizes + (len(self.classes_),)
+        if warm is not None:
+            layers = self._check_warm(warm, shape, dtype)
+        else:
+            layers = mlp.init_layers(shape, rng, dtype, self.init)
+        self.n_layers_, self.n_outputs_, self.out_activation_ = len(shape), len(self.classes_), "softmax"
         self.loss_curve_, self.accuracy_curve_ = [], []
         self.validation_loss_curve_, self.validation_scores_ = [], []
         self.interrupted_ = False
@@ -115,7 +191,7 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
         net = None
         try:
             with threads.limited(self.n_jobs):
-                net = trainer(X, Y, layers, self.batch_size, rng)
+                net = trainer(X, Y, layers, self.batch_size, rng if self.shuffle else None, optimizer)
                 descend(net, alpha, iterations, report, chance(Y), stop)
         except KeyboardInterrupt:
             self.interrupted_ = True
@@ -124,7 +200,30 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
         self.weights_ = [W for W, _ in layers]
         self.biases_ = [b for _, b in layers]
         self.n_iter_ = len(self.loss_curve_)
+        self.t_ = self.n_iter_ * X.shape[0]
+        self.loss_ = self.loss_curve_[-1] if self.loss_curve_ else None
+        self.best_loss_ = min(self.loss_curve_) if self.loss_curve_ else None
         return self
+
+    def _warm_layers(self):
+        """With warm_start, the (W, b) pairs to start from (those of the last fit, or assigned coefs_), else None."""
+        if not self.warm_start or not hasattr(self, "weights_"):
+            return None
+        return list(zip(self.weights_, self.biases_))
+
+    def _check_warm(self, layers, shape, dtype):
+        """Warm-start layers as C-contiguous arrays of dtype, checked against the network's sizes `shape`."""
+        expected = [((n_out, n_in), (n_out,)) for n_in, n_out in zip(shape[:-1], shape[1:])]
+        got = [(np.shape(W), np.shape(b)) for W, b in layers]
+        if got != expected:
+            raise ValueError(f"warm_start: the weights to start from have shapes {got}, but this network and data "
+                             f"need {expected} (coefs_ are (n_in, n_out))")
+        return [(np.ascontiguousarray(W, dtype=dtype), np.ascontiguousarray(b, dtype=dtype)) for W, b in layers]
+
+    def predict_log_proba(self, X):
+        """The log of predict_proba."""
+        with np.errstate(divide="ignore"):
+            return np.log(self.predict_proba(X))
 
     def _validation_set(self, validation, dtype):
         """(X_val C-contiguous in dtype, class indices int64) from the pair `validation`, checked like X and y."""

@@ -269,6 +269,21 @@ sub = _binary("fsub")
 sub.__doc__ = "a - b lane by lane."
 div = _binary("fdiv")
 div.__doc__ = "a / b lane by lane."
+mul = _binary("fmul")
+mul.__doc__ = "a * b lane by lane."
+
+
+@intrinsic
+def sqrt(typingctx, v):
+    """The square root, lane by lane, correctly rounded."""
+
+    def codegen(context, builder, signature, args):
+        vector = context.get_value_type(v)
+        function = cgutils.get_or_insert_function(
+            builder.module, ir.FunctionType(vector, [vector]), f"llvm.sqrt.v{v.count}f{v.dtype.bitwidth}")
+        return builder.call(function, [args[0]])
+
+    return v(v), codegen
 
 
 @intrinsic
@@ -349,6 +364,12 @@ if config.DISABLE_JIT:
 
     def div(a, b):  # noqa: F811
         return a / b
+
+    def mul(a, b):  # noqa: F811
+        return a * b
+
+    def sqrt(v):  # noqa: F811
+        return np.sqrt(v)
 
     def where_less(a, b, x, y):  # noqa: F811
         return np.where(a < b, x, y)

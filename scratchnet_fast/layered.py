@@ -8,9 +8,8 @@ time, its gradient summed in a buffer, and applied once at the end.
 """
 import numpy as np
 
-from . import dense, lanes
+from . import dense, lanes, optimizers
 from .config import helper
-from .kernels import sgd_update
 from .layout import empty_at
 
 BLOCK = 256  # images whose activations are held at once
@@ -32,8 +31,20 @@ def _rows(buffer, table, l, block):
 
 
 @helper
-def epoch(X, Y, M, order, batch, theta, grad, table, widths, acts, deltas, transposed, identity, counts, members, every,
-          rate, loss, correct):
+def _squared_weights(theta, table):
+    """Σ W² over every layer's weights, biases left out: the L2 penalty's sum."""
+    total = 0.0
+    for l in range(table.shape[0]):
+        Wt = _layer(theta, table, l)
+        for k in range(table[l, 1]):
+            for j in range(Wt.shape[1]):
+                total += Wt[k, j] * Wt[k, j]
+    return total
+
+
+@helper
+def epoch(X, Y, M, order, batch, theta, grad, state, table, widths, acts, deltas, transposed, identity, counts, members,
+          every, rate, alpha, hyper, rule, clock, loss, correct):
     """One pass of mini-batch gradient descent over X (m, d) in the order `order`; (summed loss, correct count).
 
     M (m, words): the `dense.nonzero_tiles` masks of X's rows. table (layers, 4): each layer's
@@ -41,7 +52,12 @@ def epoch(X, Y, M, order, batch, theta, grad, table, widths, acts, deltas, trans
     widths (layers,) the unpadded widths. transposed: scratch for a layer's weights, transposed. loss and
     correct (BLOCK,) are scratch; identity is arange(BLOCK). counts and members hold the first
     layer's row groups (`dense.group_rows`); `every` (members, counts) lists all rows of a block
-    for every tile of a layer above.
+    for every tile of a layer above. The update is the optimizer `rule` at `rate` with the L2
+    penalty `alpha` (`optimizers`), its state in state (2, theta.size) and its count of updates in
+    clock[0]; the summed loss includes the penalty, 0.5 · alpha · Σ W² per batch, as
+    scikit-learn's does. Plain descent without a penalty is applied inside the gradient stage;
+    any other rule writes the gradient to grad and applies it in a pass of its own, which keeps
+    the gradient stage's code (and its compile time) that of the seed's update.
     """
     m = order.shape[0]
     layers = table.shape[0]
@@ -49,10 +65,16 @@ def epoch(X, Y, M, order, batch, theta, grad, table, widths, acts, deltas, trans
     total_loss = 0.0
     total_correct = 0
     block = identity.shape[0]
+    S1, S2 = state[0], state[1]
+    fused = rule == optimizers.PLAIN and alpha == 0  # the seed's update, made inside the gradient stage
     for s in range(0, m, batch):
         size = min(batch, m - s)
         scale = dtype.type(1.0 / size)
         at_once = size <= block
+        clock[0] += 1
+        optimizers.for_batch(hyper, rule, rate, alpha, size, clock[0])
+        if alpha != 0:
+            total_loss += 0.5 * alpha * _squared_weights(theta, table)
         for r in range(s, s + size, block):
             n = min(block, s + size - r)
             dense.group_rows(M, order, r, n, counts, members)
@@ -68,7 +90,7 @@ def epoch(X, Y, M, order, batch, theta, grad, table, widths, acts, deltas, trans
             for t in range(n):
                 total_loss += loss[t]
                 total_correct += correct[t]
-            mode = dense.APPLY if at_once else (dense.WRITE if r == s else dense.ADD)
+            mode = (dense.APPLY if fused else dense.WRITE) if at_once else (dense.WRITE if r == s else dense.ADD)
             for l in range(top, -1, -1):
                 dZ = _rows(deltas, table, l, block)
                 Wt = _layer(theta, table, l)
@@ -84,8 +106,12 @@ def epoch(X, Y, M, order, batch, theta, grad, table, widths, acts, deltas, trans
                     dense.transpose_weights(Wt, n_in, WT)
                     dense.affine(dZ, n, WT, widths[l], dense.MASK, below, _rows(deltas, table, l - 1, block))
                     dense.weight_gradient(below, identity, 0, n, table[l, 1], every[1], every[0], dZ, Wt, G, mode, rate, 0, 0)
+                if at_once and not fused:
+                    optimizers.apply_block(Wt, G, _layer(S1, table, l), _layer(S2, table, l), table[l, 1], hyper, rule)
         if not at_once:
-            sgd_update(theta, grad, rate, theta)
+            for l in range(layers):
+                optimizers.apply_block(_layer(theta, table, l), _layer(grad, table, l), _layer(S1, table, l),
+                                       _layer(S2, table, l), table[l, 1], hyper, rule)
     return total_loss, total_correct
 
 
@@ -100,10 +126,12 @@ class Layered:
 
     layers: (W (n_out, n_in), b (n_out,)) pairs, copied in. batch: images per step (m for full
     batch). rng: a RandomState shuffling the images every epoch, or None to keep their order.
+    optimizer: an `optimizers.Optimizer`, plain gradient descent by default.
     """
 
-    def __init__(self, X, Y, layers, batch, rng=None):
+    def __init__(self, X, Y, layers, batch, rng=None, optimizer=None):
         self.X, self.Y = X, Y
+        self.optimizer = optimizer or optimizers.Optimizer()
         m, d = X.shape
         dtype = X.dtype
         self.batch, self.rng = min(batch, m), rng
@@ -125,6 +153,9 @@ class Layered:
             Wt[:W.shape[1], :W.shape[0]] = W.T
             Wt[-1, :W.shape[0]] = b
         self.grad = np.zeros_like(self.theta)
+        self.state = np.zeros((2, size), dtype)  # the optimizer's: momentum's velocity, or Adam's two moments
+        self.hyper = self.optimizer.hyper(dtype)
+        self.clock = np.zeros(1, np.int64)
         self.transposed = np.zeros(max(n_in * (width + 1) for (_, n_in, _, _), width in zip(table, self.widths)), dtype)
         self.acts = np.zeros(rows, dtype)
         self.deltas = np.zeros(rows, dtype)
@@ -156,8 +187,9 @@ class Layered:
             self.order[:] = self.rng.permutation(len(self.order))
         with np.errstate(over="ignore"):
             rate = self.theta.dtype.type(alpha)
-        loss, correct = epoch(self.X, self.Y, self.masks, self.order, self.batch, self.theta, self.grad, self.table,
-                              self.widths, self.acts, self.deltas, self.transposed, self.identity, self.counts,
-                              self.members, self.every, rate, self.loss, self.correct)
+        loss, correct = epoch(self.X, self.Y, self.masks, self.order, self.batch, self.theta, self.grad, self.state,
+                              self.table, self.widths, self.acts, self.deltas, self.transposed, self.identity,
+                              self.counts, self.members, self.every, rate, float(self.optimizer.alpha), self.hyper,
+                              self.optimizer.rule, self.clock, self.loss, self.correct)
         m = len(self.order)
         return float(loss) / m, correct / m

@@ -20,19 +20,20 @@ def chance(Y):
     return np.bincount(Y).max() / len(Y)
 
 
-def trainer(X, Y, layers, batch_size=None, rng=None):
+def trainer(X, Y, layers, batch_size=None, rng=None, optimizer=None):
     """The fastest trainer of `layers` on X (m, d), Y (m,) int64: full batch when batch_size is None.
 
-    One hidden layer trained full-batch runs on the seed's fused step (`FullBatch`), which skips
-    each tile's blank margins and measured faster there at every width from 10 to 128; anything
-    else, on the mini-batch stages (`Layered`), which shuffle with rng every epoch.
+    One hidden layer trained full-batch by plain gradient descent runs on the seed's fused step
+    (`FullBatch`), which skips each tile's blank margins and measured faster there at every width
+    from 10 to 128; anything else, on the mini-batch stages (`Layered`), which shuffle with rng
+    every epoch (none without rng) and update by `optimizer` (an `optimizers.Optimizer`).
     """
     m = X.shape[0]
-    if len(layers) == 2 and (batch_size is None or batch_size >= m):
+    if len(layers) == 2 and (batch_size is None or batch_size >= m) and (optimizer is None or optimizer.plain):
         (W1, b1), (W2, b2) = layers
         return FullBatch(X, Y, W1, b1, W2, b2)
     batch = m if batch_size is None else min(batch_size, m)
-    return Layered(X, Y, layers, batch, rng if batch < m else None)
+    return Layered(X, Y, layers, batch, rng if batch < m else None, optimizer)
 
 
 def _views(flat, h, d, c):
