@@ -1,4 +1,5 @@
-"""One epoch of mini-batch SGD at rate 0.1 on wider and deeper networks: ours beside scikit-learn's and PyTorch's.
+"""One epoch of mini-batch SGD at rate 0.1 (or Adam at 0.001) on wider and deeper networks: ours beside scikit-learn's
+and PyTorch's.
 
 Each implementation starts from scikit-learn's kind of start (Glorot uniform for ours and
 scikit-learn's, PyTorch's own for PyTorch), trains three timed epochs in a row on the same images,
@@ -11,28 +12,30 @@ import pytest
 
 from conftest import QUICK, SIZES, digits, held_out_digits
 from scratchnet_fast import mlp
+from scratchnet_fast.optimizers import Optimizer
 from scratchnet_fast.train import trainer
 
-NETWORKS = [((128,), 64), ((256, 128), 128)]
+NETWORKS = [((128,), 64, "sgd"), ((256, 128), 128, "sgd"), ((128,), 64, "adam")]
+RATES = {"sgd": 0.1, "adam": 0.001}
 EPOCHS = 3
 
 
-def ours(X, Y, hidden, batch):
+def ours(X, Y, hidden, batch, solver):
     layers = mlp.init_layers((X.shape[1],) + hidden + (10,), np.random.RandomState(0), X.dtype, "glorot")
-    net = trainer(X, Y, layers, batch, np.random.RandomState(1))
+    net = trainer(X, Y, layers, batch, np.random.RandomState(1), Optimizer(solver))
 
     def predict(X_test):
         return mlp.predict_proba(np.ascontiguousarray(X_test, X.dtype), net.layers()).argmax(axis=1)
 
-    return lambda: net.step(0.1), predict
+    return lambda: net.step(RATES[solver]), predict
 
 
-def scikit_learn(X, Y, hidden, batch):
+def scikit_learn(X, Y, hidden, batch, solver):
     from sklearn.exceptions import ConvergenceWarning
     from sklearn.neural_network import MLPClassifier
 
-    model = MLPClassifier(hidden_layer_sizes=hidden, solver="sgd", momentum=0, alpha=0, batch_size=batch,
-                          learning_rate_init=0.1, max_iter=1, warm_start=True, random_state=0)
+    model = MLPClassifier(hidden_layer_sizes=hidden, solver=solver, momentum=0, alpha=0, batch_size=batch,
+                          learning_rate_init=RATES[solver], max_iter=1, warm_start=True, random_state=0)
 
     def epoch():
         with warnings.catch_warnings():
@@ -42,7 +45,7 @@ def scikit_learn(X, Y, hidden, batch):
     return epoch, lambda X_test: model.predict(X_test.astype(X.dtype))
 
 
-def pytorch(X, Y, hidden, batch, threads):
+def pytorch(X, Y, hidden, batch, solver, threads):
     torch = pytest.importorskip("torch")
     torch.set_num_threads(threads)
     torch.manual_seed(0)
@@ -51,7 +54,7 @@ def pytorch(X, Y, hidden, batch, threads):
     for n_in, n_out in zip(sizes[:-1], sizes[1:]):
         modules += [torch.nn.Linear(n_in, n_out), torch.nn.ReLU()]
     model = torch.nn.Sequential(*modules, torch.nn.Linear(sizes[-1], 10)).to(torch.from_numpy(X).dtype)
-    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+    optimizer = (torch.optim.SGD if solver == "sgd" else torch.optim.Adam)(model.parameters(), lr=RATES[solver])
     Xt, Yt = torch.from_numpy(X), torch.from_numpy(Y)
 
     def epoch():
@@ -70,20 +73,21 @@ def pytorch(X, Y, hidden, batch, threads):
 
 
 @pytest.mark.parametrize("impl", ["numba", "sklearn", "torch"])
-@pytest.mark.parametrize("hidden,batch", NETWORKS, ids=lambda v: "-".join(map(str, v)) if isinstance(v, tuple) else f"b{v}")
-def test_epoch(benchmark, impl, hidden, batch, dtype, threads):
+@pytest.mark.parametrize("hidden,batch,solver", NETWORKS,
+                         ids=lambda v: "-".join(map(str, v)) if isinstance(v, tuple) else (f"b{v}" if isinstance(v, int) else v))
+def test_epoch(benchmark, impl, hidden, batch, solver, dtype, threads):
     m = SIZES[-1]
     name = "-".join(map(str, (784,) + hidden + (10,)))
-    benchmark.group = f"epoch {name}, batch {batch} | {m} | {np.dtype(dtype).name} | {threads}"
+    benchmark.group = f"epoch {name}, batch {batch}, {solver} | {m} | {np.dtype(dtype).name} | {threads}"
     X, Y, real = digits(m, dtype)
     if impl == "numba":
-        epoch, predict = ours(X, Y, hidden, batch)
+        epoch, predict = ours(X, Y, hidden, batch, solver)
     elif impl == "sklearn":
-        epoch, predict = scikit_learn(X, Y, hidden, batch)
+        epoch, predict = scikit_learn(X, Y, hidden, batch, solver)
     else:
-        epoch, predict = pytorch(X, Y, hidden, batch, threads)
+        epoch, predict = pytorch(X, Y, hidden, batch, solver, threads)
     if impl == "numba":
-        ours(X[:300], Y[:300], hidden, batch)[0]()  # compile or load the kernels outside the timing
+        ours(X[:300], Y[:300], hidden, batch, solver)[0]()  # compile or load the kernels outside the timing
     benchmark.pedantic(epoch, rounds=1 if QUICK else EPOCHS, iterations=1)
     held_out = held_out_digits()
     if real and held_out is not None:
