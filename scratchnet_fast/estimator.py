@@ -4,11 +4,14 @@ import warnings
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from . import mlp, threads
+from .convergence import SCHEDULES, Convergence
 from .optimizers import Optimizer
 from .train import chance, descend, trainer
 from .validation import count, positive_number, resolve_dtype
@@ -63,10 +66,27 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
     warm_start : bool, default False
         Start `fit` from the weights of the previous fit, or from `coefs_` and `intercepts_`
         assigned before it, instead of new ones.
+    learning_rate : {'constant', 'invscaling', 'adaptive'}, default 'constant'
+        scikit-learn's schedules for 'sgd' (Adam keeps its rate): 'invscaling' sets the rate to
+        learning_rate_init / (t + 1) ** power_t after each epoch, t the images seen; 'adaptive'
+        divides it by 5 after n_iter_no_change epochs without improvement.
+    power_t : float, default 0.5
+        The exponent of 'invscaling'.
+    early_stopping : bool, default False
+        Hold out validation_fraction of the training images (scikit-learn's split, drawn from
+        random_state after the weights), stop after n_iter_no_change epochs whose validation
+        accuracy is not better than the best by tol, and keep the best epoch's weights.
+    validation_fraction : float, default 0.1
+    n_iter_no_change : int or None, default None
+        Epochs without improvement by more than tol (of the training loss, or with early stopping
+        of the validation accuracy) after which training stops. scikit-learn's default is 10;
+        None never stops early, so the seed's training runs every iteration.
+    tol : float, default 1e-4
 
-    Not offered: activations other than ReLU, solver 'lbfgs', learning_rate schedules other than
-    'constant', early_stopping and partial_fit. Two or more classes always get a softmax output
-    (scikit-learn gives two classes one logistic unit).
+    Not offered: activations other than ReLU and solver 'lbfgs'. Two or more classes always get a
+    softmax output (scikit-learn gives two classes one logistic unit). A ConvergenceWarning is
+    given, as scikit-learn gives it, when max_iter ends a run that checks for convergence
+    (n_iter_no_change set, or early_stopping); the seed's training does not check.
 
     Attributes
     ----------
@@ -81,7 +101,8 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
     def __init__(self, hidden_layer_sizes=(10,), learning_rate_init=0.1, max_iter=500, batch_size=None,
                  random_state=None, verbose=False, dtype="float64", init="uniform", n_jobs=None, solver="sgd",
                  alpha=0.0, momentum=0.0, nesterovs_momentum=True, beta_1=0.9, beta_2=0.999, epsilon=1e-8,
-                 shuffle=True, warm_start=False):
+                 shuffle=True, warm_start=False, learning_rate="constant", power_t=0.5, early_stopping=False,
+                 validation_fraction=0.1, n_iter_no_change=None, tol=1e-4):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.learning_rate_init = learning_rate_init
         self.max_iter = max_iter
@@ -100,6 +121,12 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
         self.epsilon = epsilon
         self.shuffle = shuffle
         self.warm_start = warm_start
+        self.learning_rate = learning_rate
+        self.power_t = power_t
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.n_iter_no_change = n_iter_no_change
+        self.tol = tol
 
     def _check_params(self):
         sizes = self.hidden_layer_sizes
@@ -129,6 +156,24 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
         return Optimizer(self.solver, float(self.momentum), bool(self.nesterovs_momentum), float(self.beta_1),
                          float(self.beta_2), float(self.epsilon), float(self.alpha))
 
+    def _convergence(self, rate):
+        """The schedule and stopping rules, checked, as a `convergence.Convergence`."""
+        if self.learning_rate not in SCHEDULES:
+            raise ValueError(f"unknown learning_rate {self.learning_rate!r}: use one of {', '.join(map(repr, SCHEDULES))}")
+        for name in ("power_t", "tol"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, numbers.Real) or not 0 <= value < np.inf:
+                raise ValueError(f"{name} must be a finite number >= 0, got {value!r}")
+        if self.n_iter_no_change is not None:
+            count("n_iter_no_change", self.n_iter_no_change, 1)
+        fraction = self.validation_fraction
+        if self.early_stopping and (isinstance(fraction, bool) or not isinstance(fraction, numbers.Real)
+                                    or not 0 < fraction < 1):
+            raise ValueError(f"validation_fraction must be between 0 and 1, got {fraction!r}")
+        patience = self.n_iter_no_change if self.n_iter_no_change is not None or not self.early_stopping else 10
+        return Convergence(rate, self.learning_rate, float(self.power_t), self.solver == "sgd", float(self.tol),
+                           patience, bool(self.early_stopping))
+
     @property
     def coefs_(self):
         """The weights in scikit-learn's layout, (n_in, n_out) per layer: transposed views of weights_."""
@@ -154,10 +199,14 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
         with `interrupted_` set. Within a `stopping.Stop` given as `stop`, Ctrl-C and SIGTERM do the
         same after the current iteration, even during the first compile. With `validation`, a
         pair (X_val, y_val), the network is scored on it after every iteration, into
-        `validation_loss_curve_` and `validation_scores_` (accuracy).
+        `validation_loss_curve_` and `validation_scores_` (accuracy); early_stopping scores its
+        own held-out part instead.
         """
         sizes, alpha, iterations, dtype = self._check_params()
         optimizer = self._optimizer()
+        convergence = self._convergence(alpha)
+        if validation is not None and self.early_stopping:
+            raise ValueError("give either early_stopping=True or validation=(X_val, y_val), not both")
         warm = self._warm_layers()
         X, y = validate_data(self, X, y, dtype=dtype, order="C")
         check_classification_targets(y)
@@ -171,38 +220,56 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
             layers = self._check_warm(warm, shape, dtype)
         else:
             layers = mlp.init_layers(shape, rng, dtype, self.init)
+        if self.early_stopping:  # after the weights' draws, as scikit-learn splits
+            X, X_val, Y, Y_val = train_test_split(X, Y, random_state=rng, test_size=self.validation_fraction,
+                                                  stratify=Y if len(self.classes_) == 2 else None)
+            if len(Y_val) < 2:
+                raise ValueError("early_stopping: the validation set is too small; raise validation_fraction")
+            X, X_val = np.ascontiguousarray(X), np.ascontiguousarray(X_val)
         self.n_layers_, self.n_outputs_, self.out_activation_ = len(shape), len(self.classes_), "softmax"
         self.loss_curve_, self.accuracy_curve_ = [], []
-        self.validation_loss_curve_, self.validation_scores_ = [], []
+        self.validation_loss_curve_ = [] if validation is not None else None
+        self.validation_scores_ = [] if validation is not None else None
         self.interrupted_ = False
 
         def report(i, loss, accuracy):
             self.loss_curve_.append(loss)
             self.accuracy_curve_.append(accuracy)
-            if validation is not None:
+            val_accuracy = None
+            if validation is not None or self.early_stopping:
                 val_loss, val_accuracy = mlp.scores(X_val, Y_val, net.layers())
+            if validation is not None:
                 self.validation_loss_curve_.append(val_loss)
                 self.validation_scores_.append(val_accuracy)
             if self.verbose and i % 10 == 0:
                 print(f"Iteration {i}, loss = {loss:.6f}, training accuracy = {accuracy:.4f}")
             if callback is not None:
                 callback(i, loss, accuracy)
+            return convergence.epoch_ends(loss, (i + 1) * X.shape[0], val_accuracy, net.layers)
 
         net = None
         try:
             with threads.limited(self.n_jobs):
                 net = trainer(X, Y, layers, self.batch_size, rng if self.shuffle else None, optimizer)
-                descend(net, alpha, iterations, report, chance(Y), stop)
+                descend(net, convergence.rate, iterations, report, chance(Y), stop)
         except KeyboardInterrupt:
             self.interrupted_ = True
             warnings.warn(f"training interrupted after {len(self.loss_curve_)} iterations", RuntimeWarning)
         layers = layers if net is None else net.layers()
+        if self.early_stopping:
+            self.validation_scores_ = convergence.validation_scores
+            layers = convergence.best or layers
+        self.best_validation_score_ = convergence.best_validation_score
         self.weights_ = [W for W, _ in layers]
         self.biases_ = [b for _, b in layers]
         self.n_iter_ = len(self.loss_curve_)
         self.t_ = self.n_iter_ * X.shape[0]
         self.loss_ = self.loss_curve_[-1] if self.loss_curve_ else None
-        self.best_loss_ = min(self.loss_curve_) if self.loss_curve_ else None
+        self.best_loss_ = convergence.best_loss
+        checked = self.n_iter_no_change is not None or self.early_stopping
+        if checked and self.n_iter_ == iterations and not convergence.stopped and not self.interrupted_:
+            warnings.warn(f"Stochastic Optimizer: Maximum iterations ({iterations}) reached and the optimization "
+                          f"hasn't converged yet.", ConvergenceWarning)
         return self
 
     def _warm_layers(self):

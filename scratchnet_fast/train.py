@@ -129,6 +129,9 @@ class Watch:
 def descend(net, alpha, iterations, report=None, chance=None, stop=None):
     """Run `iterations` steps of `net` at rate `alpha`, calling report(i, loss, accuracy) after each.
 
+    `alpha` is a number, or a function giving the rate of each step (a schedule). A report that
+    returns True ends the run there (it has converged).
+
     Raises FloatingPointError naming the iteration when the loss or the parameters stop being
     finite; the parameters then hold the last finite values, and so they do after a
     KeyboardInterrupt. Warns (`Watch`) when the loss runs away or the accuracy stays at
@@ -138,9 +141,11 @@ def descend(net, alpha, iterations, report=None, chance=None, stop=None):
     the kernels, leaves the starting parameters and no iteration done.
     """
     last_good = net.theta.copy()
-    watch = Watch(alpha, chance)
+    rate = alpha if callable(alpha) else (lambda: alpha)
+    watch = Watch(rate(), chance)
     try:
         for i in range(iterations):
+            alpha = rate()
             loss, accuracy = net.step(alpha)
             if stop is not None and stop.requested:  # the step the signal came in (the first compiles) is dropped
                 raise KeyboardInterrupt(stop.requested)
@@ -148,8 +153,8 @@ def descend(net, alpha, iterations, report=None, chance=None, stop=None):
                 raise divergence(i, loss, alpha)
             last_good[:] = net.theta
             watch(i, loss, accuracy)
-            if report is not None:
-                report(i, loss, accuracy)
+            if report is not None and report(i, loss, accuracy):
+                break
     except (FloatingPointError, KeyboardInterrupt):
         net.theta[:] = last_good
         raise

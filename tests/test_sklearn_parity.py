@@ -118,3 +118,60 @@ def test_bad_solver_parameters_are_clear_errors(problem, params, words):
     X, y = problem
     with pytest.raises(ValueError, match=words):
         MLPClassifier(max_iter=1, **params).fit(X, y)
+
+
+def train_both_from_random_state(X, y, **params):
+    """Both from random_state=0: Glorot weights drawn alike, then scikit-learn's early-stopping split from the same
+    generator."""
+    common = dict(hidden_layer_sizes=(16,), batch_size=32, shuffle=False, random_state=0, alpha=0.0)
+    common.update(params)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        theirs = SklearnMLP(activation="relu", **{"n_iter_no_change": 10, **common}).fit(X, y)
+        ours = MLPClassifier(init="glorot", dtype="float64", **common).fit(X, y)
+    return ours, theirs
+
+
+@pytest.mark.parametrize("params", [
+    dict(solver="adam", learning_rate_init=0.01, early_stopping=True, validation_fraction=0.2, n_iter_no_change=3,
+         tol=0.01, max_iter=200),
+    dict(solver="sgd", momentum=0.9, learning_rate_init=0.05, early_stopping=True, validation_fraction=0.3,
+         n_iter_no_change=2, tol=0.0, max_iter=200),
+], ids=["adam", "sgd-nesterov"])
+def test_early_stopping_stops_at_the_same_epoch_with_the_same_weights(problem, params):
+    X, y = problem
+    ours, theirs = train_both_from_random_state(X, y, **params)
+    assert 5 < ours.n_iter_ == theirs.n_iter_ < params["max_iter"]
+    assert ours.validation_scores_ == theirs.validation_scores_
+    assert ours.best_validation_score_ == theirs.best_validation_score_
+    np.testing.assert_allclose(ours.loss_curve_, theirs.loss_curve_, rtol=TOLERANCE)
+    for a, b in zip(ours.coefs_ + ours.intercepts_, theirs.coefs_ + theirs.intercepts_):  # the best epoch's
+        np.testing.assert_allclose(a, b, rtol=TOLERANCE, atol=TOLERANCE * np.abs(b).max())
+
+
+@pytest.mark.parametrize("params", [
+    dict(learning_rate="invscaling", power_t=0.3, learning_rate_init=0.2, max_iter=8),
+    dict(learning_rate="adaptive", learning_rate_init=0.3, momentum=0.5, n_iter_no_change=1, tol=0.02, max_iter=25),
+    dict(learning_rate="constant", learning_rate_init=0.1, n_iter_no_change=2, tol=0.01, max_iter=100),
+], ids=["invscaling", "adaptive", "no-improvement stop"])
+def test_schedules_and_the_training_loss_stop_match_scikit_learn(problem, params):
+    X, y = problem
+    ours, theirs = train_both_from_random_state(X, y, solver="sgd", **{"momentum": 0.0, **params})
+    assert ours.n_iter_ == theirs.n_iter_
+    if params["learning_rate"] == "constant":
+        assert ours.n_iter_ < params["max_iter"]  # the stop was reached, not max_iter
+    else:
+        assert theirs._optimizer.learning_rate < params["learning_rate_init"] / 4  # the schedule did change it
+    np.testing.assert_allclose(ours.loss_curve_, theirs.loss_curve_, rtol=TOLERANCE)
+    assert ours.best_loss_ == pytest.approx(theirs.best_loss_, rel=TOLERANCE)
+    for a, b in zip(ours.coefs_ + ours.intercepts_, theirs.coefs_ + theirs.intercepts_):
+        np.testing.assert_allclose(a, b, rtol=TOLERANCE, atol=TOLERANCE * np.abs(b).max())
+
+
+def test_a_convergence_warning_where_scikit_learn_gives_one(problem):
+    X, y = problem
+    with pytest.warns(ConvergenceWarning, match="Maximum iterations \\(3\\) reached"):
+        MLPClassifier(max_iter=3, n_iter_no_change=10).fit(X, y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        MLPClassifier(max_iter=3).fit(X, y)  # the seed's training does not check for convergence
