@@ -230,47 +230,96 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
         self.loss_curve_, self.accuracy_curve_ = [], []
         self.validation_loss_curve_ = [] if validation is not None else None
         self.validation_scores_ = [] if validation is not None else None
-        self.interrupted_ = False
-
-        def report(i, loss, accuracy):
-            self.loss_curve_.append(loss)
-            self.accuracy_curve_.append(accuracy)
-            val_accuracy = None
-            if validation is not None or self.early_stopping:
-                val_loss, val_accuracy = mlp.scores(X_val, Y_val, net.layers())
-            if validation is not None:
-                self.validation_loss_curve_.append(val_loss)
-                self.validation_scores_.append(val_accuracy)
-            if self.verbose and i % 10 == 0:
-                print(f"Iteration {i}, loss = {loss:.6f}, training accuracy = {accuracy:.4f}")
-            if callback is not None:
-                callback(i, loss, accuracy)
-            return convergence.epoch_ends(loss, (i + 1) * X.shape[0], val_accuracy, net.layers)
-
-        net = None
-        try:
-            with threads.limited(self.n_jobs):
-                net = trainer(X, Y, layers, self.batch_size, rng if self.shuffle else None, optimizer)
-                descend(net, convergence.rate, iterations, report, chance(Y), stop)
-        except KeyboardInterrupt:
-            self.interrupted_ = True
-            warnings.warn(f"training interrupted after {len(self.loss_curve_)} iterations", RuntimeWarning)
-        layers = layers if net is None else net.layers()
+        self._solver, self._progress, self._rng = optimizer, convergence, rng
+        held_out = (X_val, Y_val) if validation is not None or self.early_stopping else None
+        self._train(X, Y, layers, iterations, 0, callback, stop, held_out, record=validation is not None)
         if self.early_stopping:
             self.validation_scores_ = convergence.validation_scores
-            layers = convergence.best or layers
-        self.best_validation_score_ = convergence.best_validation_score
-        self.weights_ = [W for W, _ in layers]
-        self.biases_ = [b for _, b in layers]
-        self.n_iter_ = len(self.loss_curve_)
-        self.t_ = self.n_iter_ * X.shape[0]
-        self.loss_ = self.loss_curve_[-1] if self.loss_curve_ else None
-        self.best_loss_ = convergence.best_loss
         checked = self.n_iter_no_change is not None or self.early_stopping
         if checked and self.n_iter_ == iterations and not convergence.stopped and not self.interrupted_:
             warnings.warn(f"Stochastic Optimizer: Maximum iterations ({iterations}) reached and the optimization "
                           f"hasn't converged yet.", ConvergenceWarning)
         return self
+
+    def partial_fit(self, X, y, classes=None):
+        """One epoch on X, y, going on from the weights and the solver's state of the calls before (the first call
+        starts them, and needs `classes`, every label there will be), as scikit-learn's partial_fit."""
+        if self.early_stopping:
+            raise ValueError("partial_fit does not support early_stopping=True")
+        sizes, alpha, _, dtype = self._check_params()
+        first = not hasattr(self, "classes_") or not hasattr(self, "_solver")
+        if classes is not None:
+            classes = np.unique(np.asarray(classes))
+            if not first and not np.array_equal(classes, self.classes_):
+                raise ValueError(f"classes {classes.tolist()} differ from those of the first call, "
+                                 f"{self.classes_.tolist()}")
+        elif first:
+            raise ValueError("classes must be passed on the first call to partial_fit")
+        X, y = validate_data(self, X, y, dtype=dtype, order="C", reset=first)
+        check_classification_targets(y)
+        if first:
+            self.classes_ = classes
+        unknown = np.setdiff1d(y, self.classes_)
+        if unknown.size:
+            raise ValueError(f"y has labels {unknown[:5].tolist()} that are not in classes {self.classes_.tolist()}")
+        Y = np.ascontiguousarray(np.searchsorted(self.classes_, y), dtype=np.int64)
+        shape = (X.shape[1],) + sizes + (len(self.classes_),)
+        if first:
+            self._rng = check_random_state(self.random_state)
+            warm = self._warm_layers()
+            layers = self._check_warm(warm, shape, dtype) if warm else mlp.init_layers(shape, self._rng, dtype, self.init)
+            self._solver, self._progress = self._optimizer(), self._convergence(alpha)
+            self.n_layers_, self.n_outputs_, self.out_activation_ = len(shape), len(self.classes_), "softmax"
+            self.loss_curve_, self.accuracy_curve_ = [], []
+            self.validation_loss_curve_ = self.validation_scores_ = None
+            self.t_ = 0
+        else:
+            layers = self._check_warm(self._layers(), shape, dtype)
+        self._train(X, Y, layers, 1, self.t_)
+        return self
+
+    def _train(self, X, Y, layers, iterations, t0, callback=None, stop=None, held_out=None, record=False):
+        """Train `layers` on X, Y for up to `iterations` epochs with self._solver and self._progress, appending to
+        the curves; held_out (X_val, Y_val) is scored after every epoch (into the validation curves with
+        `record`). Sets the weights, n_iter_, t_ (images seen, t0 before), loss_ and the best scores."""
+        progress = self._progress
+        self.interrupted_ = False
+        epochs = []
+
+        def report(i, loss, accuracy):
+            epochs.append(i)
+            self.loss_curve_.append(loss)
+            self.accuracy_curve_.append(accuracy)
+            val_accuracy = None
+            if held_out is not None:
+                val_loss, val_accuracy = mlp.scores(*held_out, net.layers())
+                if record:
+                    self.validation_loss_curve_.append(val_loss)
+                    self.validation_scores_.append(val_accuracy)
+            if self.verbose and i % 10 == 0:
+                print(f"Iteration {i}, loss = {loss:.6f}, training accuracy = {accuracy:.4f}")
+            if callback is not None:
+                callback(i, loss, accuracy)
+            return progress.epoch_ends(loss, t0 + (i + 1) * X.shape[0], val_accuracy, net.layers)
+
+        net = None
+        try:
+            with threads.limited(self.n_jobs):
+                net = trainer(X, Y, layers, self.batch_size, self._rng if self.shuffle else None, self._solver)
+                descend(net, progress.rate, iterations, report, chance(Y), stop)
+        except KeyboardInterrupt:
+            self.interrupted_ = True
+            warnings.warn(f"training interrupted after {len(epochs)} iterations", RuntimeWarning)
+        layers = layers if net is None else net.layers()
+        if self.early_stopping:
+            layers = progress.best or layers
+        self.weights_ = [W for W, _ in layers]
+        self.biases_ = [b for _, b in layers]
+        self.n_iter_ = len(epochs)
+        self.t_ = t0 + self.n_iter_ * X.shape[0]
+        self.loss_ = self.loss_curve_[-1] if self.loss_curve_ else None
+        self.best_loss_ = progress.best_loss
+        self.best_validation_score_ = progress.best_validation_score
 
     def _warm_layers(self):
         """With warm_start, the (W, b) pairs to start from (those of the last fit, or assigned coefs_), else None."""

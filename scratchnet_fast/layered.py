@@ -153,9 +153,10 @@ class Layered:
             Wt[:W.shape[1], :W.shape[0]] = W.T
             Wt[-1, :W.shape[0]] = b
         self.grad = np.zeros_like(self.theta)
-        self.state = np.zeros((2, size), dtype)  # the optimizer's: momentum's velocity, or Adam's two moments
+        state = self.optimizer.state
+        if state is None or state.shape != (2, size) or state.dtype != dtype:
+            self.optimizer.state = np.zeros((2, size), dtype)
         self.hyper = self.optimizer.hyper(dtype)
-        self.clock = np.zeros(1, np.int64)
         self.transposed = np.zeros(max(n_in * (width + 1) for (_, n_in, _, _), width in zip(table, self.widths)), dtype)
         self.acts = np.zeros(rows, dtype)
         self.deltas = np.zeros(rows, dtype)
@@ -187,9 +188,10 @@ class Layered:
             self.order[:] = self.rng.permutation(len(self.order))
         with np.errstate(over="ignore"):
             rate = self.theta.dtype.type(alpha)
-        loss, correct = epoch(self.X, self.Y, self.masks, self.order, self.batch, self.theta, self.grad, self.state,
+        optimizer = self.optimizer
+        loss, correct = epoch(self.X, self.Y, self.masks, self.order, self.batch, self.theta, self.grad, optimizer.state,
                               self.table, self.widths, self.acts, self.deltas, self.transposed, self.identity,
-                              self.counts, self.members, self.every, rate, float(self.optimizer.alpha), self.hyper,
-                              self.optimizer.rule, self.clock, self.loss, self.correct)
+                              self.counts, self.members, self.every, rate, float(optimizer.alpha), self.hyper,
+                              optimizer.rule, optimizer.clock, self.loss, self.correct)
         m = len(self.order)
         return float(loss) / m, correct / m

@@ -24,7 +24,10 @@ RATE, DECAY, MU, BETA1, BETA2, EPSILON, RATE_T = range(7)  # the slots of `hyper
 
 
 class Optimizer:
-    """A solver and its constants, as scikit-learn names them; `hyper(dtype)` packs them for the kernels."""
+    """A solver, its constants as scikit-learn names them, and its state, which outlives a trainer (partial_fit).
+
+    `hyper(dtype)` packs the constants for the kernels.
+    """
 
     def __init__(self, solver="sgd", momentum=0.0, nesterov=False, beta_1=0.9, beta_2=0.999, epsilon=1e-8, alpha=0.0):
         if solver == "adam":
@@ -34,7 +37,8 @@ class Optimizer:
         else:
             self.rule = PLAIN
         self.momentum, self.beta_1, self.beta_2, self.epsilon, self.alpha = momentum, beta_1, beta_2, epsilon, alpha
-        self.t = 0  # updates made, for Adam's bias correction
+        self.state = None  # (2, parameters): momentum's velocity, or Adam's two moments; the trainer makes it
+        self.clock = np.zeros(1, np.int64)  # updates made, for Adam's bias correction
 
     @property
     def plain(self):

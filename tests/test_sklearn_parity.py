@@ -175,3 +175,35 @@ def test_a_convergence_warning_where_scikit_learn_gives_one(problem):
     with warnings.catch_warnings():
         warnings.simplefilter("error", ConvergenceWarning)
         MLPClassifier(max_iter=3).fit(X, y)  # the seed's training does not check for convergence
+
+
+@pytest.mark.parametrize("solver", ["sgd", "adam"])
+def test_partial_fit_goes_on_like_scikit_learns(problem, solver):
+    """Three calls on three parts of the data: one epoch each, the solver's state kept between them."""
+    X, y = problem
+    params = dict(hidden_layer_sizes=(16,), solver=solver, batch_size=25, learning_rate_init=0.05, momentum=0.9,
+                  shuffle=False, random_state=0, alpha=0.001)
+    theirs = SklearnMLP(activation="relu", **params)
+    ours = MLPClassifier(init="glorot", dtype="float64", **params)
+    for part in np.array_split(np.arange(len(y)), 3):
+        theirs.partial_fit(X[part], y[part], classes=[0, 1, 2, 3])
+        ours.partial_fit(X[part], y[part], classes=[0, 1, 2, 3])
+    assert ours.n_iter_ == theirs.n_iter_ == 1 and ours.t_ == theirs.t_ == len(y)
+    np.testing.assert_allclose(ours.loss_curve_, theirs.loss_curve_, rtol=TOLERANCE)
+    for a, b in zip(ours.coefs_ + ours.intercepts_, theirs.coefs_ + theirs.intercepts_):
+        np.testing.assert_allclose(a, b, rtol=TOLERANCE, atol=TOLERANCE * np.abs(b).max())
+
+
+def test_partial_fit_needs_the_classes_first_and_keeps_them(problem):
+    X, y = problem
+    model = MLPClassifier(hidden_layer_sizes=(8,))
+    with pytest.raises(ValueError, match="classes must be passed on the first call"):
+        model.partial_fit(X, y)
+    model.partial_fit(X[:10], y[:10], classes=[0, 1, 2, 3, 4])
+    assert model.classes_.tolist() == [0, 1, 2, 3, 4]
+    with pytest.raises(ValueError, match="differ from those of the first call"):
+        model.partial_fit(X, y, classes=[0, 1])
+    with pytest.raises(ValueError, match="not in classes"):
+        model.partial_fit(X[:3], [0, 9, 1])
+    with pytest.raises(ValueError, match="partial_fit does not support early_stopping"):
+        MLPClassifier(early_stopping=True).partial_fit(X, y, classes=[0, 1, 2, 3])
