@@ -18,7 +18,7 @@ products over the outputs' vectors.
 import numpy as np
 from numba import prange
 
-from . import lanes
+from . import lanes, optimizers
 from .config import inline, kernel
 from .layout import LINE
 from .prefetch import prefetch
@@ -283,14 +283,16 @@ def _deliver_rows(W, G, mode, rate, k, a, j, q, v0, w0, v1, w1, v2, w2, v3, w3):
 
 
 @kernel
-def weight_gradient(A, R, r0, n, n_in, counts, members, dZ, Wt, G, mode, rate, ahead, n_ahead):
+def weight_gradient(A, R, r0, n, n_in, counts, members, dZ, Wt, G, mode, rate, ahead, n_ahead, then_apply, optimizer):
     """The gradient dZ[:n]ᵀ-weighted sum of the inputs A[R[r0 + t], :n_in] and of 1 (the bias row), delivered by `mode`.
 
     For every k < n_in: Σ_t A[R[r0 + t], k] dZ[t] is the gradient of Wt[k], and Σ_t dZ[t] that of
     the bias row Wt[n_in]. The sum of the tile of inputs 4κ..4κ+3 runs over the rows
     members[κ, :counts[κ]] only, in order: the others are zero there (`group_rows`; all n rows
     for a layer above the first). `mode` APPLY subtracts it at once, Wt -= rate · gradient; WRITE
-    writes it to G (the shape of Wt); ADD adds it to G.
+    writes it to G (the shape of Wt); ADD adds it to G. With `then_apply` (and mode WRITE), each
+    work item then applies the rows it wrote by `optimizers.apply`, optimizer = (S1, S2, hyper,
+    rule): any solver's update, made where the gradient is, as plain descent's APPLY is.
     """
     L = lanes.count(Wt.dtype)
     P = Wt.shape[1]
@@ -305,15 +307,21 @@ def weight_gradient(A, R, r0, n, n_in, counts, members, dZ, Wt, G, mode, rate, a
             for t in range(n_ahead):
                 prefetch(A, R[ahead + t], min(tile * ROWS, n_in - 1))
         if tile == tiles:
+            k, a = n_in, 1
             _deliver(Wt, G, mode, rate, n_in, j, _bias_gradient(dZ, n, j))
             if q != j:
                 _deliver(Wt, G, mode, rate, n_in, q, _bias_gradient(dZ, n, q))
-            continue
-        count = min(counts[tile], n)
-        if count == 0 and mode != WRITE:
-            continue
-        k = tile * ROWS
-        last = n_in - 1
-        k1, k2, k3 = min(k + 1, last), min(k + 2, last), min(k + 3, last)
-        v0, w0, v1, w1, v2, w2, v3, w3 = _gradient_tile(A, R, r0, members[tile], count, k, k1, k2, k3, dZ, j, q)
-        _deliver_rows(Wt, G, mode, rate, k, min(ROWS, n_in - k), j, q, v0, w0, v1, w1, v2, w2, v3, w3)
+        else:
+            count = min(counts[tile], n)
+            if count == 0 and mode != WRITE:
+                continue
+            k, a = tile * ROWS, min(ROWS, n_in - tile * ROWS)
+            last = n_in - 1
+            k1, k2, k3 = min(k + 1, last), min(k + 2, last), min(k + 3, last)
+            v0, w0, v1, w1, v2, w2, v3, w3 = _gradient_tile(A, R, r0, members[tile], count, k, k1, k2, k3, dZ, j, q)
+            _deliver_rows(Wt, G, mode, rate, k, a, j, q, v0, w0, v1, w1, v2, w2, v3, w3)
+        if then_apply:  # the rows just written to G, while they are in cache
+            S1, S2, hyper, rule = optimizer
+            for s in range(a):
+                for c in range(j, q + L, L):
+                    optimizers.apply(Wt, S1, S2, k + s, c, lanes.load(G, k + s, c), k + s < n_in, hyper, rule)

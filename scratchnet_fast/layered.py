@@ -55,9 +55,10 @@ def epoch(X, Y, M, order, batch, theta, grad, state, table, widths, acts, deltas
     for every tile of a layer above. The update is the optimizer `rule` at `rate` with the L2
     penalty `alpha` (`optimizers`), its state in state (2, theta.size) and its count of updates in
     clock[0]; the summed loss includes the penalty, 0.5 · alpha · Σ W² per batch, as
-    scikit-learn's does. Plain descent without a penalty is applied inside the gradient stage;
-    any other rule writes the gradient to grad and applies it in a pass of its own, which keeps
-    the gradient stage's code (and its compile time) that of the seed's update.
+    scikit-learn's does. The update is made inside the gradient stage: plain descent without a
+    penalty as each vector of the gradient is made, any other rule by each work item on the rows
+    it has just written to grad (one inlined copy of the rule, not one per vector: those tripled
+    the compile time). A batch too big to take at once is applied by `optimizers.apply_block`.
     """
     m = order.shape[0]
     layers = table.shape[0]
@@ -91,6 +92,7 @@ def epoch(X, Y, M, order, batch, theta, grad, state, table, widths, acts, deltas
                 total_loss += loss[t]
                 total_correct += correct[t]
             mode = (dense.APPLY if fused else dense.WRITE) if at_once else (dense.WRITE if r == s else dense.ADD)
+            then_apply = at_once and not fused
             for l in range(top, -1, -1):
                 dZ = _rows(deltas, table, l, block)
                 Wt = _layer(theta, table, l)
@@ -98,16 +100,16 @@ def epoch(X, Y, M, order, batch, theta, grad, state, table, widths, acts, deltas
                 if l == 0:
                     ahead = r + n  # the next block's rows, to prefetch
                     dense.weight_gradient(X, order, r, n, table[l, 1], counts, members, dZ, Wt, G, mode, rate, ahead,
-                                          min(block, batch, m - ahead))
+                                          min(block, batch, m - ahead), then_apply, (_layer(S1, table, l),
+                                          _layer(S2, table, l), hyper, rule))
                 else:
                     below = _rows(acts, table, l - 1, block)
                     n_in = table[l, 1]
                     WT = transposed[:(widths[l] + 1) * n_in].reshape((widths[l] + 1, n_in))
                     dense.transpose_weights(Wt, n_in, WT)
                     dense.affine(dZ, n, WT, widths[l], dense.MASK, below, _rows(deltas, table, l - 1, block))
-                    dense.weight_gradient(below, identity, 0, n, table[l, 1], every[1], every[0], dZ, Wt, G, mode, rate, 0, 0)
-                if at_once and not fused:
-                    optimizers.apply_block(Wt, G, _layer(S1, table, l), _layer(S2, table, l), table[l, 1], hyper, rule)
+                    dense.weight_gradient(below, identity, 0, n, table[l, 1], every[1], every[0], dZ, Wt, G, mode, rate, 0, 0,
+                                          then_apply, (_layer(S1, table, l), _layer(S2, table, l), hyper, rule))
         if not at_once:
             for l in range(layers):
                 optimizers.apply_block(_layer(theta, table, l), _layer(grad, table, l), _layer(S1, table, l),
