@@ -5,12 +5,14 @@ Each implementation starts from scikit-learn's kind of start (Glorot uniform for
 scikit-learn's, PyTorch's own for PyTorch), trains three timed epochs in a row on the same images,
 and records its accuracy on the 10,000 MNIST test digits after them (`extra_info`).
 """
+import time
 import warnings
 
 import numpy as np
 import pytest
 
 from conftest import QUICK, SIZES, digits, held_out_digits
+from scratchnet_fast.bench import PAUSE
 from scratchnet_fast import mlp
 from scratchnet_fast.optimizers import Optimizer
 from scratchnet_fast.train import trainer
@@ -88,6 +90,7 @@ def test_epoch(benchmark, impl, hidden, batch, solver, dtype, threads):
         epoch, predict = pytorch(X, Y, hidden, batch, solver, threads)
     if impl == "numba":
         ours(X[:300], Y[:300], hidden, batch, solver)[0]()  # compile or load the kernels outside the timing
+    time.sleep(PAUSE)  # the last benchmark's OpenBLAS or OpenMP threads spin on a core for a while after it
     benchmark.pedantic(epoch, rounds=1 if QUICK else EPOCHS, iterations=1)
     held_out = held_out_digits()
     if real and held_out is not None:
