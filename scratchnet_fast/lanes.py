@@ -274,19 +274,6 @@ mul.__doc__ = "a * b lane by lane."
 
 
 @intrinsic
-def sqrt(typingctx, v):
-    """The square root, lane by lane, correctly rounded."""
-
-    def codegen(context, builder, signature, args):
-        vector = context.get_value_type(v)
-        function = cgutils.get_or_insert_function(
-            builder.module, ir.FunctionType(vector, [vector]), f"llvm.sqrt.v{v.count}f{v.dtype.bitwidth}")
-        return builder.call(function, [args[0]])
-
-    return v(v), codegen
-
-
-@intrinsic
 def where_less(typingctx, a, b, x, y):
     """x where a < b, else y, lane by lane (y where either is NaN)."""
 
@@ -296,17 +283,25 @@ def where_less(typingctx, a, b, x, y):
     return x(a, b, x, y), codegen
 
 
-@intrinsic
-def floor(typingctx, v):
-    """The largest integer <= v, lane by lane."""
+def _unary(name):
+    """A lane-by-lane intrinsic calling LLVM's llvm.<name> on vectors of floats."""
+    @intrinsic
+    def operation(typingctx, v):
+        def codegen(context, builder, signature, args):
+            vector = context.get_value_type(v)
+            function = cgutils.get_or_insert_function(
+                builder.module, ir.FunctionType(vector, [vector]), f"llvm.{name}.v{v.count}f{v.dtype.bitwidth}")
+            return builder.call(function, [args[0]])
 
-    def codegen(context, builder, signature, args):
-        vector = context.get_value_type(v)
-        function = cgutils.get_or_insert_function(
-            builder.module, ir.FunctionType(vector, [vector]), f"llvm.floor.v{v.count}f{v.dtype.bitwidth}")
-        return builder.call(function, [args[0]])
+        return v(v), codegen
 
-    return v(v), codegen
+    return operation
+
+
+floor = _unary("floor")
+floor.__doc__ = "The largest integer <= v, lane by lane."
+sqrt = _unary("sqrt")
+sqrt.__doc__ = "The square root, lane by lane, correctly rounded."
 
 
 @intrinsic

@@ -29,8 +29,9 @@ def _exp_rows(X, out):
 
 
 @numba.njit
-def _arithmetic(A, B, C, s, out):
-    """Vector by vector: fma with a scalar and with lanes, add, sub, div, where_less, floor, scale, splat."""
+def _arithmetic(A, B, C, s, out, extra):
+    """Vector by vector: fma with a scalar and with lanes, add, sub, div, where_less, floor, scale, splat; mul and
+    sqrt into extra."""
     for i in range(A.shape[0]):
         for k in range(0, A.shape[1], lanes.count(A.dtype)):
             a, b, c = lanes.load(A, i, k), lanes.load(B, i, k), lanes.load(C, i, k)
@@ -43,6 +44,8 @@ def _arithmetic(A, B, C, s, out):
             lanes.store(out, lanes.floor(a), 9 * i + 6, k)
             lanes.store(out, lanes.scale(b, lanes.floor(c)), 9 * i + 7, k)
             lanes.store(out, lanes.splat(A, s), 9 * i + 8, k)
+            lanes.store(extra, lanes.mul(a, b), 2 * i, k)
+            lanes.store(extra, lanes.sqrt(b), 2 * i + 1, k)
 
 
 @numba.njit
@@ -101,8 +104,10 @@ def test_arithmetic_matches_numpy(dtype):
     B[0, :3] = 1.0, np.nan, 1.0
     s = dtype(0.75)
     out = np.empty((9 * 5, W), dtype)
-    _arithmetic(A, B, C, s, out)
+    extra = np.empty((2 * 5, W), dtype)
+    _arithmetic(A, B, C, s, out, extra)
     out = out.reshape(5, 9, W)
+    extra = extra.reshape(5, 2, W)
     eps = np.finfo(dtype).eps
     with np.errstate(invalid="ignore"):
         fused = [(A + s * B, np.abs(A) + np.abs(s * B)), (A + B * C, np.abs(A) + np.abs(B * C))]
@@ -113,6 +118,8 @@ def test_arithmetic_matches_numpy(dtype):
         exact = [A + B, A - B, A / B, np.where(A < B, C, A), np.floor(A), B * 2.0 ** np.floor(C), np.full_like(A, s)]
         for got, want in zip(out.transpose(1, 0, 2)[2:], exact):
             np.testing.assert_array_equal(got, want.astype(dtype))
+        np.testing.assert_array_equal(extra[:, 0], A * B)
+        np.testing.assert_array_equal(extra[:, 1], np.sqrt(B))
     assert np.isnan(out[0, 5, 0]) and out[0, 5, 1] == 1.0  # NaN compares false: the else lanes
 
 
