@@ -91,7 +91,7 @@ def _finish_training(args, model, seconds, source, X_train, y_train, X_val, y_va
     """
     print(f"{model.n_iter_} iterations in {seconds:.2f} s")
     if model.interrupted_ and model.n_iter_ == 0:
-        print(f"interrupted before the first iteration finished: nothing saved"
+        print("interrupted before the first iteration finished: nothing saved"
               + (f", {args.out} left as it was" if os.path.exists(args.out) else ""))
         return 130
     metadata = dict(data=source, iterations=model.n_iter_, seed=args.seed, val=args.val, interrupted=model.interrupted_)

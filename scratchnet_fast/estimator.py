@@ -14,7 +14,7 @@ from . import mlp, threads
 from .convergence import SCHEDULES, Convergence
 from .optimizers import Optimizer
 from .train import chance, descend, trainer
-from .validation import count, positive_number, resolve_dtype
+from .validation import count, nonnegative_number, positive_number, resolve_dtype
 
 
 class MLPClassifier(ClassifierMixin, BaseEstimator):
@@ -150,20 +150,15 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
             if isinstance(value, bool) or not isinstance(value, numbers.Real) or not low <= value <= high \
                     or (name != "momentum" and value == high):
                 raise ValueError(f"{name} must be in [{low}, {high}{']' if name == 'momentum' else ')'}, got {value!r}")
-        if isinstance(self.alpha, bool) or not isinstance(self.alpha, numbers.Real) or not 0 <= self.alpha < np.inf:
-            raise ValueError(f"alpha must be a finite number >= 0, got {self.alpha!r}")
-        positive_number("epsilon", self.epsilon)
         return Optimizer(self.solver, float(self.momentum), bool(self.nesterovs_momentum), float(self.beta_1),
-                         float(self.beta_2), float(self.epsilon), float(self.alpha))
+                         float(self.beta_2), positive_number("epsilon", self.epsilon),
+                         nonnegative_number("alpha", self.alpha))
 
     def _convergence(self, rate):
         """The schedule and stopping rules, checked, as a `convergence.Convergence`."""
         if self.learning_rate not in SCHEDULES:
             raise ValueError(f"unknown learning_rate {self.learning_rate!r}: use one of {', '.join(map(repr, SCHEDULES))}")
-        for name in ("power_t", "tol"):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, numbers.Real) or not 0 <= value < np.inf:
-                raise ValueError(f"{name} must be a finite number >= 0, got {value!r}")
+        power_t, tol = nonnegative_number("power_t", self.power_t), nonnegative_number("tol", self.tol)
         if self.n_iter_no_change is not None:
             count("n_iter_no_change", self.n_iter_no_change, 1)
         fraction = self.validation_fraction
@@ -171,8 +166,8 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
                                     or not 0 < fraction < 1):
             raise ValueError(f"validation_fraction must be between 0 and 1, got {fraction!r}")
         patience = self.n_iter_no_change if self.n_iter_no_change is not None or not self.early_stopping else 10
-        return Convergence(rate, self.learning_rate, float(self.power_t), self.solver == "sgd", float(self.tol),
-                           patience, bool(self.early_stopping))
+        return Convergence(rate, self.learning_rate, power_t, self.solver == "sgd", tol, patience,
+                           bool(self.early_stopping))
 
     @property
     def coefs_(self):

@@ -104,6 +104,15 @@ def labels(name, Y, m, n_classes=None):
     return np.ascontiguousarray(Y, dtype=np.int64)
 
 
+def nonnegative_number(name, value):
+    """`value` as a finite float >= 0, else TypeError/ValueError."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a number, got {value!r}")
+    if not 0 <= value < np.inf:
+        raise ValueError(f"{name} must be a finite number >= 0, got {value!r}")
+    return float(value)
+
+
 def positive_number(name, value):
     """`value` as a positive finite float, else TypeError/ValueError."""
     if isinstance(value, bool) or not isinstance(value, numbers.Real):

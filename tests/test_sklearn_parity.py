@@ -113,6 +113,11 @@ def test_coefs_are_scikit_learns_layout_and_warm_start_continues(problem):
     (dict(beta_1=1.0), "beta_1 must be in"),
     (dict(alpha=-1.0), "alpha must be a finite number >= 0"),
     (dict(epsilon=0.0), "epsilon must be positive"),
+    (dict(learning_rate="optimal"), "unknown learning_rate 'optimal'"),
+    (dict(tol=-1.0), "tol must be a finite number >= 0"),
+    (dict(power_t=float("nan")), "power_t must be a finite number >= 0"),
+    (dict(n_iter_no_change=0), "n_iter_no_change must be >= 1"),
+    (dict(early_stopping=True, validation_fraction=1.5), "validation_fraction must be between 0 and 1"),
 ])
 def test_bad_solver_parameters_are_clear_errors(problem, params, words):
     X, y = problem
