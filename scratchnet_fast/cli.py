@@ -53,8 +53,9 @@ def train(args):
     X_train, X_val = data.scale(X_train, args.dtype), data.scale(X_val, args.dtype)
     model = MLPClassifier(hidden_layer_sizes=tuple(args.hidden), learning_rate_init=args.alpha,
                           max_iter=args.iterations, batch_size=args.batch_size, random_state=args.seed,
-                          dtype=args.dtype, init=args.init)
+                          dtype=args.dtype, init=args.init, solver=args.solver, momentum=args.momentum, alpha=args.l2)
     model._check_params()
+    model._optimizer()  # bad solver settings fail here, before any training
     model_file.check_target(args.out)
     if args.plot:
         model_file.check_folder(args.plot)
@@ -216,6 +217,11 @@ def build_parser():
     p.add_argument("--iterations", type=int, default=500, help="iterations (epochs with --batch-size; default 500)")
     p.add_argument("--batch-size", type=int, default=None, help="mini-batch size (default: full batch)")
     p.add_argument("--dtype", choices=["float32", "float64"], default="float32", help="precision (default float32)")
+    p.add_argument("--solver", choices=["sgd", "adam"], default="sgd",
+                   help="the update: gradient descent (with --momentum) or Adam, as scikit-learn's (default sgd)")
+    p.add_argument("--momentum", type=float, default=0.0, help="Nesterov momentum for sgd, 0 to 1 (default 0)")
+    p.add_argument("--l2", type=float, default=0.0,
+                   help="L2 penalty on the weights, scikit-learn's alpha (--alpha is the learning rate; default 0)")
     p.add_argument("--init", choices=["uniform", "glorot"], default="uniform",
                    help="starting weights: the seed's uniform [-0.5, 0.5), or glorot, scaled to each layer's "
                         "fan-in and fan-out (use it for wide or several layers; default uniform)")

@@ -198,3 +198,16 @@ def test_the_misclassified_grid_names_each_digit_as_show_does_and_the_confusion_
         number, true, predicted = (int(word) for word in title.replace(":", " ").replace("#", " ").split() if word.isdigit())
         _, shown, _ = run(capsys, "show", "--model", model, "--index", number, "--out", tmp_path / "d.png")
         assert f"prediction: {predicted}, label: {true};" in shown
+
+
+def test_train_takes_the_solver_momentum_and_l2(tmp_path, capsys):
+    from scratchnet_fast import model_file
+
+    out = tmp_path / "m.npz"
+    status, printed, _ = run(capsys, "train", "--solver", "adam", "--alpha", "0.01", "--l2", "0.001", "--batch-size", 64,
+                             "--iterations", 2, "--init", "glorot", "--hidden", 32, "--quiet", "--out", out)
+    assert status == 0 and "validation accuracy: 0." in printed
+    model, _ = model_file.load(out)
+    assert (model.solver, model.alpha, model.learning_rate_init) == ("adam", 0.001, 0.01)
+    status, printed, said = run(capsys, "train", "--momentum", "1.5", "--out", out)
+    assert status == 2 and said.startswith("error: momentum must be in [0, 1]") and printed == ""
