@@ -16,8 +16,9 @@ class Convergence:
     """The rate of the next epoch (`rate()`), and `epoch_ends`, which says whether training stops.
 
     n_iter_no_change None never stops early (the seed's training runs all its iterations).
-    `validation_scores_` and `best_validation_score_` follow early stopping; `best` holds the
-    weights of the best validation score, to be restored at the end.
+    `validation_scores` and `best_validation_score` follow early stopping (the estimator's
+    validation_scores_ and best_validation_score_); `best` holds the weights of the best
+    validation score, to be restored at the end.
     """
 
     def __init__(self, rate_init, schedule, power_t, sgd, tol, n_iter_no_change, early_stopping):
