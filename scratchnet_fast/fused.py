@@ -6,7 +6,7 @@ and in the weight-gradient outer products one load and store of the gradient row
 (ReLU, softmax, loss and the small second layer) takes a group of images, as many as a vector has
 lanes, at once, one image per lane; the group's rows of X stay in cache between the forward and
 the backward products, so X is read from memory once per step.
-While the outer products of a tile run on cached data, they prefetch the tile after next.
+While the products of a tile run on cached data, they prefetch the tile after next.
 Both loops run only over the tile's span: the columns from its first nonzero pixel to its last
 (`kernels.nonzero_spans`, computed once per training set), widened to whole cache lines of X so
 that no vector load straddles two lines. Zeros outside it add exactly nothing.
@@ -178,7 +178,10 @@ def _chunk_gradients(X, Y, S, O, start, stop, W1, b1, W2, b2, gW1, gb1, gW2, gb2
             i = g + u
             r0, r1, r2, r3 = O[i], O[min(i + 1, last)], O[min(i + 2, last)], O[min(i + 3, last)]
             lo, hi = _tile_span(S, r0, r1, r2, r3, first, step, d)
-            hidden_tile(W1, b1, X, r0, r1, r2, r3, lo, hi, z1, u)
+            f = i + AHEAD
+            n0, n1 = O[min(f, last)], O[min(f + 1, last)]
+            n2, n3 = O[min(f + 2, last)], O[min(f + 3, last)]
+            hidden_tile(W1, b1, X, r0, r1, r2, r3, lo, hi, z1, u, n0, n1, n2, n3)
         group_loss, group_correct = _head(z1, dz1, n, Y, O, g, W2, b2, a1, p, stats, lane_W2, lane_b2, lane_b1)
         loss += group_loss
         correct += group_correct

@@ -30,7 +30,9 @@ def matmul_bias(X, W, b, out):
         stop = min(m, (ch + 1) * size)
         last = stop - 1
         for i in range(ch * size, stop, TILE):
-            hidden_tile(W, b, X, i, min(i + 1, last), min(i + 2, last), min(i + 3, last), np.uint64(0), np.uint64(d), z, 0)
+            f = i + TILE
+            hidden_tile(W, b, X, i, min(i + 1, last), min(i + 2, last), min(i + 3, last), np.uint64(0), np.uint64(d), z, 0,
+                        min(f, last), min(f + 1, last), min(f + 2, last), min(f + 3, last))
             for t in range(min(TILE, stop - i)):
                 for j in range(h):
                     out[i + t, j] = z[j, t]

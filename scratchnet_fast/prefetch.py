@@ -7,11 +7,13 @@ from numba.core.extending import intrinsic
 
 @intrinsic
 def prefetch(typingctx, A, i, k):
-    """Ask the CPU to bring the cache line holding A[i, k] into cache; A 2-D, i and k in range.
+    """Ask the CPU to bring the cache line holding A[i, k] into L2 (prefetcht1); A 2-D, i and k in range.
 
-    A hint only: it never faults and changes no value. The fused step uses it to fetch the next
-    tile of images while the current one is in the weight-gradient products, which read only
-    cached data and so leave the memory bus idle.
+    A hint only: it never faults and changes no value. The products use it to fetch a tile of
+    images to come while they work on the current one from cache, which leaves the memory bus
+    idle. Into L2, not L1: a tile of four MNIST images is 25 KB in float64, and fetching the next
+    one into a 32-48 KB L1 evicted the tile being worked on (on a Zen 4, at 41,000 images: the
+    float64 weight gradient 15.6 -> 12.4 ms, the fused step 420 -> 335 ns per image).
     """
 
     def codegen(context, builder, signature, args):
@@ -22,8 +24,8 @@ def prefetch(typingctx, A, i, k):
         function = cgutils.get_or_insert_function(
             builder.module, ir.FunctionType(ir.VoidType(), [pointer.type, i32, i32, i32]), "llvm.prefetch.p0"
         )
-        read, keep_in_all_levels, data_cache = i32(0), i32(3), i32(1)
-        builder.call(function, [pointer, read, keep_in_all_levels, data_cache])
+        read, into_l2, data_cache = i32(0), i32(2), i32(1)
+        builder.call(function, [pointer, read, into_l2, data_cache])
         return context.get_dummy_value()
 
     return types.void(A, i, k), codegen

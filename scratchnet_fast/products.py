@@ -27,7 +27,7 @@ def _outer_step(w, g0, g1, g2, g3, x0, x1, x2, x3):
 
 
 @inline
-def hidden_tile(W1, b1, X, r0, r1, r2, r3, lo, hi, z1, u):
+def hidden_tile(W1, b1, X, r0, r1, r2, r3, lo, hi, z1, u, n0, n1, n2, n3):
     """z1[:, u + t] = W1 @ X[r_t] + b1 for the rows r0..r3 of X (m, d), zero outside columns lo..hi; z1 (h, lanes.count).
 
     Two hidden units at a time, in blocks of L = lanes.count columns: eight independent vector
@@ -36,15 +36,21 @@ def hidden_tile(W1, b1, X, r0, r1, r2, r3, lo, hi, z1, u):
     depends on where X sits in memory (`_tile_span`); `lanes.total` adds the lanes in a tree
     that gives the same bits whichever lane holds which columns, so the sums depend on the data
     alone.
+    The first pair of units reads the tile from memory; the others read it from cache and, like
+    `outer_tile`, prefetch a tile to come, the rows n0..n3: pair p >= 1 the row n_((p - 1) mod 4).
     """
     h = W1.shape[0]
     L = lanes.count(X.dtype)
     lo, hi = np.int64(lo), np.int64(hi)
     for j in range(0, h, 2):
         q = min(j + 1, h - 1)
+        p = (j // 2 + TILE - 1) % TILE
+        ahead = n0 if p == 0 else (n1 if p == 1 else (n2 if p == 2 else n3))
         a0 = a1 = a2 = a3 = c0 = c1 = c2 = c3 = lanes.splat(X, 0)
         full = lo + (hi - lo) // L * L
         for k in range(lo, full, L):
+            if j > 0:
+                prefetch(X, ahead, k)
             w, v = lanes.load(W1, j, k), lanes.load(W1, q, k)
             x0, x1, x2, x3 = lanes.load(X, r0, k), lanes.load(X, r1, k), lanes.load(X, r2, k), lanes.load(X, r3, k)
             a0, a1, a2, a3, c0, c1, c2, c3 = _dot_step(a0, a1, a2, a3, c0, c1, c2, c3, w, v, x0, x1, x2, x3)
