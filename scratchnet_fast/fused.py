@@ -10,6 +10,9 @@ While the products of a tile run on cached data, they prefetch the tile after ne
 Both loops run only over the tile's span: the columns from its first nonzero pixel to its last
 (`kernels.nonzero_spans`, computed once per training set), widened to whole cache lines of X so
 that no vector load straddles two lines. Zeros outside it add exactly nothing.
+X may hold uint8 pixels (a quarter or an eighth of the bytes of floats): each tile of them is
+converted once into a small float buffer that both products read, and 1/255 (`x_scale`) scales
+the forward sums and the weight gradient once each, never a pixel.
 Within each chunk the images are taken in the order of where their spans start (`tile_order`),
 so that the four of a tile have similar spans: on MNIST digits, centred with blank borders, the
 tiles' spans then cover 69% of the columns instead of 78%.
@@ -18,6 +21,7 @@ reference count that both threads share.
 """
 import numpy as np
 from numba import prange
+from numba.core.extending import overload
 
 from . import lanes
 from .config import chunking, helper, inline, kernel
@@ -70,6 +74,61 @@ def _tile_span(S, r0, r1, r2, r3, first, step, d):
     if hi > first:
         hi = min(hi + (step - (hi - first) % step) % step, d)
     return lo, hi
+
+
+@inline
+def _stage(X, r, T, t, lo, hi):
+    """T[t, lo:hi] = X[r, lo:hi] in T's float dtype: one row of a tile, converted once for both products."""
+    L = lanes.count(T.dtype)
+    lo, hi = np.int64(lo), np.int64(hi)
+    full = lo + (hi - lo) // L * L
+    for k in range(lo, full, L):
+        lanes.store(T, lanes.load_as(X, r, k, T), t, k)
+    if full < hi:
+        lanes.store_below(T, lanes.load_below_as(X, r, full, hi, T), t, full, hi)
+
+
+def _tile_source(X, T):
+    """The array the products read a tile from: X itself when it holds T's floats, else T, the tile converted."""
+    return X if X.dtype == T.dtype else T
+
+
+def _tile_rows(X, T, r0, r1, r2, r3, u, lo, hi, stage):
+    """(array, its four rows) holding the tile X[r0..r3] for the products; with `stage`, fills T first if needed.
+
+    Float X is read where it is. Pixels are converted once per tile, columns lo..hi into the rows
+    u..u+3 of T (lanes.count, d), where the forward and the backward products then read them:
+    converting as each product loads them would cost ten conversions per pixel instead of one.
+    """
+    if X.dtype == T.dtype:
+        return X, r0, r1, r2, r3
+    if stage:
+        for t, r in enumerate((r0, r1, r2, r3)):
+            _stage(X, r, T, u + t, lo, hi)
+    return T, u, u + 1, u + 2, u + 3
+
+
+@overload(_tile_source, inline="always")
+def _tile_source_jitted(X, T):
+    if X.dtype == T.dtype:
+        return lambda X, T: X
+    return lambda X, T: T
+
+
+@overload(_tile_rows, inline="always")
+def _tile_rows_jitted(X, T, r0, r1, r2, r3, u, lo, hi, stage):
+    if X.dtype == T.dtype:
+        return lambda X, T, r0, r1, r2, r3, u, lo, hi, stage: (X, r0, r1, r2, r3)
+
+    def staged(X, T, r0, r1, r2, r3, u, lo, hi, stage):
+        if stage:
+            _stage(X, r0, T, u, lo, hi)
+            _stage(X, r1, T, u + 1, lo, hi)
+            _stage(X, r2, T, u + 2, lo, hi)
+            _stage(X, r3, T, u + 3, lo, hi)
+        return T, u, u + 1, u + 2, u + 3
+
+    return staged
 
 
 @inline
@@ -147,16 +206,18 @@ def _lane_sum(A, k):
 
 
 @helper
-def _chunk_gradients(X, Y, S, O, start, stop, W1, b1, W2, b2, gW1, gb1, gW2, gb2):
-    """Unscaled gradient sums of the rows O[start..stop] of X (m, d) into gW1, gb1, gW2, gb2.
+def _chunk_gradients(X, x_scale, Y, S, O, start, stop, W1, b1, W2, b2, gW1, gb1, gW2, gb2):
+    """Unscaled gradient sums of the rows O[start..stop] of x_scale · X (m, d) into gW1, gb1, gW2, gb2.
 
-    Y (m,) are the rows' labels, S (m, 2) their nonzero spans. Returns (summed loss, correct count).
+    Y (m,) are the rows' labels, S (m, 2) their nonzero spans. X is float in W1's dtype, or uint8
+    pixels; gW1 is then left in pixel units, to be scaled by x_scale with the mean's 1/m.
+    Returns (summed loss, correct count).
     Images go in groups of lanes.count through the head, one per vector lane, and in tiles of TILE
     through the dot products. A last, partial tile repeats its final image with a zero gradient,
     which adds exactly nothing; so do the lanes of a last, partial group, which hold stale values.
     """
     h, c = W1.shape[0], W2.shape[0]
-    dtype = X.dtype
+    dtype = W1.dtype
     G = lanes.count(dtype)
     gW1[:] = dtype.type(0)
     z1 = np.zeros((h, G), dtype)
@@ -170,7 +231,8 @@ def _chunk_gradients(X, Y, S, O, start, stop, W1, b1, W2, b2, gW1, gb1, gW2, gb2
     loss = dtype.type(0)
     correct = 0
     last = stop - 1
-    first, step = _line_columns(X)
+    T = np.empty((G, X.shape[1]), dtype)
+    first, step = _line_columns(_tile_source(X, T))
     d = np.uint64(X.shape[1])
     for g in range(start, stop, G):
         n = min(G, stop - g)
@@ -178,10 +240,11 @@ def _chunk_gradients(X, Y, S, O, start, stop, W1, b1, W2, b2, gW1, gb1, gW2, gb2
             i = g + u
             r0, r1, r2, r3 = O[i], O[min(i + 1, last)], O[min(i + 2, last)], O[min(i + 3, last)]
             lo, hi = _tile_span(S, r0, r1, r2, r3, first, step, d)
+            A, s0, s1, s2, s3 = _tile_rows(X, T, r0, r1, r2, r3, u, lo, hi, True)
             f = i + AHEAD
             n0, n1 = O[min(f, last)], O[min(f + 1, last)]
             n2, n3 = O[min(f + 2, last)], O[min(f + 3, last)]
-            hidden_tile(W1, b1, X, r0, r1, r2, r3, lo, hi, z1, u, n0, n1, n2, n3)
+            hidden_tile(W1, b1, A, x_scale, s0, s1, s2, s3, lo, hi, z1, u, X, n0, n1, n2, n3)
         group_loss, group_correct = _head(z1, dz1, n, Y, O, g, W2, b2, a1, p, stats, lane_W2, lane_b2, lane_b1)
         loss += group_loss
         correct += group_correct
@@ -192,7 +255,8 @@ def _chunk_gradients(X, Y, S, O, start, stop, W1, b1, W2, b2, gW1, gb1, gW2, gb2
             f = i + AHEAD
             n0, n1 = O[min(f, last)], O[min(f + 1, last)]
             n2, n3 = O[min(f + 2, last)], O[min(f + 3, last)]
-            outer_tile(gW1, dz1, u, X, r0, r1, r2, r3, lo, hi, n0, n1, n2, n3)
+            A, s0, s1, s2, s3 = _tile_rows(X, T, r0, r1, r2, r3, u, lo, hi, False)
+            outer_tile(gW1, dz1, u, A, s0, s1, s2, s3, lo, hi, X, n0, n1, n2, n3)
     for j in range(c):
         gb2[j] = _lane_sum(lane_b2, j)
         for k in range(h):
@@ -203,30 +267,31 @@ def _chunk_gradients(X, Y, S, O, start, stop, W1, b1, W2, b2, gW1, gb1, gW2, gb2
 
 
 @kernel
-def fused_step(X, Y, S, O, W1, b1, W2, b2, scale, part_W1, part_b1, part_W2, part_b2, dW1, db1, dW2, db2):
-    """Gradients of the mean softmax cross-entropy of ReLU(X W1ᵀ + b1) W2ᵀ + b2, in one pass.
+def fused_step(X, x_scale, Y, S, O, W1, b1, W2, b2, scale, part_W1, part_b1, part_W2, part_b2, dW1, db1, dW2, db2):
+    """Gradients of the mean softmax cross-entropy of ReLU(x_scale · X W1ᵀ + b1) W2ᵀ + b2, in one pass.
 
-    X (m, d), Y (m,), S (m, 2) the nonzero spans of X's rows (`kernels.nonzero_spans`), O (m,) a
-    permutation of the rows, the order to take them in (`tile_order`), W1 (h, d), b1 (h,),
-    W2 (c, h), b2 (c,); part_* hold one gradient per chunk (chunking(m) of them); writes
-    dW1 (h, d), db1 (h,), dW2 (c, h), db2 (c,) scaled by `scale` (1/m for the mean) and returns
-    (summed loss, number of correct predictions) of this forward pass.
+    X (m, d) floats of W1's dtype with x_scale 1, or uint8 pixels with x_scale 1/255 (or any scale),
+    Y (m,), S (m, 2) the nonzero spans of X's rows (`kernels.nonzero_spans`), O (m,) a permutation
+    of the rows, the order to take them in (`tile_order`), W1 (h, d), b1 (h,), W2 (c, h), b2 (c,);
+    part_* hold one gradient per chunk (chunking(m) of them); writes dW1 (h, d), db1 (h,),
+    dW2 (c, h), db2 (c,) scaled by `scale` (1/m for the mean) and returns (summed loss, number of
+    correct predictions) of this forward pass.
     """
     m, d = X.shape
     h = W1.shape[0]
     c = W2.shape[0]
     n_chunks, size = chunking(m)
-    loss_parts = np.zeros(n_chunks, X.dtype)
+    loss_parts = np.zeros(n_chunks, W1.dtype)
     correct_parts = np.zeros(n_chunks, np.int64)
     for ch in prange(n_chunks):
         loss_parts[ch], correct_parts[ch] = _chunk_gradients(
-            X, Y, S, O, ch * size, min(m, (ch + 1) * size), W1, b1, W2, b2, part_W1[ch], part_b1[ch], part_W2[ch], part_b2[ch]
+            X, x_scale, Y, S, O, ch * size, min(m, (ch + 1) * size), W1, b1, W2, b2, part_W1[ch], part_b1[ch], part_W2[ch], part_b2[ch]
         )
-    sum_chunks(part_W1.reshape((n_chunks, h * d)), scale, dW1.reshape(h * d))
+    sum_chunks(part_W1.reshape((n_chunks, h * d)), scale * x_scale, dW1.reshape(h * d))
     sum_chunks(part_b1, scale, db1)
     sum_chunks(part_W2.reshape((n_chunks, c * h)), scale, dW2.reshape(c * h))
     sum_chunks(part_b2, scale, db2)
-    total_loss = X.dtype.type(0)
+    total_loss = W1.dtype.type(0)
     total_correct = 0
     for ch in range(n_chunks):
         total_loss += loss_parts[ch]

@@ -24,6 +24,7 @@ def matmul_bias(X, W, b, out):
     m, d = X.shape
     h = W.shape[0]
     G = lanes.count(X.dtype)
+    one = X.dtype.type(1)
     n_chunks, size = chunking(m)
     for ch in prange(n_chunks):
         z = np.empty((h, G), X.dtype)
@@ -31,8 +32,8 @@ def matmul_bias(X, W, b, out):
         last = stop - 1
         for i in range(ch * size, stop, TILE):
             f = i + TILE
-            hidden_tile(W, b, X, i, min(i + 1, last), min(i + 2, last), min(i + 3, last), np.uint64(0), np.uint64(d), z, 0,
-                        min(f, last), min(f + 1, last), min(f + 2, last), min(f + 3, last))
+            hidden_tile(W, b, X, one, i, min(i + 1, last), min(i + 2, last), min(i + 3, last), np.uint64(0), np.uint64(d), z, 0,
+                        X, min(f, last), min(f + 1, last), min(f + 2, last), min(f + 3, last))
             for t in range(min(TILE, stop - i)):
                 for j in range(h):
                     out[i + t, j] = z[j, t]
@@ -178,7 +179,7 @@ def weight_grad(dZ, A, scale, dW, db):
                 part_b[ch, j] += ((g[j, 0] + g[j, 1]) + g[j, 2]) + g[j, 3]
             f = i + 2 * TILE
             outer_tile(gW, g, 0, A, i, min(i + 1, last), min(i + 2, last), min(i + 3, last), np.uint64(0), np.uint64(d),
-                       min(f, last), min(f + 1, last), min(f + 2, last), min(f + 3, last))
+                       A, min(f, last), min(f + 1, last), min(f + 2, last), min(f + 3, last))
     sum_chunks(part_W.reshape((n_chunks, h * d)), scale, dW.reshape(h * d))
     sum_chunks(part_b, scale, db)
 

@@ -203,6 +203,73 @@ def store_below(typingctx, A, v, i, k, end):
     return types.void(A, v, i, k, end), codegen
 
 
+def _converted(context, builder, value, from_dtype, lanes):
+    """A loaded vector of `from_dtype` values as the `lanes` vector of floats: exact for 8- and 16-bit integers."""
+    if from_dtype == lanes.dtype:
+        return value
+    vector = context.get_value_type(lanes)
+    if isinstance(from_dtype, types.Integer):
+        return (builder.sitofp if from_dtype.signed else builder.uitofp)(value, vector)
+    return (builder.fpext if from_dtype.bitwidth < lanes.dtype.bitwidth else builder.fptrunc)(value, vector)
+
+
+def _element_vector(context, array_type, lanes):
+    """The LLVM type of `lanes.count` consecutive elements of the array."""
+    return ir.VectorType(context.get_value_type(array_type.dtype), lanes.count)
+
+
+@intrinsic
+def load_as(typingctx, A, i, k, like):
+    """load(A, i, k) in the float dtype of the array `like`: count(like.dtype) elements of any numeric A, converted.
+
+    The images' pixels stay uint8 in memory, and each vector of them becomes floats as it is
+    loaded: a quarter (float32) or an eighth (float64) of the memory traffic.
+    """
+    lanes = Lanes(like.dtype)
+
+    def codegen(context, builder, signature, args):
+        array_type, i_type, k_type, _ = signature.args
+        array = context.make_array(array_type)(context, builder, args[0])
+        i = context.cast(builder, args[1], i_type, types.intp)
+        k = context.cast(builder, args[2], k_type, types.intp)
+        if context.enable_boundscheck:
+            end = builder.add(k, ir.Constant(k.type, lanes.count - 1))
+            cgutils.get_item_pointer(context, builder, array_type, array, [i, end], wraparound=False, boundscheck=True)
+        pointer = cgutils.get_item_pointer(context, builder, array_type, array, [i, k], wraparound=False,
+                                           boundscheck=context.enable_boundscheck)
+        vector = _element_vector(context, array_type, lanes)
+        value = builder.load(builder.bitcast(pointer, vector.as_pointer()), align=max(1, array_type.dtype.bitwidth // 8))
+        return _converted(context, builder, value, array_type.dtype, lanes)
+
+    return lanes(A, i, k, like), codegen
+
+
+@intrinsic
+def load_below_as(typingctx, A, i, k, end, like):
+    """load_as(A, i, k, like) with the lanes at columns end and past read as zero, and not read at all."""
+    lanes = Lanes(like.dtype)
+
+    def codegen(context, builder, signature, args):
+        array_type, i_type, k_type, end_type, _ = signature.args
+        _check_last(context, builder, array_type, args[0], i_type, args[1], end_type, args[3])
+        array = context.make_array(array_type)(context, builder, args[0])
+        i = context.cast(builder, args[1], i_type, types.intp)
+        k = context.cast(builder, args[2], k_type, types.intp)
+        pointer = cgutils.get_item_pointer(context, builder, array_type, array, [i, k], wraparound=False)
+        vector = _element_vector(context, array_type, lanes)
+        pointer = builder.bitcast(pointer, vector.as_pointer())
+        mask = _below(context, builder, lanes.count, k_type, args[2], end_type, args[3])
+        width = array_type.dtype.bitwidth
+        kind = "i" if isinstance(array_type.dtype, types.Integer) else "f"
+        signature = ir.FunctionType(vector, [pointer.type, ir.IntType(32), mask.type, vector])
+        function = cgutils.get_or_insert_function(
+            builder.module, signature, f"llvm.masked.load.v{lanes.count}{kind}{width}.p0")
+        value = builder.call(function, [pointer, ir.IntType(32)(max(1, width // 8)), mask, ir.Constant(vector, None)])
+        return _converted(context, builder, value, array_type.dtype, lanes)
+
+    return lanes(A, i, k, end, like), codegen
+
+
 @intrinsic
 def total(typingctx, v):
     """The sum of the lanes by a fixed tree: halves added lane by lane until one lane is left.
@@ -326,6 +393,15 @@ if config.DISABLE_JIT:
 
     def load(A, i, k):  # noqa: F811
         return A[i, k:k + count(A.dtype)].copy()
+
+    def load_as(A, i, k, like):  # noqa: F811
+        return A[i, k:k + count(like.dtype)].astype(like.dtype)
+
+    def load_below_as(A, i, k, end, like):  # noqa: F811
+        v = np.zeros(count(like.dtype), like.dtype)
+        n = max(0, min(len(v), int(end) - int(k)))
+        v[:n] = A[i, k:k + n]
+        return v
 
     def store(A, v, i, k):  # noqa: F811
         A[i, k:k + len(v)] = v

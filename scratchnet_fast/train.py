@@ -20,8 +20,11 @@ def chance(Y):
     return np.bincount(Y).max() / len(Y)
 
 
-def trainer(X, Y, layers, batch_size=None, rng=None, optimizer=None):
-    """The fastest trainer of `layers` on X (m, d), Y (m,) int64: full batch when batch_size is None.
+def trainer(X, Y, layers, batch_size=None, rng=None, optimizer=None, x_scale=1.0):
+    """The fastest trainer of `layers` on x_scale · X (m, d), Y (m,) int64: full batch when batch_size is None.
+
+    X holds floats of the layers' dtype (x_scale 1), or uint8 pixels that the kernels read as they
+    are, x_scale (1/255 for pixels) multiplying their sums.
 
     One hidden layer trained full-batch by plain gradient descent runs on the seed's fused step
     (`FullBatch`), which skips each tile's blank margins and measured faster there at every width
@@ -31,7 +34,7 @@ def trainer(X, Y, layers, batch_size=None, rng=None, optimizer=None):
     m = X.shape[0]
     if len(layers) == 2 and (batch_size is None or batch_size >= m) and (optimizer is None or optimizer.plain):
         (W1, b1), (W2, b2) = layers
-        return FullBatch(X, Y, W1, b1, W2, b2)
+        return FullBatch(X, Y, W1, b1, W2, b2, x_scale)
     batch = m if batch_size is None else min(batch_size, m)
     return Layered(X, Y, layers, batch, rng if batch < m else None, optimizer)
 
@@ -44,23 +47,25 @@ def _views(flat, h, d, c):
 
 
 class FullBatch:
-    """A one-hidden-layer network trained on a fixed set: X (m, d) rows, Y (m,) int64 labels.
+    """A one-hidden-layer network trained on a fixed set: x_scale · X (m, d) rows, Y (m,) int64 labels.
 
     The parameters live in one flat vector so the update is a single kernel call; `params` are
     views of it. Every buffer is allocated here, once, so `step` allocates nothing of size m; so
     are the rows' nonzero spans, which the fused step skips to, and the order it takes the rows
-    in (24 bytes per image). The weights and gradients begin at X's offset within a cache line.
+    in (24 bytes per image). The parameters' dtype is W1's; X holds floats of it, or uint8 pixels.
+    Float weights and gradients begin at float X's offset within a cache line.
     """
 
-    def __init__(self, X, Y, W1, b1, W2, b2):
+    def __init__(self, X, Y, W1, b1, W2, b2, x_scale=1.0):
         self.X, self.Y = X, Y
         m, d = X.shape
         self.spans = np.empty((m, 2), np.uint64)
         nonzero_spans(X, self.spans)
         self.order = tile_order(self.spans)
         h, c = W1.shape[0], W2.shape[0]
-        dtype = X.dtype
-        offset = X.ctypes.data % LINE
+        dtype = np.dtype(W1.dtype)
+        self.x_scale = dtype.type(x_scale)
+        offset = X.ctypes.data % LINE if X.dtype == dtype else 0
         self.theta = empty_at(h * d + h + c * h + c, dtype, offset)
         self.theta[:] = np.concatenate([np.ravel(p) for p in (W1, b1, W2, b2)])
         self.grad = empty_at(self.theta.shape, dtype, offset)
@@ -75,7 +80,8 @@ class FullBatch:
         """One gradient-descent step at rate `alpha`; returns (mean loss, accuracy) before it."""
         W1, b1, W2, b2 = self.params
         gW1, gb1, gW2, gb2 = self.parts
-        loss, correct = fused_step(self.X, self.Y, self.spans, self.order, W1, b1, W2, b2, self.scale, gW1, gb1, gW2, gb2, *self.grads)
+        loss, correct = fused_step(self.X, self.x_scale, self.Y, self.spans, self.order, W1, b1, W2, b2, self.scale,
+                                   gW1, gb1, gW2, gb2, *self.grads)
         with np.errstate(over="ignore"):  # a rate beyond the dtype's range is inf, and diverges
             rate = self.theta.dtype.type(alpha)
         sgd_update(self.theta, self.grad, rate, self.theta)

@@ -123,16 +123,17 @@ def test_count_equal_matches_reference(rng):
     assert kernels.count_equal(a, b) == ref.count_equal(a, b)
 
 
-def run_fused(X, Y, W1, b1, W2, b2, order=tile_order):
+def run_fused(X, Y, W1, b1, W2, b2, order=tile_order, x_scale=1.0):
     m, d = X.shape
     h, c = W1.shape[0], W2.shape[0]
     n = chunking(m)[0]
-    dtype = X.dtype
+    dtype = W1.dtype
     parts = [np.empty((n, h, d), dtype), np.empty((n, h), dtype), np.empty((n, c, h), dtype), np.empty((n, c), dtype)]
     grads = [np.empty((h, d), dtype), np.empty(h, dtype), np.empty((c, h), dtype), np.empty(c, dtype)]
     spans = np.empty((m, 2), np.uint64)
     kernels.nonzero_spans(X, spans)
-    loss, correct = fused_step(X, Y, spans, order(spans), W1, b1, W2, b2, dtype.type(1.0 / m), *parts, *grads)
+    loss, correct = fused_step(X, dtype.type(x_scale), Y, spans, order(spans), W1, b1, W2, b2, dtype.type(1.0 / m),
+                               *parts, *grads)
     return grads, loss, correct
 
 
@@ -154,6 +155,29 @@ def test_fused_step_matches_reference(net, dtype):
         assert correct == expected_correct
     else:
         assert abs(correct - expected_correct) <= max(1, net[0].shape[0] // 1000)
+
+
+def pixels_of(rng, m, d):
+    """Digit-like uint8 pixels (m, d): blank margins and blank pixels, values 0 to 255 with both ends present."""
+    P = blank_borders(rng, rng.random((m, d))) * 256
+    P = np.minimum(P, 255).astype(np.uint8)
+    P[0, :2] = 255
+    return P
+
+
+@pytest.mark.parametrize("shape", SHAPES, ids=lambda s: "x".join(map(str, s)))
+def test_fused_step_on_uint8_pixels_matches_reference_on_pixels_over_255(rng, dtype, shape):
+    """The pixels are read as uint8 and 1/255 scales the sums: the reference gets the floats pixels / 255."""
+    m, d, h, c = shape
+    _, Y, W1, b1, W2, b2 = network(rng, *shape, dtype)
+    P = pixels_of(rng, m, d)
+    grads, loss, correct = run_fused(P, Y, W1, b1, W2, b2, x_scale=1 / 255)
+    expected, expected_loss, expected_correct = ref.fused_step(P / 255.0, Y, *(p.astype(float) for p in (W1, b1, W2, b2)))
+    for g, e in zip(grads, expected):
+        assert g.dtype == dtype
+        assert_close(g, e, dtype)
+    assert_close(loss, expected_loss, dtype)
+    assert abs(correct - expected_correct) <= (0 if dtype == np.float64 else max(1, m // 1000))
 
 
 @pytest.mark.parametrize("m", [1, 2, 5, 257, 3001])
