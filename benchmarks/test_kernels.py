@@ -33,7 +33,7 @@ def test_matmul_bias(benchmark, case, impl, m, dtype, threads):
         run(benchmark, lambda: W1.dot(X) + b1)
     else:
         out = np.empty((m, 10), dtype)
-        run(benchmark, lambda: kernels.matmul_bias(X.T, W1, b1.ravel(), out))
+        run(benchmark, lambda: kernels.matmul_bias(X.T, W1, b1.ravel(), dtype(1), out))
 
 
 @pytest.mark.parametrize("impl", IMPLS)

@@ -70,7 +70,7 @@ def _cases(m, dtype, rng):
         return W1 - 0.1 * scale * dZ1.dot(X.T), W2 - 0.1 * scale * dZ2.dot(A1.T)
 
     return {
-        "matmul+bias": (lambda: W1.dot(X) + b1, lambda: kernels.matmul_bias(X.T, W1, b1.ravel(), out["Z"])),
+        "matmul+bias": (lambda: W1.dot(X) + b1, lambda: kernels.matmul_bias(X.T, W1, b1.ravel(), dtype(1), out["Z"])),
         "ReLU": (lambda: np.maximum(Z1, 0), lambda: kernels.relu(rows["Z1"].reshape(-1), out["Z"].reshape(-1))),
         "softmax": (lambda: np.exp(Z2 - Z2.max(0)) / np.exp(Z2 - Z2.max(0)).sum(0),
                     lambda: kernels.softmax_rows(rows["Z2"], out["Z"])),

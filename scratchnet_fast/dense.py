@@ -92,19 +92,22 @@ def affine(A, n, Wt, n_in, activation, M, Out):
 
 
 @inline
-def _tile_weights(Wt, k, n_in, j):
-    """Wt[k + s, j:j+L] for s < 4, zero for the inputs k + s >= n_in."""
+def _tile_weights(Wt, k, n_in, j, x_scale):
+    """x_scale · Wt[k + s, j:j+L] for s < 4, zero for the inputs k + s >= n_in."""
     zero = lanes.splat(Wt, 0)
-    u0 = lanes.load(Wt, k, j)
-    u1 = lanes.load(Wt, k + 1, j) if k + 1 < n_in else zero
-    u2 = lanes.load(Wt, k + 2, j) if k + 2 < n_in else zero
-    u3 = lanes.load(Wt, k + 3, j) if k + 3 < n_in else zero
+    u0 = lanes.mul(lanes.load(Wt, k, j), lanes.splat(Wt, x_scale))
+    u1 = lanes.mul(lanes.load(Wt, k + 1, j), lanes.splat(Wt, x_scale)) if k + 1 < n_in else zero
+    u2 = lanes.mul(lanes.load(Wt, k + 2, j), lanes.splat(Wt, x_scale)) if k + 2 < n_in else zero
+    u3 = lanes.mul(lanes.load(Wt, k + 3, j), lanes.splat(Wt, x_scale)) if k + 3 < n_in else zero
     return u0, u1, u2, u3
 
 
 @kernel
-def affine_grouped(A, R, r0, n, counts, members, Wt, relu, Out):
-    """Out[t] = A[R[r0 + t]] @ Wt[:n_in] + Wt[n_in], ReLU'd when `relu`, for t < n; Out (≥ n, P): the first layer.
+def affine_grouped(A, x_scale, R, r0, n, counts, members, Wt, relu, Out):
+    """Out[t] = x_scale · A[R[r0 + t]] @ Wt[:n_in] + Wt[n_in], ReLU'd when `relu`, for t < n; Out (≥ n, P): the first layer.
+
+    A holds floats of Wt's dtype (x_scale 1) or uint8 pixels, converted as they are read; x_scale
+    multiplies each tile's weights once as they are loaded (an exact no-op at 1), never a pixel.
 
     Each tile of four inputs κ is added only to its member rows, members[κ, :counts[κ]]
     (`group_rows`), whose row of A is nonzero there: the rest would add exact zeros. Items are
@@ -136,8 +139,8 @@ def affine_grouped(A, R, r0, n, counts, members, Wt, relu, Out):
                 continue
             k = tile * ROWS
             k1, k2, k3 = min(k + 1, last), min(k + 2, last), min(k + 3, last)
-            g0, g1, g2, g3 = _tile_weights(Wt, k, n_in, j)
-            h0, h1, h2, h3 = _tile_weights(Wt, k, n_in, q)
+            g0, g1, g2, g3 = _tile_weights(Wt, k, n_in, j, x_scale)
+            h0, h1, h2, h3 = _tile_weights(Wt, k, n_in, q, x_scale)
             while u < count and members[tile, u] < t1:
                 t = members[tile, u]
                 i = R[r0 + t]
@@ -197,15 +200,20 @@ def transpose_weights(Wt, n_in, WT):
 
 
 @inline
-def _gradient_tile(A, R, r0, rows, count, k0, k1, k2, k3, dZ, j, q):
-    """Σ_t A[R[r0 + t], k_s] dZ[t, j:j+L | q:q+L] over the rows t = rows[:count] for the four inputs k_s: eight Lanes."""
+def _gradient_tile(A, x_scale, R, r0, rows, count, k0, k1, k2, k3, dZ, j, q):
+    """x_scale · Σ_t A[R[r0 + t], k_s] dZ[t, j:j+L | q:q+L] over the rows t = rows[:count] for the four inputs k_s: eight Lanes.
+
+    The sums run on A's values as they are (uint8 pixels converted as read); x_scale multiplies each finished sum once.
+    """
     v0 = v1 = v2 = v3 = w0 = w1 = w2 = w3 = lanes.splat(dZ, 0)
     for u in range(count):
         t = rows[u]
         i = R[r0 + t]
         v0, w0, v1, w1, v2, w2, v3, w3 = _fma_tile(v0, w0, v1, w1, v2, w2, v3, w3, A[i, k0], A[i, k1], A[i, k2], A[i, k3],
                                                    lanes.load(dZ, t, j), lanes.load(dZ, t, q))
-    return v0, w0, v1, w1, v2, w2, v3, w3
+    s = lanes.splat(dZ, x_scale)
+    return (lanes.mul(v0, s), lanes.mul(w0, s), lanes.mul(v1, s), lanes.mul(w1, s),
+            lanes.mul(v2, s), lanes.mul(w2, s), lanes.mul(v3, s), lanes.mul(w3, s))
 
 
 @kernel
@@ -283,8 +291,8 @@ def _deliver_rows(W, G, mode, rate, k, a, j, q, v0, w0, v1, w1, v2, w2, v3, w3):
 
 
 @kernel
-def weight_gradient(A, R, r0, n, n_in, counts, members, dZ, Wt, G, mode, rate, ahead, n_ahead, then_apply, optimizer):
-    """The gradient dZ[:n]ᵀ-weighted sum of the inputs A[R[r0 + t], :n_in] and of 1 (the bias row), delivered by `mode`.
+def weight_gradient(A, x_scale, R, r0, n, n_in, counts, members, dZ, Wt, G, mode, rate, ahead, n_ahead, then_apply, optimizer):
+    """The gradient dZ[:n]ᵀ-weighted sum of the inputs x_scale · A[R[r0 + t], :n_in] and of 1 (the bias row), delivered by `mode`.
 
     For every k < n_in: Σ_t A[R[r0 + t], k] dZ[t] is the gradient of Wt[k], and Σ_t dZ[t] that of
     the bias row Wt[n_in]. The sum of the tile of inputs 4κ..4κ+3 runs over the rows
@@ -318,7 +326,7 @@ def weight_gradient(A, R, r0, n, n_in, counts, members, dZ, Wt, G, mode, rate, a
             k, a = tile * ROWS, min(ROWS, n_in - tile * ROWS)
             last = n_in - 1
             k1, k2, k3 = min(k + 1, last), min(k + 2, last), min(k + 3, last)
-            v0, w0, v1, w1, v2, w2, v3, w3 = _gradient_tile(A, R, r0, members[tile], count, k, k1, k2, k3, dZ, j, q)
+            v0, w0, v1, w1, v2, w2, v3, w3 = _gradient_tile(A, x_scale, R, r0, members[tile], count, k, k1, k2, k3, dZ, j, q)
             _deliver_rows(Wt, G, mode, rate, k, a, j, q, v0, w0, v1, w1, v2, w2, v3, w3)
         if then_apply:  # the rows just written to G, while they are in cache
             S1, S2, hyper, rule = optimizer

@@ -16,23 +16,23 @@ from .products import TILE, hidden_tile, outer_tile
 
 
 @kernel
-def matmul_bias(X, W, b, out):
-    """out = X @ W.T + b, i.e. Z = W·X + b per image; X (m, d) C-contiguous rows, W (h, d), b (h,) -> out (m, h).
+def matmul_bias(X, W, b, scale, out):
+    """out = scale · X @ W.T + b, i.e. Z = W·(scale X) + b per image; X (m, d) C-contiguous rows, W (h, d), b (h,) -> out (m, h).
 
-    Tiles of four images through `products.hidden_tile`, the fused step's dot products.
+    Tiles of four images through `products.hidden_tile`, the fused step's dot products. X holds
+    floats of W's dtype (scale 1) or uint8 pixels, converted as they are loaded (scale 1/255).
     """
     m, d = X.shape
     h = W.shape[0]
-    G = lanes.count(X.dtype)
-    one = X.dtype.type(1)
+    G = lanes.count(W.dtype)
     n_chunks, size = chunking(m)
     for ch in prange(n_chunks):
-        z = np.empty((h, G), X.dtype)
+        z = np.empty((h, G), W.dtype)
         stop = min(m, (ch + 1) * size)
         last = stop - 1
         for i in range(ch * size, stop, TILE):
             f = i + TILE
-            hidden_tile(W, b, X, one, i, min(i + 1, last), min(i + 2, last), min(i + 3, last), np.uint64(0), np.uint64(d), z, 0,
+            hidden_tile(W, b, X, scale, i, min(i + 1, last), min(i + 2, last), min(i + 3, last), np.uint64(0), np.uint64(d), z, 0,
                         X, min(f, last), min(f + 1, last), min(f + 2, last), min(f + 3, last))
             for t in range(min(TILE, stop - i)):
                 for j in range(h):

@@ -43,10 +43,11 @@ def _squared_weights(theta, table):
 
 
 @helper
-def epoch(X, Y, M, order, batch, theta, grad, state, table, widths, acts, deltas, transposed, identity, counts, members,
+def epoch(X, x_scale, Y, M, order, batch, theta, grad, state, table, widths, acts, deltas, transposed, identity, counts, members,
           every, rate, alpha, hyper, rule, clock, loss, correct):
-    """One pass of mini-batch gradient descent over X (m, d) in the order `order`; (summed loss, correct count).
+    """One pass of mini-batch gradient descent over x_scale · X (m, d) in the order `order`; (summed loss, correct count).
 
+    X holds floats of theta's dtype (x_scale 1) or uint8 pixels, read in place as they are.
     M (m, words): the `dense.nonzero_tiles` masks of X's rows. table (layers, 4): each layer's
     offset in theta, n_in, padded width P and offset in acts and deltas (BLOCK rows each);
     widths (layers,) the unpadded widths. transposed: scratch for a layer's weights, transposed. loss and
@@ -82,7 +83,7 @@ def epoch(X, Y, M, order, batch, theta, grad, state, table, widths, acts, deltas
             for l in range(layers):
                 Out = _rows(acts, table, l, block)
                 if l == 0:
-                    dense.affine_grouped(X, order, r, n, counts, members, _layer(theta, table, l), l < layers - 1, Out)
+                    dense.affine_grouped(X, x_scale, order, r, n, counts, members, _layer(theta, table, l), l < layers - 1, Out)
                 else:
                     activation = dense.RELU if l < layers - 1 else dense.NONE
                     dense.affine(_rows(acts, table, l - 1, block), n, _layer(theta, table, l), table[l, 1], activation, Out, Out)
@@ -99,7 +100,7 @@ def epoch(X, Y, M, order, batch, theta, grad, state, table, widths, acts, deltas
                 G = _layer(grad, table, l)
                 if l == 0:
                     ahead = r + n  # the next block's rows, to prefetch
-                    dense.weight_gradient(X, order, r, n, table[l, 1], counts, members, dZ, Wt, G, mode, rate, ahead,
+                    dense.weight_gradient(X, x_scale, order, r, n, table[l, 1], counts, members, dZ, Wt, G, mode, rate, ahead,
                                           min(block, batch, m - ahead), then_apply, (_layer(S1, table, l),
                                           _layer(S2, table, l), hyper, rule))
                 else:
@@ -108,7 +109,7 @@ def epoch(X, Y, M, order, batch, theta, grad, state, table, widths, acts, deltas
                     WT = transposed[:(widths[l] + 1) * n_in].reshape((widths[l] + 1, n_in))
                     dense.transpose_weights(Wt, n_in, WT)
                     dense.affine(dZ, n, WT, widths[l], dense.MASK, below, _rows(deltas, table, l - 1, block))
-                    dense.weight_gradient(below, identity, 0, n, table[l, 1], every[1], every[0], dZ, Wt, G, mode, rate, 0, 0,
+                    dense.weight_gradient(below, dtype.type(1), identity, 0, n, table[l, 1], every[1], every[0], dZ, Wt, G, mode, rate, 0, 0,
                                           then_apply, (_layer(S1, table, l), _layer(S2, table, l), hyper, rule))
         if not at_once:
             for l in range(layers):
@@ -124,18 +125,20 @@ def padded(width, dtype):
 
 
 class Layered:
-    """ReLU layers and a softmax output trained by mini-batch gradient descent on X (m, d), Y (m,) int64.
+    """ReLU layers and a softmax output trained by mini-batch gradient descent on x_scale · X (m, d), Y (m,) int64.
 
     layers: (W (n_out, n_in), b (n_out,)) pairs, copied in. batch: images per step (m for full
     batch). rng: a RandomState shuffling the images every epoch, or None to keep their order.
-    optimizer: an `optimizers.Optimizer`, plain gradient descent by default.
+    optimizer: an `optimizers.Optimizer`, plain gradient descent by default. The parameters' dtype
+    is the layers'; X holds floats of it, or uint8 pixels.
     """
 
-    def __init__(self, X, Y, layers, batch, rng=None, optimizer=None):
+    def __init__(self, X, Y, layers, batch, rng=None, optimizer=None, x_scale=1.0):
         self.X, self.Y = X, Y
         self.optimizer = optimizer or optimizers.Optimizer()
         m, d = X.shape
-        dtype = X.dtype
+        dtype = np.dtype(layers[0][0].dtype)
+        self.x_scale = dtype.type(x_scale)
         self.batch, self.rng = min(batch, m), rng
         self.widths = np.array([W.shape[0] for W, _ in layers], np.int64)
         block = min(BLOCK, self.batch)
@@ -191,7 +194,7 @@ class Layered:
         with np.errstate(over="ignore"):
             rate = self.theta.dtype.type(alpha)
         optimizer = self.optimizer
-        loss, correct = epoch(self.X, self.Y, self.masks, self.order, self.batch, self.theta, self.grad, optimizer.state,
+        loss, correct = epoch(self.X, self.x_scale, self.Y, self.masks, self.order, self.batch, self.theta, self.grad, optimizer.state,
                               self.table, self.widths, self.acts, self.deltas, self.transposed, self.identity,
                               self.counts, self.members, self.every, rate, float(optimizer.alpha), self.hyper,
                               optimizer.rule, optimizer.clock, self.loss, self.correct)

@@ -2,7 +2,7 @@
 the forward pass and the gradients that the drop-in's functions and predictions use.
 
 Layers are (W (n_out, n_in), b (n_out,)) pairs in the seed's convention; batches are one image
-per row, C-contiguous, in the parameters' dtype. Training runs on fused kernels instead
+per row, C-contiguous, in the parameters' dtype or uint8 pixels. Training runs on fused kernels instead
 (`train.trainer`).
 """
 import numpy as np
@@ -34,13 +34,16 @@ def init_layers(sizes, random_state, dtype, init="uniform"):
     return layers
 
 
-def forward(X, layers):
-    """Pre-activations Z and activations A of every layer; A[-1] holds the softmax probabilities."""
+def forward(X, layers, x_scale=1.0):
+    """Pre-activations Z and activations A of every layer, for the images x_scale · X; A[-1] holds the softmax probabilities.
+
+    X holds floats of the layers' dtype, or uint8 pixels (x_scale 1/255 for the seed's scaling).
+    """
     m = X.shape[0]
     Zs, As = [], [X]
     for index, (W, b) in enumerate(layers):
-        Z = np.empty((m, W.shape[0]), X.dtype)
-        kernels.matmul_bias(As[-1], W, b, Z)
+        Z = np.empty((m, W.shape[0]), W.dtype)
+        kernels.matmul_bias(As[-1], W, b, W.dtype.type(x_scale if index == 0 else 1), Z)
         A = np.empty_like(Z)
         if index < len(layers) - 1:
             kernels.relu(Z.reshape(-1), A.reshape(-1))
@@ -51,14 +54,14 @@ def forward(X, layers):
     return Zs, As
 
 
-def predict_proba(X, layers):
-    """Softmax probabilities (m, n_classes) of images X (m, d)."""
-    return forward(X, layers)[1][-1]
+def predict_proba(X, layers, x_scale=1.0):
+    """Softmax probabilities (m, n_classes) of images x_scale · X (m, d)."""
+    return forward(X, layers, x_scale)[1][-1]
 
 
-def scores(X, Y, layers):
-    """(mean cross-entropy, accuracy) of the network on images X (m, d) with class indices Y (m,) int64."""
-    Zs, As = forward(X, layers)
+def scores(X, Y, layers, x_scale=1.0):
+    """(mean cross-entropy, accuracy) of the network on images x_scale · X (m, d) with class indices Y (m,) int64."""
+    Zs, As = forward(X, layers, x_scale)
     predicted = np.empty(len(Y), np.int64)
     kernels.argmax_rows(As[-1], predicted)
     return float(kernels.cross_entropy_logits(Zs[-1], Y)), kernels.count_equal(predicted, Y) / len(Y)

@@ -36,7 +36,7 @@ def trainer(X, Y, layers, batch_size=None, rng=None, optimizer=None, x_scale=1.0
         (W1, b1), (W2, b2) = layers
         return FullBatch(X, Y, W1, b1, W2, b2, x_scale)
     batch = m if batch_size is None else min(batch_size, m)
-    return Layered(X, Y, layers, batch, rng if batch < m else None, optimizer)
+    return Layered(X, Y, layers, batch, rng if batch < m else None, optimizer, x_scale)
 
 
 def _views(flat, h, d, c):

@@ -32,8 +32,9 @@ for dtype in (np.float32, np.float64):
         digest.update(p.tobytes())
     for sizes, batch in (((784, 40, 24, 10), 64), ((784, 33, 10), BLOCK + 50)):
         layers = [((rng.random((o, i)) - 0.5).astype(dtype) * 0.2, (rng.random(o) - 0.5).astype(dtype)) for i, o in zip(sizes[:-1], sizes[1:])]
-        net = Layered(X[:700], Y[:700], layers, batch, np.random.RandomState(0))
-        for _ in range(2):
-            digest.update(np.array(net.step(0.1), np.float64).tobytes())
-        digest.update(net.theta.tobytes())
+        for images, x_scale in ((X[:700], 1.0), (pixels[:700], 1 / 255)):
+            net = Layered(images, Y[:700], layers, batch, np.random.RandomState(0), x_scale=x_scale)
+            for _ in range(2):
+                digest.update(np.array(net.step(0.1), np.float64).tobytes())
+            digest.update(net.theta.tobytes())
 sys.stdout.write(digest.hexdigest())

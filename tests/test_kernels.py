@@ -26,9 +26,17 @@ def net(request, rng, dtype):
 def test_matmul_bias_matches_reference(net, dtype):
     X, _, W1, b1, _, _ = net
     out = np.empty((X.shape[0], W1.shape[0]), dtype)
-    kernels.matmul_bias(X, W1, b1, out)
+    kernels.matmul_bias(X, W1, b1, dtype(1), out)
     assert out.dtype == dtype
     assert_close(out, ref.matmul_bias(X.astype(float), W1.astype(float), b1.astype(float)), dtype)
+
+
+def test_matmul_bias_reads_uint8_pixels_scaled_once(rng, dtype, net):
+    X, _, W1, b1, _, _ = net
+    P = pixels_of(rng, *X.shape)
+    out = np.empty((X.shape[0], W1.shape[0]), dtype)
+    kernels.matmul_bias(P, W1, b1, dtype(1 / 255), out)
+    assert_close(out, ref.matmul_bias(P / 255.0, W1.astype(float), b1.astype(float)), dtype)
 
 
 def test_relu_and_mask_match_reference(rng, dtype):

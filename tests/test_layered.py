@@ -32,14 +32,19 @@ def as64(layers):
 
 
 def check_epochs(X, Y, layers, batch, dtype, epochs=2, alpha=0.1):
-    """Train `epochs` shuffled epochs and compare every parameter, the loss and the count with the reference's."""
-    net = Layered(X, Y, layers, batch, np.random.RandomState(3))
+    """Train `epochs` shuffled epochs and compare every parameter, the loss and the count with the reference's.
+
+    uint8 X is read as pixels with x_scale 1/255, and the reference trains on the floats X / 255.
+    """
+    pixels = X.dtype == np.uint8
+    net = Layered(X, Y, layers, batch, np.random.RandomState(3), x_scale=1 / 255 if pixels else 1.0)
     shuffles = np.random.RandomState(3)
     expected = as64(layers)
     for _ in range(epochs):
         loss, accuracy = net.step(alpha)
         order = shuffles.permutation(len(Y))
-        expected, total, correct = ref.layered_epoch(X.astype(np.float64), Y, expected, order, batch, alpha)
+        images = X / 255.0 if pixels else X.astype(np.float64)
+        expected, total, correct = ref.layered_epoch(images, Y, expected, order, batch, alpha)
         assert_close(loss, total / len(Y), dtype)
         assert accuracy == correct / len(Y)
     for (W, b), (eW, eb) in zip(net.layers(), expected):
@@ -66,6 +71,17 @@ def test_digit_like_images_strided_and_fortran_inputs(rng, dtype):
     wide = np.zeros((150, 2 * 784), dtype)
     wide[:, ::2] = X
     check_epochs(wide[:, ::2], Y, layers, 32, dtype)
+
+
+@pytest.mark.parametrize("dtype", DTYPES, ids=lambda t: t.__name__)
+@pytest.mark.parametrize("sizes,m,batch", [((784, 128, 10), 200, 64), ((784, 33, 10), BLOCK + 50, BLOCK + 20),
+                                           ((784, 17, 10), 130, 130), ((784, 40, 24, 10), 150, 32)],
+                         ids=lambda c: str(c).replace(" ", ""))
+def test_uint8_pixels_train_as_pixels_over_255(rng, sizes, m, batch, dtype):
+    """uint8 pixels read in place with x_scale 1/255 give the reference's epochs on the floats pixels / 255."""
+    P = np.minimum(blank_borders(rng, rng.random((m, sizes[0]))) * 256, 255).astype(np.uint8)
+    Y = rng.integers(0, sizes[-1], m).astype(np.int64)
+    check_epochs(P, Y, layers_for(rng, sizes, dtype, 0.1), batch, dtype)
 
 
 @pytest.mark.parametrize("dtype", DTYPES, ids=lambda t: t.__name__)

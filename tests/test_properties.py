@@ -41,7 +41,7 @@ def test_matmul_bias_matches_reference_for_any_shape(data, dtype, m, d, h):
     W = data.draw(arrays(dtype, (h, d), elements=values))
     b = data.draw(arrays(dtype, h, elements=values))
     out = np.empty((m, h), dtype)
-    kernels.matmul_bias(X, W, b, out)
+    kernels.matmul_bias(X, W, b, dtype(1), out)
     expected = ref.matmul_bias(X.astype(float), W.astype(float), b.astype(float))
     tolerance = (np.abs(X.astype(float)) @ np.abs(W.astype(float)).T + np.abs(b)) * 4 * np.finfo(dtype).eps * d
     assert np.all(np.abs(out - expected) <= tolerance + np.finfo(dtype).tiny)
