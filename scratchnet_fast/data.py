@@ -1,6 +1,7 @@
 """Loading digits: the Kaggle CSV, MNIST IDX files, the built-in sample; the seed's split.
 
-Pixels stay uint8 (n, 784), one image per row, until `scale` turns them into floats in [0, 1].
+Pixels stay uint8 (n, 784), one image per row: the kernels read them as they are, scaled by 1/255
+in their sums (`MLPClassifier(input_scale=1/255)`); `scale` turns them into the seed's floats.
 Anything that is not digit data is a ValueError that names the file and the problem.
 """
 import functools
@@ -189,8 +190,3 @@ def split_indices(n, n_val=1000, seed=0):
     order = np.random.default_rng(seed).permutation(n)
     return order[n_val:], order[:n_val]
 
-
-def train_val_split(X, y, n_val=1000, seed=0):
-    """(X_train, y_train, X_val, y_val) by `split_indices`."""
-    train, val = split_indices(len(X), n_val, seed)
-    return X[train], y[train], X[val], y[val]

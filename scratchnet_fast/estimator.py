@@ -17,6 +17,21 @@ from .train import chance, descend, trainer
 from .validation import count, nonnegative_number, positive_number, resolve_dtype
 
 
+def _distinct_rows(rows, m):
+    """rows as an int64 array of distinct indices into m samples, at least one; else a ValueError/TypeError."""
+    rows = np.asarray(rows)
+    if rows.ndim != 1 or rows.dtype.kind not in "iu" and not (rows.size == 0 and rows.dtype.kind == "f"):
+        raise TypeError(f"rows must be a 1-D array of integer indices, got {rows.dtype} with shape {rows.shape}")
+    rows = rows.astype(np.int64)
+    if rows.size == 0:
+        raise ValueError("rows is empty: need at least one sample to train on")
+    if rows.min() < 0 or rows.max() >= m:
+        raise ValueError(f"rows must be between 0 and {m - 1} for {m} samples, got {rows.min()} to {rows.max()}")
+    if len(np.unique(rows)) != len(rows):
+        raise ValueError("rows holds a sample more than once: give each row at most once")
+    return rows
+
+
 class MLPClassifier(ClassifierMixin, BaseEstimator):
     """A ReLU network with a softmax output trained by gradient descent on the cross-entropy.
 
@@ -82,6 +97,12 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
         of the validation accuracy) after which training stops. scikit-learn's default is 10;
         None never stops early, so the seed's training runs every iteration.
     tol : float, default 1e-4
+    input_scale : float or None, default None
+        A number that multiplies every input value, in training and prediction: 1/255 for 8-bit
+        pixels, the seed's `X / 255.`. None uses the values as they are, as scikit-learn does.
+        uint8 X is read as it is, without a float copy (a quarter or an eighth of the memory),
+        and the scale multiplies the kernels' sums, never a pixel:
+        ``MLPClassifier(input_scale=1/255).fit(pixels, labels)``.
 
     Not offered: activations other than ReLU and solver 'lbfgs'. Two or more classes always get a
     softmax output (scikit-learn gives two classes one logistic unit). A ConvergenceWarning is
@@ -102,7 +123,7 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
                  random_state=None, verbose=False, dtype="float64", init="uniform", n_jobs=None, solver="sgd",
                  alpha=0.0, momentum=0.0, nesterovs_momentum=True, beta_1=0.9, beta_2=0.999, epsilon=1e-8,
                  shuffle=True, warm_start=False, learning_rate="constant", power_t=0.5, early_stopping=False,
-                 validation_fraction=0.1, n_iter_no_change=None, tol=1e-4):
+                 validation_fraction=0.1, n_iter_no_change=None, tol=1e-4, input_scale=None):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.learning_rate_init = learning_rate_init
         self.max_iter = max_iter
@@ -127,6 +148,7 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
         self.validation_fraction = validation_fraction
         self.n_iter_no_change = n_iter_no_change
         self.tol = tol
+        self.input_scale = input_scale
 
     def _check_params(self):
         sizes = self.hidden_layer_sizes
@@ -139,7 +161,17 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
         if self.init not in mlp.INITS:
             raise ValueError(f"unknown init {self.init!r}: use one of {', '.join(map(repr, mlp.INITS))}")
         threads.count(self.n_jobs)
+        self._x_scale()
         return sizes, alpha, iterations, resolve_dtype(self.dtype)
+
+    def _x_scale(self):
+        """input_scale, checked, as the number the kernels multiply the inputs by (1 for None)."""
+        return 1.0 if self.input_scale is None else positive_number("input_scale", self.input_scale)
+
+    def _images(self, dtype, reset, X, *y):
+        """X (and y, if given) validated as scikit-learn does, X C-contiguous: uint8 kept as it is, else as dtype."""
+        kept = (dtype, np.uint8) if getattr(X, "dtype", None) == np.uint8 else dtype
+        return validate_data(self, X, *y, dtype=kept, order="C", reset=reset)
 
     def _optimizer(self):
         """The solver and its constants, checked, as an `optimizers.Optimizer`."""
@@ -187,9 +219,11 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
     def intercepts_(self, intercepts):
         self.biases_ = [np.ascontiguousarray(b) for b in intercepts]
 
-    def fit(self, X, y, callback=None, stop=None, validation=None):
+    def fit(self, X, y, callback=None, stop=None, validation=None, rows=None):
         """Train on X (n_samples, n_features) and labels y; callback(i, loss, accuracy) after each iteration.
 
+        With `rows` (distinct indices), train on X[rows] and y[rows] as if they were given, but read
+        them where they are in X: holding out part of a large set costs no copy of the images.
         Ctrl-C (KeyboardInterrupt) ends training early and keeps the last completed iteration,
         with `interrupted_` set. Within a `stopping.Stop` given as `stop`, Ctrl-C and SIGTERM do the
         same after the current iteration, even during the first compile. With `validation`, a
@@ -203,10 +237,12 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
         if validation is not None and self.early_stopping:
             raise ValueError("give either early_stopping=True or validation=(X_val, y_val), not both")
         warm = self._warm_layers()
-        X, y = validate_data(self, X, y, dtype=dtype, order="C")
+        X, y = self._images(dtype, True, X, y)
         check_classification_targets(y)
-        self.classes_, Y = np.unique(y, return_inverse=True)
-        Y = np.ascontiguousarray(Y, dtype=np.int64)
+        rows = np.arange(len(y)) if rows is None else _distinct_rows(rows, len(y))
+        self.classes_, inverse = np.unique(y[rows], return_inverse=True)
+        Y = np.zeros(len(y), np.int64)  # labels of the rows trained on; rows left out are never read
+        Y[rows] = inverse.ravel()
         if validation is not None:
             X_val, Y_val = self._validation_set(validation, dtype)
         rng = check_random_state(self.random_state)
@@ -215,19 +251,19 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
             layers = self._check_warm(warm, shape, dtype)
         else:
             layers = mlp.init_layers(shape, rng, dtype, self.init)
-        if self.early_stopping:  # after the weights' draws, as scikit-learn splits
-            X, X_val, Y, Y_val = train_test_split(X, Y, random_state=rng, test_size=self.validation_fraction,
-                                                  stratify=Y if len(self.classes_) == 2 else None)
-            if len(Y_val) < 2:
+        if self.early_stopping:  # after the weights' draws, as scikit-learn splits (indices: no copy of X)
+            rows, held = train_test_split(rows, random_state=rng, test_size=self.validation_fraction,
+                                          stratify=Y[rows] if len(self.classes_) == 2 else None)
+            if len(held) < 2:
                 raise ValueError("early_stopping: the validation set is too small; raise validation_fraction")
-            X, X_val = np.ascontiguousarray(X), np.ascontiguousarray(X_val)
+            X_val, Y_val = X[held], Y[held]
         self.n_layers_, self.n_outputs_, self.out_activation_ = len(shape), len(self.classes_), "softmax"
         self.loss_curve_, self.accuracy_curve_ = [], []
         self.validation_loss_curve_ = [] if validation is not None else None
         self.validation_scores_ = [] if validation is not None else None
         self._solver, self._progress, self._rng = optimizer, convergence, rng
         held_out = (X_val, Y_val) if validation is not None or self.early_stopping else None
-        self._train(X, Y, layers, iterations, 0, callback, stop, held_out, record=validation is not None)
+        self._train(X, Y, layers, iterations, 0, callback, stop, held_out, record=validation is not None, rows=rows)
         if self.early_stopping:
             self.validation_scores_ = convergence.validation_scores
         checked = self.n_iter_no_change is not None or self.early_stopping
@@ -250,7 +286,7 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
                                  f"{self.classes_.tolist()}")
         elif first:
             raise ValueError("classes must be passed on the first call to partial_fit")
-        X, y = validate_data(self, X, y, dtype=dtype, order="C", reset=first)
+        X, y = self._images(dtype, first, X, y)
         check_classification_targets(y)
         if first:
             self.classes_ = classes
@@ -273,11 +309,14 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
         self._train(X, Y, layers, 1, self.t_)
         return self
 
-    def _train(self, X, Y, layers, iterations, t0, callback=None, stop=None, held_out=None, record=False):
-        """Train `layers` on X, Y for up to `iterations` epochs with self._solver and self._progress, appending to
-        the curves; held_out (X_val, Y_val) is scored after every epoch (into the validation curves with
-        `record`). Sets the weights, n_iter_, t_ (images seen, t0 before), loss_ and the best scores."""
+    def _train(self, X, Y, layers, iterations, t0, callback=None, stop=None, held_out=None, record=False, rows=None):
+        """Train `layers` on X, Y (the rows `rows` of them, all by default) for up to `iterations` epochs with
+        self._solver and self._progress, appending to the curves; held_out (X_val, Y_val) is scored after every
+        epoch (into the validation curves with `record`). Sets the weights, n_iter_, t_ (images seen, t0 before),
+        loss_ and the best scores."""
+        rows = np.arange(len(Y)) if rows is None else rows
         progress = self._progress
+        x_scale = self._x_scale()
         self.interrupted_ = False
         epochs = []
 
@@ -287,7 +326,7 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
             self.accuracy_curve_.append(accuracy)
             val_accuracy = None
             if held_out is not None:
-                val_loss, val_accuracy = mlp.scores(*held_out, net.layers())
+                val_loss, val_accuracy = mlp.scores(*held_out, net.layers(), x_scale)
                 if record:
                     self.validation_loss_curve_.append(val_loss)
                     self.validation_scores_.append(val_accuracy)
@@ -295,13 +334,14 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
                 print(f"Iteration {i}, loss = {loss:.6f}, training accuracy = {accuracy:.4f}")
             if callback is not None:
                 callback(i, loss, accuracy)
-            return progress.epoch_ends(loss, t0 + (i + 1) * X.shape[0], val_accuracy, net.layers)
+            return progress.epoch_ends(loss, t0 + (i + 1) * len(rows), val_accuracy, net.layers)
 
         net = None
         try:
             with threads.limited(self.n_jobs):
-                net = trainer(X, Y, layers, self.batch_size, self._rng if self.shuffle else None, self._solver)
-                descend(net, progress.rate, iterations, report, chance(Y), stop)
+                net = trainer(X, Y, layers, self.batch_size, self._rng if self.shuffle else None, self._solver, x_scale,
+                              rows)
+                descend(net, progress.rate, iterations, report, chance(Y[rows]), stop)
         except KeyboardInterrupt:
             self.interrupted_ = True
             warnings.warn(f"training interrupted after {len(epochs)} iterations", RuntimeWarning)
@@ -311,7 +351,7 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
         self.weights_ = [W for W, _ in layers]
         self.biases_ = [b for _, b in layers]
         self.n_iter_ = len(epochs)
-        self.t_ = t0 + self.n_iter_ * X.shape[0]
+        self.t_ = t0 + self.n_iter_ * len(rows)
         self.loss_ = self.loss_curve_[-1] if self.loss_curve_ else None
         self.best_loss_ = progress.best_loss
         self.best_validation_score_ = progress.best_validation_score
@@ -342,7 +382,7 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
             X_val, y_val = validation
         except (TypeError, ValueError):
             raise TypeError("validation must be a pair (X_val, y_val)") from None
-        X_val = validate_data(self, X_val, dtype=dtype, order="C", reset=False)
+        X_val = self._images(dtype, False, X_val)
         y_val = np.asarray(y_val)
         if y_val.shape != (X_val.shape[0],):
             raise ValueError(f"validation has {X_val.shape[0]} images but y_val has shape {y_val.shape}")
@@ -357,9 +397,9 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
     def predict_proba(self, X):
         """Class probabilities (n_samples, n_classes), columns in the order of classes_."""
         check_is_fitted(self)
-        X = validate_data(self, X, dtype=resolve_dtype(self.dtype), order="C", reset=False)
+        X = self._images(resolve_dtype(self.dtype), False, X)
         with threads.limited(self.n_jobs):
-            return mlp.predict_proba(X, self._layers())
+            return mlp.predict_proba(X, self._layers(), self._x_scale())
 
     def predict(self, X):
         """The most probable class of each sample."""

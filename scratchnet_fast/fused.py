@@ -33,17 +33,20 @@ from .products import TILE, hidden_tile, outer_tile
 AHEAD = 2 * TILE  # the outer products prefetch the tile this many images on; 4 to 32 measured alike
 
 
-def tile_order(S):
-    """The order in which the fused step takes the rows with nonzero spans S (m, 2); (m,) int64.
+def tile_order(S, rows=None):
+    """The order in which the fused step takes `rows` (all by default) of the rows with nonzero spans S (m, 2); int64.
 
-    Within each chunk (`chunking`), stably sorted by where the span starts. The chunks keep their
-    images, so the order, like the sums, depends on the images alone, never on the thread count.
+    Within each chunk of the rows (`chunking`), stably sorted by where the span starts. The chunks
+    keep their images, so the order, like the sums, depends on the images alone, never on the
+    thread count.
     """
-    m = S.shape[0]
+    rows = np.arange(S.shape[0]) if rows is None else np.asarray(rows, np.int64)
+    m = len(rows)
     size = chunking(m)[1]
     order = np.empty(m, np.int64)
     for start in range(0, m, size):
-        order[start:start + size] = start + np.argsort(S[start:start + size, 0], kind="stable")
+        chunk = rows[start:start + size]
+        order[start:start + size] = chunk[np.argsort(S[chunk, 0], kind="stable")]
     return order
 
 
@@ -271,13 +274,13 @@ def fused_step(X, x_scale, Y, S, O, W1, b1, W2, b2, scale, part_W1, part_b1, par
     """Gradients of the mean softmax cross-entropy of ReLU(x_scale · X W1ᵀ + b1) W2ᵀ + b2, in one pass.
 
     X (m, d) floats of W1's dtype with x_scale 1, or uint8 pixels with x_scale 1/255 (or any scale),
-    Y (m,), S (m, 2) the nonzero spans of X's rows (`kernels.nonzero_spans`), O (m,) a permutation
-    of the rows, the order to take them in (`tile_order`), W1 (h, d), b1 (h,), W2 (c, h), b2 (c,);
+    Y (m,), S (m, 2) the nonzero spans of X's rows (`kernels.nonzero_spans`), O (n,) the rows to
+    train on, each once, in the order to take them (`tile_order`), W1 (h, d), b1 (h,), W2 (c, h), b2 (c,);
     part_* hold one gradient per chunk (chunking(m) of them); writes dW1 (h, d), db1 (h,),
     dW2 (c, h), db2 (c,) scaled by `scale` (1/m for the mean) and returns (summed loss, number of
     correct predictions) of this forward pass.
     """
-    m, d = X.shape
+    m, d = O.shape[0], X.shape[1]
     h = W1.shape[0]
     c = W2.shape[0]
     n_chunks, size = chunking(m)

@@ -130,13 +130,15 @@ class Layered:
     layers: (W (n_out, n_in), b (n_out,)) pairs, copied in. batch: images per step (m for full
     batch). rng: a RandomState shuffling the images every epoch, or None to keep their order.
     optimizer: an `optimizers.Optimizer`, plain gradient descent by default. The parameters' dtype
-    is the layers'; X holds floats of it, or uint8 pixels.
+    is the layers'; X holds floats of it, or uint8 pixels. `rows` (all by default): the rows of X
+    to train on, read where they are; an epoch shuffles them.
     """
 
-    def __init__(self, X, Y, layers, batch, rng=None, optimizer=None, x_scale=1.0):
+    def __init__(self, X, Y, layers, batch, rng=None, optimizer=None, x_scale=1.0, rows=None):
         self.X, self.Y = X, Y
         self.optimizer = optimizer or optimizers.Optimizer()
-        m, d = X.shape
+        self.rows = np.arange(X.shape[0], dtype=np.int64) if rows is None else np.asarray(rows, np.int64)
+        m, d = len(self.rows), X.shape[1]
         dtype = np.dtype(layers[0][0].dtype)
         self.x_scale = dtype.type(x_scale)
         self.batch, self.rng = min(batch, m), rng
@@ -171,11 +173,11 @@ class Layered:
         self.members = np.zeros((tiles, block), np.int32)
         above = -(-max(P for _, _, P, _ in table) // dense.ROWS)
         self.every = (np.tile(self.identity.astype(np.int32), (above, 1)), np.full(above, block, np.int64))
-        self.masks = np.empty((m, -(-d // (64 * dense.ROWS))), np.uint64)
+        self.masks = np.empty((X.shape[0], -(-d // (64 * dense.ROWS))), np.uint64)
         dense.nonzero_tiles(X, self.masks)
         self.loss = np.zeros(block, dtype)
         self.correct = np.zeros(block, np.int64)
-        self.order = np.arange(m, dtype=np.int64)
+        self.order = self.rows.copy()
 
     def layers(self):
         """Copies of the (W (n_out, n_in), b (n_out,)) pairs, in the seed's layout."""
@@ -190,7 +192,7 @@ class Layered:
     def step(self, alpha):
         """One epoch at rate alpha; returns (mean loss, accuracy) of its forward passes."""
         if self.rng is not None:
-            self.order[:] = self.rng.permutation(len(self.order))
+            self.order[:] = self.rows[self.rng.permutation(len(self.order))]
         with np.errstate(over="ignore"):
             rate = self.theta.dtype.type(alpha)
         optimizer = self.optimizer

@@ -20,23 +20,24 @@ def chance(Y):
     return np.bincount(Y).max() / len(Y)
 
 
-def trainer(X, Y, layers, batch_size=None, rng=None, optimizer=None, x_scale=1.0):
+def trainer(X, Y, layers, batch_size=None, rng=None, optimizer=None, x_scale=1.0, rows=None):
     """The fastest trainer of `layers` on x_scale · X (m, d), Y (m,) int64: full batch when batch_size is None.
 
     X holds floats of the layers' dtype (x_scale 1), or uint8 pixels that the kernels read as they
-    are, x_scale (1/255 for pixels) multiplying their sums.
+    are, x_scale (1/255 for pixels) multiplying their sums. `rows` (distinct indices) trains on
+    those rows of X and Y only, read in place: a held-out split costs no copy of the images.
 
     One hidden layer trained full-batch by plain gradient descent runs on the seed's fused step
     (`FullBatch`), which skips each tile's blank margins and measured faster there at every width
     from 10 to 128; anything else, on the mini-batch stages (`Layered`), which shuffle with rng
     every epoch (none without rng) and update by `optimizer` (an `optimizers.Optimizer`).
     """
-    m = X.shape[0]
+    m = X.shape[0] if rows is None else len(rows)
     if len(layers) == 2 and (batch_size is None or batch_size >= m) and (optimizer is None or optimizer.plain):
         (W1, b1), (W2, b2) = layers
-        return FullBatch(X, Y, W1, b1, W2, b2, x_scale)
+        return FullBatch(X, Y, W1, b1, W2, b2, x_scale, rows)
     batch = m if batch_size is None else min(batch_size, m)
-    return Layered(X, Y, layers, batch, rng if batch < m else None, optimizer, x_scale)
+    return Layered(X, Y, layers, batch, rng if batch < m else None, optimizer, x_scale, rows)
 
 
 def _views(flat, h, d, c):
@@ -49,6 +50,7 @@ def _views(flat, h, d, c):
 class FullBatch:
     """A one-hidden-layer network trained on a fixed set: x_scale · X (m, d) rows, Y (m,) int64 labels.
 
+    `rows` (all by default): the rows of X to train on, read where they are.
     The parameters live in one flat vector so the update is a single kernel call; `params` are
     views of it. Every buffer is allocated here, once, so `step` allocates nothing of size m; so
     are the rows' nonzero spans, which the fused step skips to, and the order it takes the rows
@@ -56,12 +58,13 @@ class FullBatch:
     Float weights and gradients begin at float X's offset within a cache line.
     """
 
-    def __init__(self, X, Y, W1, b1, W2, b2, x_scale=1.0):
+    def __init__(self, X, Y, W1, b1, W2, b2, x_scale=1.0, rows=None):
         self.X, self.Y = X, Y
-        m, d = X.shape
-        self.spans = np.empty((m, 2), np.uint64)
+        d = X.shape[1]
+        self.spans = np.empty((X.shape[0], 2), np.uint64)
         nonzero_spans(X, self.spans)
-        self.order = tile_order(self.spans)
+        self.order = tile_order(self.spans, rows)
+        m = len(self.order)
         h, c = W1.shape[0], W2.shape[0]
         dtype = np.dtype(W1.dtype)
         self.x_scale = dtype.type(x_scale)
@@ -85,7 +88,7 @@ class FullBatch:
         with np.errstate(over="ignore"):  # a rate beyond the dtype's range is inf, and diverges
             rate = self.theta.dtype.type(alpha)
         sgd_update(self.theta, self.grad, rate, self.theta)
-        m = self.X.shape[0]
+        m = len(self.order)
         return float(loss) / m, correct / m
 
     def layers(self):

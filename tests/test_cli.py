@@ -211,3 +211,21 @@ def test_train_takes_the_solver_momentum_and_l2(tmp_path, capsys):
     assert (model.solver, model.alpha, model.learning_rate_init) == ("adam", 0.001, 0.01)
     status, printed, said = run(capsys, "train", "--momentum", "1.5", "--out", out)
     assert status == 2 and said.startswith("error: momentum must be in [0, 1]") and printed == ""
+
+
+def test_trained_models_read_pixels_and_older_files_still_get_floats(tmp_path, capsys, kaggle):
+    """Models trained here keep input_scale 1/255 and are fed uint8 pixels; a file without input_scale (written
+    before it existed, or by fit on floats) was trained on pixels / 255 and is still fed those floats."""
+    from scratchnet_fast import MLPClassifier, data, model_file
+
+    train = kaggle[0]
+    path = tmp_path / "m.npz"
+    run(capsys, "train", "--data", train, "--iterations", 40, "--out", path, "--quiet")
+    model, _ = model_file.load(path)
+    assert model.input_scale == pytest.approx(1 / 255)
+    X, y = data.load(train)
+    older = MLPClassifier(max_iter=40, random_state=0).fit(X / 255.0, y)
+    model_file.save(older, tmp_path / "older.npz")
+    status, out, _ = run(capsys, "evaluate", "--model", tmp_path / "older.npz", "--data", train)
+    assert status == 0
+    assert f"accuracy: {older.score(X / 255.0, y):.4f}" in out

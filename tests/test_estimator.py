@@ -83,3 +83,78 @@ def test_fit_scores_a_validation_set_after_every_iteration(rng):
         model.fit(X[:200], y[:200], validation=(X[200:210], np.full(10, 7)))
     with pytest.raises(TypeError, match="validation must be a pair"):
         model.fit(X[:200], y[:200], validation=X[200:])
+
+
+def pixels_and_labels(rng, m=400, d=784, classes=10):
+    """Digit-like uint8 images: class-dependent strokes on a blank background."""
+    y = rng.integers(0, classes, m)
+    centers = rng.random((classes, d)) < 0.2
+    noise = rng.random((m, d)) < 0.05
+    P = ((centers[y] ^ noise) * rng.integers(100, 256, (m, d))).astype(np.uint8)
+    return P, y
+
+
+@pytest.mark.parametrize("kwargs", [dict(max_iter=15), dict(batch_size=64, max_iter=3),
+                                    dict(hidden_layer_sizes=(32, 16), batch_size=50, solver="adam", learning_rate_init=1e-3,
+                                         max_iter=3, alpha=1e-4),
+                                    dict(max_iter=15, dtype="float32"), dict(batch_size=64, max_iter=3, dtype="float32"),
+                                    dict(batch_size=64, max_iter=5, early_stopping=True, n_iter_no_change=2)])
+def test_uint8_pixels_with_input_scale_train_the_model_of_floats_over_255(rng, kwargs):
+    P, y = pixels_and_labels(rng)
+    pixels = MLPClassifier(random_state=0, input_scale=1 / 255, **kwargs).fit(P, y)
+    floats = MLPClassifier(random_state=0, **kwargs).fit(P / 255.0, y)
+    tolerance = 1e-5 if kwargs.get("dtype") == "float32" else 1e-12
+    assert pixels.n_iter_ == floats.n_iter_
+    for a, b in zip(pixels.coefs_ + pixels.intercepts_, floats.coefs_ + floats.intercepts_):
+        assert a.dtype == b.dtype == np.dtype(kwargs.get("dtype", "float64"))
+        np.testing.assert_allclose(a, b, rtol=0, atol=tolerance * max(1, np.abs(b).max()))
+    np.testing.assert_allclose(pixels.loss_curve_, floats.loss_curve_, rtol=tolerance)
+    np.testing.assert_allclose(pixels.predict_proba(P), floats.predict_proba(P / 255.0), rtol=0, atol=tolerance)
+    # input_scale applies to float inputs too, and predictions take pixels or their floats alike
+    np.testing.assert_allclose(pixels.predict_proba(P.astype(np.float32)), floats.predict_proba(P / 255.0), atol=tolerance)
+
+
+def test_uint8_pixels_are_not_copied_to_floats(rng):
+    """fit and predict read uint8 X in place: NumPy never allocates anything near a float copy of it."""
+    import tracemalloc
+
+    P, y = pixels_and_labels(rng, m=3000)
+    float_copy = P.size * 8
+    for kwargs in (dict(max_iter=2), dict(batch_size=100, max_iter=1)):
+        model = MLPClassifier(random_state=0, input_scale=1 / 255, **kwargs)
+        model.fit(P[:50], y[:50]).predict(P[:50])  # compile outside the measurement
+        tracemalloc.start()
+        model.fit(P, y).predict(P)
+        peak = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+        assert peak < float_copy / 4, (kwargs, peak, float_copy)
+
+
+@pytest.mark.parametrize("bad", [0, -1 / 255, float("nan"), float("inf"), "1/255", True])
+def test_a_bad_input_scale_is_named(bad):
+    with pytest.raises((ValueError, TypeError), match="input_scale"):
+        MLPClassifier(input_scale=bad).fit(np.zeros((4, 3), np.uint8), [0, 1, 0, 1])
+
+
+@pytest.mark.parametrize("kwargs", [dict(max_iter=10), dict(batch_size=32, max_iter=3),
+                                    dict(batch_size=32, max_iter=6, early_stopping=True, n_iter_no_change=2, solver="adam",
+                                         learning_rate_init=1e-3)])
+def test_fit_on_rows_equals_fit_on_their_copy(rng, kwargs):
+    P, y = pixels_and_labels(rng, m=300)
+    rows = rng.permutation(300)[:220]
+    y = y.copy()
+    y[np.setdiff1d(np.arange(300), rows)] = 99  # a label never trained on: rows left out are not read
+    copied = MLPClassifier(random_state=0, input_scale=1 / 255, **kwargs).fit(P[rows], y[rows])
+    in_place = MLPClassifier(random_state=0, input_scale=1 / 255, **kwargs).fit(P, y, rows=rows)
+    np.testing.assert_array_equal(in_place.classes_, copied.classes_)
+    assert in_place.n_iter_ == copied.n_iter_ and in_place.t_ == copied.t_
+    assert in_place.loss_curve_ == copied.loss_curve_
+    for a, b in zip(in_place.coefs_ + in_place.intercepts_, copied.coefs_ + copied.intercepts_):
+        np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize("rows,error", [([0, 0, 1], "more than once"), ([-1, 2], "between 0 and 9"), ([10], "between 0 and 9"),
+                                        ([], "empty"), ([[1, 2]], "1-D"), ([0.5, 1.0], "integer")])
+def test_bad_rows_are_named(rows, error):
+    with pytest.raises((ValueError, TypeError), match=error):
+        MLPClassifier().fit(np.zeros((10, 3)), np.arange(10) % 2, rows=rows)

@@ -175,3 +175,21 @@ def test_group_rows_lists_the_rows_nonzero_in_each_tile(rng, d):
     dense.group_rows(masks, R, 50, 120, counts, members)
     for tile in range(tiles):
         assert list(members[tile, :counts[tile]]) == ref.tile_members(X, R[50:170], tile)
+
+
+@pytest.mark.parametrize("dtype", DTYPES, ids=lambda t: t.__name__)
+@pytest.mark.parametrize("sizes,batch", [((784, 10, 10), None), ((784, 33, 10), 32), ((784, 16, 12, 10), None)])
+def test_training_on_rows_in_place_equals_training_on_their_copy(rng, sizes, batch, dtype):
+    """trainer(..., rows=r) reads the rows r of X where they are and trains as on the copy X[r], Y[r]."""
+    X = blank_borders(rng, rng.random((500, 784)).astype(dtype))
+    Y = rng.integers(0, 10, 500).astype(np.int64)
+    rows = rng.permutation(500)[:380]
+    layers = layers_for(rng, sizes, dtype, 0.1)
+    nets = [trainer(np.ascontiguousarray(X[rows]), Y[rows], layers, batch, np.random.RandomState(2)),
+            trainer(X, Y, layers, batch, np.random.RandomState(2), rows=rows)]
+    assert type(nets[0]) is type(nets[1])
+    for _ in range(3):
+        assert nets[0].step(0.1) == nets[1].step(0.1)
+    for (W, b), (V, c) in zip(nets[0].layers(), nets[1].layers()):
+        assert_close(V, W, dtype)
+        assert_close(c, b, dtype)
