@@ -12,6 +12,7 @@ import numpy as np
 
 from . import kernels, mlp
 from .layout import contiguous, flat, rows
+from .pixels import SCALE as PIXEL, as_pixels
 from .train import chance, descend, trainer
 from .validation import count, features, finite, finite_through, float_dtype, labels, numeric_array, positive_number, resolve_dtype
 
@@ -203,7 +204,9 @@ def gradient_descent(X, Y, alpha, iterations, *, n_hidden=10, n_out=10, verbose=
 
     Parameters come from `init_params` (so `np.random.seed` makes runs repeatable). With `verbose`,
     prints the iteration and the training accuracy every 10 iterations, as the seed does; that
-    accuracy comes from the training pass itself.
+    accuracy comes from the training pass itself. When X is the seed's `pixels / 255.` exactly,
+    training reads the uint8 pixels instead, 1/255 scaling the kernels' sums (`pixels`): the same
+    model to rounding (1e-12 in float64, 1e-5 in float32).
     """
     X = features("X", X)
     d, m = X.shape
@@ -213,7 +216,10 @@ def gradient_descent(X, Y, alpha, iterations, *, n_hidden=10, n_out=10, verbose=
     iterations = count("iterations", iterations)
     dtype = float_dtype(X)
     W1, b1, W2, b2 = init_params(d, n_hidden, n_out, dtype)
-    net = trainer(rows(X, dtype), Y, [(W1, b1.ravel()), (W2, b2.ravel())])
+    images = rows(X, dtype)
+    pixels = as_pixels(images)  # the seed's X / 255.: train on the uint8 pixels, an eighth of the bytes in float64
+    layers = [(W1, b1.ravel()), (W2, b2.ravel())]
+    net = trainer(images, Y, layers) if pixels is None else trainer(pixels, Y, layers, x_scale=PIXEL)
 
     def report(i, loss, accuracy):
         if i % 10 == 0:

@@ -126,6 +126,26 @@ def test_gradient_descent_matches_the_seed_after_50_iterations(rng, layout):
         np.testing.assert_allclose(a, e, rtol=0, atol=1e-9)
 
 
+def test_gradient_descent_trains_on_the_pixels_of_x_over_255_and_on_floats_otherwise(rng, dtype, monkeypatch):
+    """X / 255. exactly: the uint8 pixels are what trains; one value off k / 255: the floats; the same model."""
+    from scratchnet_fast import seed
+
+    X, Y = seed_data(rng, 2000, dtype=dtype)
+    off = X.copy()
+    off[3, 4] = np.nextafter(off[3, 4], dtype(2))
+    trained_on = []
+    real = seed.trainer
+    monkeypatch.setattr(seed, "trainer", lambda images, *a, **k: trained_on.append(images.dtype) or real(images, *a, **k))
+    np.random.seed(5)
+    pixels = sf.gradient_descent(X, Y, 0.1, 50, verbose=False)
+    np.random.seed(5)
+    floats = sf.gradient_descent(off, Y, 0.1, 50, verbose=False)
+    assert trained_on == [np.uint8, dtype]
+    for a, e in zip(pixels, floats):
+        assert a.dtype == e.dtype == dtype
+        assert_close(a, e, dtype)
+
+
 def test_gradient_descent_trains_in_float32_for_float32_input(rng):
     X, Y = seed_data(rng, 2000)
     np.random.seed(5)
