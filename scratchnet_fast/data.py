@@ -20,36 +20,53 @@ N_PIXELS = 784
 IDX_TYPES = {0x08: np.uint8, 0x09: np.int8, 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0E: ">f8"}
 
 
-def _read_bytes(path):
-    """The bytes of `path`, gunzipped when they start with the gzip magic."""
+def _open_checked(path):
+    """(file object of the IDX data, whether it is gzipped), the gzip layer added when the file starts with its magic."""
     path = os.fspath(path)
     if not os.path.isfile(path):
         raise ValueError(f"no such file: {path}")
-    with open(path, "rb") as f:
-        raw = f.read()
-    if raw[:2] == b"\x1f\x8b":
-        try:
-            raw = gzip.decompress(raw)
-        except (OSError, EOFError, zlib.error) as error:
-            raise ValueError(f"{path} is a corrupt or truncated gzip file: {error}") from None
-    return raw
+    raw = open(path, "rb")
+    gzipped = raw.read(2) == b"\x1f\x8b"
+    raw.seek(0)
+    return (gzip.GzipFile(fileobj=raw) if gzipped else raw), gzipped
 
 
 def read_idx(path):
-    """The array stored in an IDX file (the MNIST format), gzipped or not."""
-    raw = _read_bytes(path)
-    if len(raw) < 4 or raw[0] != 0 or raw[1] != 0 or raw[2] not in IDX_TYPES or raw[3] == 0:
-        raise ValueError(f"{path} is not an IDX file: bad magic number {raw[:4].hex() or '(empty)'}")
-    ndim = raw[3]
-    header = 4 + 4 * ndim
-    if len(raw) < header:
-        raise ValueError(f"{path} is truncated: its header needs {header} bytes, the file has {len(raw)}")
-    shape = tuple(int(n) for n in np.frombuffer(raw, ">u4", ndim, 4))
-    dtype = np.dtype(IDX_TYPES[raw[2]])
-    expected = header + math.prod(shape) * dtype.itemsize
-    if len(raw) != expected:
-        raise ValueError(f"{path} has {len(raw)} bytes but its header {shape} needs {expected}: truncated or corrupt")
-    return np.frombuffer(raw, dtype, offset=header).reshape(shape).astype(dtype.newbyteorder("="))
+    """The array stored in an IDX file (the MNIST format), gzipped or not, read without an intermediate copy.
+
+    An uncompressed file of bytes is mapped, not read (`np.memmap`, copy-on-write: writable here,
+    the file never written): images beyond the memory stream from the page cache. A gzipped one
+    is decompressed straight into its array.
+    """
+    f, gzipped = _open_checked(path)
+    try:
+        with f:
+            start = f.read(4)
+            if len(start) < 4 or start[0] != 0 or start[1] != 0 or start[2] not in IDX_TYPES or start[3] == 0:
+                raise ValueError(f"{path} is not an IDX file: bad magic number {start.hex() or '(empty)'}")
+            ndim = start[3]
+            header = 4 + 4 * ndim
+            dims = f.read(4 * ndim)
+            if len(dims) < 4 * ndim:
+                raise ValueError(f"{path} is truncated: its header needs {header} bytes, the file has {4 + len(dims)}")
+            shape = tuple(int(n) for n in np.frombuffer(dims, ">u4"))
+            dtype = np.dtype(IDX_TYPES[start[2]])
+            expected = header + math.prod(shape) * dtype.itemsize
+            if not gzipped:
+                size = os.path.getsize(path)
+                if size != expected:
+                    raise ValueError(f"{path} has {size} bytes but its header {shape} needs {expected}: truncated or "
+                                     f"corrupt")
+                if dtype.itemsize == 1 and math.prod(shape) > 0:
+                    return np.memmap(path, dtype, mode="c", offset=header, shape=shape)
+            out = np.empty(shape, dtype)
+            got = header + f.readinto(memoryview(out).cast("B"))
+            if got != expected or f.read(1):
+                got = got if got != expected else f"more than {expected}"
+                raise ValueError(f"{path} has {got} bytes but its header {shape} needs {expected}: truncated or corrupt")
+    except (OSError, EOFError, zlib.error) as error:
+        raise ValueError(f"{path} is a corrupt or truncated gzip file: {error}") from None
+    return out.astype(dtype.newbyteorder("="), copy=False)
 
 
 def load_idx(images_path, labels_path):

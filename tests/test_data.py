@@ -51,6 +51,11 @@ def test_idx_files_gzipped_or_not(tmp_path, pixels, compress):
     loaded_X, loaded_y = data.load(images)
     np.testing.assert_array_equal(loaded_X, X)
     np.testing.assert_array_equal(loaded_y, y)
+    assert isinstance(loaded_X, np.memmap) != compress  # a plain file is mapped, not read
+    assert loaded_X.flags.writeable and loaded_X.flags.c_contiguous
+    loaded_X[0, 0] ^= 1  # copy-on-write: the file is never changed
+    if not compress:
+        assert images.read_bytes()[16] == X[0, 0]
 
 
 def test_builtin_sample_is_5000_real_digits():

@@ -1,4 +1,5 @@
 """Bad input gets a clear error naming the problem; training never silently fails; nothing is lost."""
+import gzip
 import os
 import signal
 import subprocess
@@ -245,15 +246,23 @@ def valid_idx(tmp_path, compress):
     return write_idx(tmp_path / f"x-images-idx3-ubyte{suffix}", images, compress)
 
 
+@pytest.mark.parametrize("compress", [False, True])
 @pytest.mark.parametrize("mangle, words", [
     (lambda raw: raw[:-5], "truncated or corrupt"),
+    (lambda raw: raw + b"\x00", "truncated or corrupt"),
     (lambda raw: b"\x00\x00\x08\x03" + raw[4:10], "truncated"),
     (lambda raw: b"PK" + raw[2:], "not an IDX file: bad magic"),
     (lambda raw: b"", "not an IDX file"),
 ])
-def test_bad_idx_files_are_clear_errors(tmp_path, mangle, words):
+def test_bad_idx_files_are_clear_errors(tmp_path, mangle, words, compress):
+    """The same damage to the IDX bytes, stored plain (mapped) or gzipped (decompressed into the array)."""
     path = valid_idx(tmp_path, compress=False)
-    path.write_bytes(mangle(path.read_bytes()))
+    raw = mangle(path.read_bytes())
+    if compress:
+        path = path.with_name(path.name + ".gz")
+        path.write_bytes(gzip.compress(raw))
+    else:
+        path.write_bytes(raw)
     with pytest.raises(ValueError, match=words):
         data.load(path)
 
