@@ -54,9 +54,18 @@ def forward(X, layers, x_scale=1.0):
     return Zs, As
 
 
+CHUNK = 8192  # images per forward pass when predicting: bounds the activations held at once
+
+
 def predict_proba(X, layers, x_scale=1.0):
-    """Softmax probabilities (m, n_classes) of images x_scale · X (m, d)."""
-    return forward(X, layers, x_scale)[1][-1]
+    """Softmax probabilities (m, n_classes) of images x_scale · X (m, d).
+
+    CHUNK images at a time, so that memory beyond X and the result stays the same for any m.
+    """
+    out = np.empty((X.shape[0], layers[-1][0].shape[0]), layers[-1][0].dtype)
+    for start in range(0, X.shape[0], CHUNK):
+        out[start:start + CHUNK] = forward(X[start:start + CHUNK], layers, x_scale)[1][-1]
+    return out
 
 
 def scores(X, Y, layers, x_scale=1.0):
