@@ -20,6 +20,18 @@ THREADS = [1, 2] if numba.config.NUMBA_NUM_THREADS >= 2 else [1]
 DATA = Path(os.environ.get("SCRATCHNET_BENCH_DATA", Path(__file__).resolve().parents[2] / "shared" / "data"))
 
 
+def pixels(m):
+    """The uint8 pixels (m, 784) and labels (m,) int64 that `digits` scales: what the loaders give."""
+    path = DATA / "train-images-idx3-ubyte.gz"
+    if path.is_file():
+        from scratchnet_fast.data import load_idx
+
+        images, labels = load_idx(path, DATA / "train-labels-idx1-ubyte.gz")
+        return np.ascontiguousarray(images[:m]), labels[:m].astype(np.int64), True
+    rng = np.random.default_rng(0)
+    return rng.integers(0, 256, (m, 784), dtype=np.uint8), rng.integers(0, 10, m), False
+
+
 def digits(m, dtype):
     """Images X (m, 784) in [0, 1] of dtype, one per row, labels Y (m,) int64, and whether they are real.
 
@@ -28,16 +40,8 @@ def digits(m, dtype):
     of the fused full-batch step depend on the pixels: it skips each tile's blank margins, which
     real digits have and random pixels do not.
     """
-    path = DATA / "train-images-idx3-ubyte.gz"
-    if path.is_file():
-        from scratchnet_fast.data import load_idx
-
-        pixels, labels = load_idx(path, DATA / "train-labels-idx1-ubyte.gz")
-        pixels, labels, real = pixels[:m], labels[:m].astype(np.int64), True
-    else:
-        rng = np.random.default_rng(0)
-        pixels, labels, real = rng.integers(0, 256, (m, 784), dtype=np.uint8), rng.integers(0, 10, m), False
-    return (pixels / 255.0).astype(dtype), labels, real
+    images, labels, real = pixels(m)
+    return (images / 255.0).astype(dtype), labels, real
 
 
 def held_out_digits():

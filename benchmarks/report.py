@@ -40,15 +40,17 @@ def speedup_table(results):
     for bench in results["benchmarks"]:
         if not bench["group"].startswith("epoch"):
             rows[bench["group"]][bench["params"]["impl"]] = bench["stats"]["min"] * 1e3
-    lines = ["| group | images | dtype | threads | NumPy ms | ours ms | speedup | vs seed float64 | PyTorch ms | vs PyTorch |",
-             "|---|---:|---|---:|---:|---:|---:|---:|---:|---:|"]
+    lines = ["| group | images | dtype | threads | NumPy ms | ours ms | speedup | vs seed float64 | PyTorch ms | vs PyTorch "
+             "| ours on uint8 pixels ms | vs seed float64 |",
+             "|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for name, t in sorted(rows.items(), key=lambda kv: [int(p) if p.isdigit() else p for p in kv[0].split(" | ")]):
         seed64 = rows.get(name.replace("float32", "float64"), {}).get("numpy")
-        torch = t.get("torch")
+        torch, pixels = t.get("torch"), t.get("uint8")
         cells = name.split(" | ") + [
             f"{t['numpy']:.2f}", f"{t['numba']:.2f}", f"{t['numpy'] / t['numba']:.1f}×",
             f"{seed64 / t['numba']:.1f}×" if seed64 else "",
-            f"{torch:.2f}" if torch else "", f"{torch / t['numba']:.1f}×" if torch else ""]
+            f"{torch:.2f}" if torch else "", f"{torch / t['numba']:.1f}×" if torch else "",
+            f"{pixels:.2f}" if pixels else "", f"{seed64 / pixels:.1f}×" if pixels and seed64 else ""]
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
@@ -61,8 +63,8 @@ def epoch_table(results):
         if bench["group"].startswith("epoch"):
             rows[bench["group"]][bench["params"]["impl"]] = (bench["stats"]["min"], bench["extra_info"].get("test_accuracy"))
     lines = ["| network, batch | images | dtype | threads | ours s | GFLOP/s | scikit-learn s | ratio | PyTorch s | ratio | "
-             "test accuracy: ours / scikit-learn / PyTorch |",
-             "|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---|"]
+             "ours on uint8 s | float / uint8 | test accuracy: ours / scikit-learn / PyTorch |",
+             "|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"]
     for name, t in sorted(rows.items()):
         network, m = name.split(" | ")[:2]
         sizes = [int(n) for n in network.split()[1].rstrip(",").split("-")]
@@ -72,6 +74,8 @@ def epoch_table(results):
         for impl in ("sklearn", "torch"):
             other = t.get(impl, (None, None))[0]
             cells += [f"{other:.3f}", f"{other / ours:.1f}×"] if other and ours else ["", ""]
+        pixels = t.get("uint8", (None, None))[0]
+        cells += [f"{pixels:.3f}", f"{ours / pixels:.2f}×"] if pixels and ours else ["", ""]
         accuracy = [t.get(impl, (None, None))[1] for impl in ("numba", "sklearn", "torch")]
         cells.append(" / ".join(f"{a:.4f}" if a is not None else "-" for a in accuracy))
         lines.append("| " + " | ".join(cells) + " |")

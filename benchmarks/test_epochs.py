@@ -11,7 +11,7 @@ import warnings
 import numpy as np
 import pytest
 
-from conftest import QUICK, SIZES, digits, held_out_digits
+from conftest import QUICK, SIZES, digits, held_out_digits, pixels
 from scratchnet_fast.bench import PAUSE
 from scratchnet_fast import mlp
 from scratchnet_fast.optimizers import Optimizer
@@ -22,12 +22,13 @@ RATES = {"sgd": 0.1, "adam": 0.001}
 EPOCHS = 3
 
 
-def ours(X, Y, hidden, batch, solver):
-    layers = mlp.init_layers((X.shape[1],) + hidden + (10,), np.random.RandomState(0), X.dtype, "glorot")
-    net = trainer(X, Y, layers, batch, np.random.RandomState(1), Optimizer(solver))
+def ours(X, Y, hidden, batch, solver, dtype, x_scale=1.0):
+    """Our epoch on X: floats of dtype, or uint8 pixels read as they are with x_scale 1/255."""
+    layers = mlp.init_layers((X.shape[1],) + hidden + (10,), np.random.RandomState(0), dtype, "glorot")
+    net = trainer(X, Y, layers, batch, np.random.RandomState(1), Optimizer(solver), x_scale)
 
     def predict(X_test):
-        return mlp.predict_proba(np.ascontiguousarray(X_test, X.dtype), net.layers()).argmax(axis=1)
+        return mlp.predict_proba(np.ascontiguousarray(X_test, dtype), net.layers()).argmax(axis=1)
 
     return lambda: net.step(RATES[solver]), predict
 
@@ -74,7 +75,7 @@ def pytorch(X, Y, hidden, batch, solver, threads):
     return epoch, predict
 
 
-@pytest.mark.parametrize("impl", ["numba", "sklearn", "torch"])
+@pytest.mark.parametrize("impl", ["numba", "uint8", "sklearn", "torch"])
 @pytest.mark.parametrize("hidden,batch,solver", NETWORKS,
                          ids=lambda v: "-".join(map(str, v)) if isinstance(v, tuple) else (f"b{v}" if isinstance(v, int) else v))
 def test_epoch(benchmark, impl, hidden, batch, solver, dtype, threads):
@@ -83,13 +84,16 @@ def test_epoch(benchmark, impl, hidden, batch, solver, dtype, threads):
     benchmark.group = f"epoch {name}, batch {batch}, {solver} | {m} | {np.dtype(dtype).name} | {threads}"
     X, Y, real = digits(m, dtype)
     if impl == "numba":
-        epoch, predict = ours(X, Y, hidden, batch, solver)
+        epoch, predict = ours(X, Y, hidden, batch, solver, dtype)
+    elif impl == "uint8":
+        epoch, predict = ours(pixels(m)[0], Y, hidden, batch, solver, dtype, 1 / 255)
     elif impl == "sklearn":
         epoch, predict = scikit_learn(X, Y, hidden, batch, solver)
     else:
         epoch, predict = pytorch(X, Y, hidden, batch, solver, threads)
-    if impl == "numba":
-        ours(X[:300], Y[:300], hidden, batch, solver)[0]()  # compile or load the kernels outside the timing
+    if impl in ("numba", "uint8"):  # compile or load the kernels outside the timing
+        ours(X[:300] if impl == "numba" else pixels(300)[0], Y[:300], hidden, batch, solver, dtype,
+             1.0 if impl == "numba" else 1 / 255)[0]()
     time.sleep(PAUSE)  # the last benchmark's OpenBLAS or OpenMP threads spin on a core for a while after it
     benchmark.pedantic(epoch, rounds=1 if QUICK else EPOCHS, iterations=1)
     held_out = held_out_digits()

@@ -4,7 +4,7 @@ import pytest
 
 import reference as ref
 import scratchnet_fast as sf
-from conftest import QUICK, SIZES, group, images
+from conftest import QUICK, SIZES, group, images, pixels
 from scratchnet_fast.train import FullBatch
 
 
@@ -13,8 +13,9 @@ def seed_params(dtype):
     return [p.astype(dtype) for p in ref.init_params()]
 
 
-@pytest.mark.parametrize("impl", ["numpy", "numba", "torch"])
+@pytest.mark.parametrize("impl", ["numpy", "numba", "uint8", "torch"])
 def test_step(benchmark, impl, m, dtype, threads):
+    """One full-batch step: the seed's NumPy code, our fused step on floats (numba) and on the uint8 pixels, PyTorch."""
     group(benchmark, "step", m, dtype, threads)
     X, Y = images(m, dtype)
     W1, b1, W2, b2 = seed_params(dtype)
@@ -22,8 +23,9 @@ def test_step(benchmark, impl, m, dtype, threads):
         def step():
             Z1, A1, Z2, A2 = ref.forward_prop(W1, b1, W2, b2, X)
             ref.update_params(W1, b1, W2, b2, *ref.backward_prop(Z1, A1, Z2, A2, W1, W2, X, Y), 0.1)
-    elif impl == "numba":
-        net = FullBatch(X.T, Y, W1, b1, W2, b2)
+    elif impl in ("numba", "uint8"):
+        net = FullBatch(X.T, Y, W1, b1, W2, b2) if impl == "numba" else \
+            FullBatch(pixels(m)[0], Y, W1, b1.ravel(), W2, b2.ravel(), 1 / 255)
 
         def step():
             net.step(0.1)
