@@ -25,10 +25,9 @@ def _open_checked(path):
     path = os.fspath(path)
     if not os.path.isfile(path):
         raise ValueError(f"no such file: {path}")
-    raw = open(path, "rb")
-    gzipped = raw.read(2) == b"\x1f\x8b"
-    raw.seek(0)
-    return (gzip.GzipFile(fileobj=raw) if gzipped else raw), gzipped
+    with open(path, "rb") as f:
+        gzipped = f.read(2) == b"\x1f\x8b"
+    return (gzip.open(path, "rb") if gzipped else open(path, "rb")), gzipped
 
 
 def read_idx(path):
