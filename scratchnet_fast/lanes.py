@@ -142,6 +142,15 @@ def _below(context, builder, lanes, k_type, k, end_type, end):
     return builder.icmp_signed("<", columns, _splat(builder, integers, end))
 
 
+def _vector_pointer(context, builder, array_type, array, i_type, i, k_type, k, vector):
+    """Pointer to A[i, k] as a pointer to the LLVM `vector` type, not bounds-checked (the masked accesses check their last lane)."""
+    array = context.make_array(array_type)(context, builder, array)
+    i = context.cast(builder, i, i_type, types.intp)
+    k = context.cast(builder, k, k_type, types.intp)
+    pointer = cgutils.get_item_pointer(context, builder, array_type, array, [i, k], wraparound=False)
+    return builder.bitcast(pointer, vector.as_pointer())
+
+
 def _check_last(context, builder, array_type, array, i_type, i, end_type, end):
     """With Numba's boundscheck on, raise IndexError unless A[i, end - 1] is in bounds."""
     if context.enable_boundscheck:
@@ -169,12 +178,8 @@ def load_below(typingctx, A, i, k, end):
     def codegen(context, builder, signature, args):
         array_type, i_type, k_type, end_type = signature.args
         _check_last(context, builder, array_type, args[0], i_type, args[1], end_type, args[3])
-        array = context.make_array(array_type)(context, builder, args[0])
-        i = context.cast(builder, args[1], i_type, types.intp)
-        k = context.cast(builder, args[2], k_type, types.intp)
-        pointer = cgutils.get_item_pointer(context, builder, array_type, array, [i, k], wraparound=False)
         vector = context.get_value_type(Lanes(array_type.dtype))
-        pointer = builder.bitcast(pointer, vector.as_pointer())
+        pointer = _vector_pointer(context, builder, array_type, args[0], i_type, args[1], k_type, args[2], vector)
         mask = _below(context, builder, vector.count, k_type, args[2], end_type, args[3])
         align = ir.IntType(32)(array_type.dtype.bitwidth // 8)
         return _masked(builder, "load", vector, array_type.dtype.bitwidth, [pointer, align, mask, ir.Constant(vector, None)])
@@ -189,12 +194,8 @@ def store_below(typingctx, A, v, i, k, end):
     def codegen(context, builder, signature, args):
         array_type, _, i_type, k_type, end_type = signature.args
         _check_last(context, builder, array_type, args[0], i_type, args[2], end_type, args[4])
-        array = context.make_array(array_type)(context, builder, args[0])
-        i = context.cast(builder, args[2], i_type, types.intp)
-        k = context.cast(builder, args[3], k_type, types.intp)
-        pointer = cgutils.get_item_pointer(context, builder, array_type, array, [i, k], wraparound=False)
         vector = context.get_value_type(Lanes(array_type.dtype))
-        pointer = builder.bitcast(pointer, vector.as_pointer())
+        pointer = _vector_pointer(context, builder, array_type, args[0], i_type, args[2], k_type, args[3], vector)
         mask = _below(context, builder, vector.count, k_type, args[3], end_type, args[4])
         align = ir.IntType(32)(array_type.dtype.bitwidth // 8)
         _masked(builder, "store", vector, array_type.dtype.bitwidth, [args[1], pointer, align, mask])
@@ -252,12 +253,8 @@ def load_below_as(typingctx, A, i, k, end, like):
     def codegen(context, builder, signature, args):
         array_type, i_type, k_type, end_type, _ = signature.args
         _check_last(context, builder, array_type, args[0], i_type, args[1], end_type, args[3])
-        array = context.make_array(array_type)(context, builder, args[0])
-        i = context.cast(builder, args[1], i_type, types.intp)
-        k = context.cast(builder, args[2], k_type, types.intp)
-        pointer = cgutils.get_item_pointer(context, builder, array_type, array, [i, k], wraparound=False)
         vector = _element_vector(context, array_type, lanes)
-        pointer = builder.bitcast(pointer, vector.as_pointer())
+        pointer = _vector_pointer(context, builder, array_type, args[0], i_type, args[1], k_type, args[2], vector)
         mask = _below(context, builder, lanes.count, k_type, args[2], end_type, args[3])
         width = array_type.dtype.bitwidth
         kind = "i" if isinstance(array_type.dtype, types.Integer) else "f"
