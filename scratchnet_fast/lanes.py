@@ -82,9 +82,12 @@ class _LanesModel(models.PrimitiveModel):
         super().__init__(dmm, fe_type, ir.VectorType(dmm.lookup(fe_type.dtype).get_value_type(), fe_type.count))
 
 
-def _pointer(context, builder, array_type, array, i_type, i, k_type, k):
-    """Pointer to the vector at A[i, k:k + count], bounds-checked when Numba's boundscheck is on."""
-    lanes = Lanes(array_type.dtype)
+def _pointer(context, builder, array_type, array, i_type, i, k_type, k, lanes=None):
+    """Pointer to the vector at A[i, k:k + count], bounds-checked when Numba's boundscheck is on.
+
+    count is that of `lanes` (A's own dtype's by default), the vector one of A's elements.
+    """
+    lanes = lanes or Lanes(array_type.dtype)
     array = context.make_array(array_type)(context, builder, array)
     i = context.cast(builder, i, i_type, types.intp)
     k = context.cast(builder, k, k_type, types.intp)
@@ -93,7 +96,7 @@ def _pointer(context, builder, array_type, array, i_type, i, k_type, k):
         cgutils.get_item_pointer(context, builder, array_type, array, [i, end], wraparound=False, boundscheck=True)
     pointer = cgutils.get_item_pointer(context, builder, array_type, array, [i, k], wraparound=False,
                                        boundscheck=context.enable_boundscheck)
-    return builder.bitcast(pointer, context.get_value_type(lanes).as_pointer())
+    return builder.bitcast(pointer, _element_vector(context, array_type, lanes).as_pointer())
 
 
 def _splat(builder, vector_type, scalar):
@@ -230,16 +233,8 @@ def load_as(typingctx, A, i, k, like):
 
     def codegen(context, builder, signature, args):
         array_type, i_type, k_type, _ = signature.args
-        array = context.make_array(array_type)(context, builder, args[0])
-        i = context.cast(builder, args[1], i_type, types.intp)
-        k = context.cast(builder, args[2], k_type, types.intp)
-        if context.enable_boundscheck:
-            end = builder.add(k, ir.Constant(k.type, lanes.count - 1))
-            cgutils.get_item_pointer(context, builder, array_type, array, [i, end], wraparound=False, boundscheck=True)
-        pointer = cgutils.get_item_pointer(context, builder, array_type, array, [i, k], wraparound=False,
-                                           boundscheck=context.enable_boundscheck)
-        vector = _element_vector(context, array_type, lanes)
-        value = builder.load(builder.bitcast(pointer, vector.as_pointer()), align=max(1, array_type.dtype.bitwidth // 8))
+        pointer = _pointer(context, builder, array_type, args[0], i_type, args[1], k_type, args[2], lanes)
+        value = builder.load(pointer, align=max(1, array_type.dtype.bitwidth // 8))
         return _converted(context, builder, value, array_type.dtype, lanes)
 
     return lanes(A, i, k, like), codegen
