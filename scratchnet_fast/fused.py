@@ -8,8 +8,9 @@ lanes, at once, one image per lane; the group's rows of X stay in cache between 
 the backward products, so X is read from memory once per step.
 While the products of a tile run on cached data, they prefetch the tile after next.
 Both loops run only over the tile's span: the columns from its first nonzero pixel to its last
-(`kernels.nonzero_spans`, computed once per training set), widened to whole cache lines of X so
-that no vector load straddles two lines. Zeros outside it add exactly nothing.
+(`kernels.nonzero_spans`, computed once per training set, merged per tile by `spans.tile_span`),
+widened to whole cache lines of X so that no vector load straddles two lines. Zeros outside it
+add exactly nothing.
 X may hold uint8 pixels (a quarter or an eighth of the bytes of floats): each tile of them is
 converted once into a small float buffer that both products read, and 1/255 (`x_scale`) scales
 the forward sums and the weight gradient once each, never a pixel.
@@ -27,8 +28,8 @@ from . import lanes
 from .config import chunking, helper, inline, kernel
 from .exp import exp_nonpositive
 from .kernels import sum_chunks
-from .layout import LINE
 from .products import TILE, hidden_tile, outer_tile
+from .spans import line_columns, tile_span
 
 AHEAD = 2 * TILE  # the outer products prefetch the tile this many images on; 4 to 32 measured alike
 
@@ -48,35 +49,6 @@ def tile_order(S, rows=None):
         chunk = rows[start:start + size]
         order[start:start + size] = chunk[np.argsort(S[chunk, 0], kind="stable")]
     return order
-
-
-@inline
-def _line_columns(X):
-    """(first, step) such that X[i, first + n step] begins a cache line in every row i of X (m, d).
-
-    (0, 1), no alignment to keep, when the rows begin at different offsets within a line.
-    """
-    if X.strides[0] % LINE or X.ctypes.data % X.itemsize:
-        return np.uint64(0), np.uint64(1)
-    return np.uint64((LINE - X.ctypes.data % LINE) % LINE // X.itemsize), np.uint64(LINE // X.itemsize)
-
-
-@inline
-def _tile_span(S, r0, r1, r2, r3, first, step, d):
-    """The union (lo, hi) of the nonzero spans S (m, 2) of rows r0..r3, widened to cache lines; lo <= hi <= d.
-
-    lo moves down to the start of its cache line and hi up to the end of its own (lines begin at
-    the columns first + n step, `_line_columns`): the loops then load whole lines of X, never one
-    vector from two lines, and the columns added are zeros.
-    """
-    lo = min(min(S[r0, 0], S[r1, 0]), min(S[r2, 0], S[r3, 0]))
-    hi = max(max(S[r0, 1], S[r1, 1]), max(S[r2, 1], S[r3, 1]))
-    if lo >= first:
-        lo -= (lo - first) % step
-    hi = max(lo, hi)
-    if hi > first:
-        hi = min(hi + (step - (hi - first) % step) % step, d)
-    return lo, hi
 
 
 @inline
@@ -235,14 +207,14 @@ def _chunk_gradients(X, x_scale, Y, S, O, start, stop, W1, b1, W2, b2, gW1, gb1,
     correct = 0
     last = stop - 1
     T = np.empty((G, X.shape[1]), dtype)
-    first, step = _line_columns(_tile_source(X, T))
+    first, step = line_columns(_tile_source(X, T))
     d = np.uint64(X.shape[1])
     for g in range(start, stop, G):
         n = min(G, stop - g)
         for u in range(0, n, TILE):
             i = g + u
             r0, r1, r2, r3 = O[i], O[min(i + 1, last)], O[min(i + 2, last)], O[min(i + 3, last)]
-            lo, hi = _tile_span(S, r0, r1, r2, r3, first, step, d)
+            lo, hi = tile_span(S, r0, r1, r2, r3, first, step, d)
             A, s0, s1, s2, s3 = _tile_rows(X, T, r0, r1, r2, r3, u, lo, hi, True)
             f = i + AHEAD
             n0, n1 = O[min(f, last)], O[min(f + 1, last)]
@@ -254,7 +226,7 @@ def _chunk_gradients(X, x_scale, Y, S, O, start, stop, W1, b1, W2, b2, gW1, gb1,
         for u in range(0, n, TILE):
             i = g + u
             r0, r1, r2, r3 = O[i], O[min(i + 1, last)], O[min(i + 2, last)], O[min(i + 3, last)]
-            lo, hi = _tile_span(S, r0, r1, r2, r3, first, step, d)
+            lo, hi = tile_span(S, r0, r1, r2, r3, first, step, d)
             f = i + AHEAD
             n0, n1 = O[min(f, last)], O[min(f + 1, last)]
             n2, n3 = O[min(f + 2, last)], O[min(f + 3, last)]

@@ -13,27 +13,32 @@ from . import lanes
 from .config import chunking, helper, kernel
 from .exp import exp_nonpositive
 from .products import TILE, hidden_tile, outer_tile
+from .spans import line_columns, scanned_span
 
 
 @kernel
 def matmul_bias(X, W, b, scale, out):
     """out = scale · X @ W.T + b, i.e. Z = W·(scale X) + b per image; X (m, d) C-contiguous rows, W (h, d), b (h,) -> out (m, h).
 
-    Tiles of four images through `products.hidden_tile`, the fused step's dot products. X holds
-    floats of W's dtype (scale 1) or uint8 pixels, converted as they are loaded (scale 1/255).
+    Tiles of four images through `products.hidden_tile`, the fused step's dot products, over
+    each tile's span of nonzero columns (`spans.scanned_span`). X holds floats of W's dtype
+    (scale 1) or uint8 pixels, converted as they are loaded (scale 1/255).
     """
-    m, d = X.shape
+    m = X.shape[0]
     h = W.shape[0]
     G = lanes.count(W.dtype)
+    first, step = line_columns(X)
     n_chunks, size = chunking(m)
     for ch in prange(n_chunks):
         z = np.empty((h, G), W.dtype)
         stop = min(m, (ch + 1) * size)
         last = stop - 1
         for i in range(ch * size, stop, TILE):
+            r1, r2, r3 = min(i + 1, last), min(i + 2, last), min(i + 3, last)
             f = i + TILE
-            hidden_tile(W, b, X, scale, i, min(i + 1, last), min(i + 2, last), min(i + 3, last), np.uint64(0), np.uint64(d), z, 0,
-                        X, min(f, last), min(f + 1, last), min(f + 2, last), min(f + 3, last))
+            n0, n1, n2, n3 = min(f, last), min(f + 1, last), min(f + 2, last), min(f + 3, last)
+            lo, hi = scanned_span(X, i, r1, r2, r3, first, step, W, n0, n1, n2, n3)
+            hidden_tile(W, b, X, scale, i, r1, r2, r3, lo, hi, z, 0, X, n0, n1, n2, n3)
             for t in range(min(TILE, stop - i)):
                 for j in range(h):
                     out[i + t, j] = z[j, t]
@@ -154,11 +159,13 @@ def weight_grad(dZ, A, scale, dW, db):
     """dW = scale · dZᵀ A, db = scale · Σ_i dZ[i]; dZ (m, h), A (m, d) C-contiguous rows -> dW (h, d), db (h,).
 
     Per chunk of images, tiles of four through `products.outer_tile`, the fused step's outer
-    products; the chunks' sums are added in a fixed order.
+    products, over each tile's span of nonzero columns of A (`spans.scanned_span`); the chunks'
+    sums are added in a fixed order.
     """
     m, h = dZ.shape
     d = A.shape[1]
     G = lanes.count(dZ.dtype)
+    first, step = line_columns(A)
     n_chunks, size = chunking(m)
     part_W = np.empty((n_chunks, h, d), dZ.dtype)
     part_b = np.empty((n_chunks, h), dZ.dtype)
@@ -177,9 +184,11 @@ def weight_grad(dZ, A, scale, dW, db):
                 for t in range(TILE):
                     g[j, t] = dZ[i + t, j] if t < n else zero
                 part_b[ch, j] += ((g[j, 0] + g[j, 1]) + g[j, 2]) + g[j, 3]
+            r1, r2, r3 = min(i + 1, last), min(i + 2, last), min(i + 3, last)
             f = i + 2 * TILE
-            outer_tile(gW, g, 0, A, i, min(i + 1, last), min(i + 2, last), min(i + 3, last), np.uint64(0), np.uint64(d),
-                       A, min(f, last), min(f + 1, last), min(f + 2, last), min(f + 3, last))
+            n0, n1, n2, n3 = min(f, last), min(f + 1, last), min(f + 2, last), min(f + 3, last)
+            lo, hi = scanned_span(A, i, r1, r2, r3, first, step, dZ, n0, n1, n2, n3)
+            outer_tile(gW, g, 0, A, i, r1, r2, r3, lo, hi, A, n0, n1, n2, n3)
     sum_chunks(part_W.reshape((n_chunks, h * d)), scale, dW.reshape(h * d))
     sum_chunks(part_b, scale, db)
 

@@ -364,6 +364,21 @@ sqrt.__doc__ = "The square root, lane by lane, correctly rounded."
 
 
 @intrinsic
+def any_nonzero(typingctx, a, b, c, d):
+    """Whether any lane of the four vectors is nonzero; NaN counts as nonzero, -0.0 as zero."""
+
+    def codegen(context, builder, signature, args):
+        zero = ir.Constant(args[0].type, None)
+        bits = builder.fcmp_unordered("!=", args[0], zero)
+        for v in args[1:]:
+            bits = builder.or_(bits, builder.fcmp_unordered("!=", v, zero))
+        mask = ir.IntType(a.count)
+        return builder.icmp_unsigned("!=", builder.bitcast(bits, mask), ir.Constant(mask, 0))
+
+    return types.boolean(a, b, c, d), codegen
+
+
+@intrinsic
 def scale(typingctx, v, n):
     """v * 2**n lane by lane, n integral and within the normal exponents, 2**n built from its bits."""
 
@@ -439,6 +454,9 @@ if config.DISABLE_JIT:
 
     def floor(v):  # noqa: F811
         return np.floor(v)
+
+    def any_nonzero(a, b, c, d):  # noqa: F811
+        return bool(np.any(a != 0) or np.any(b != 0) or np.any(c != 0) or np.any(d != 0))
 
     def scale(v, n):  # noqa: F811
         return np.ldexp(v, n.astype(np.int32))

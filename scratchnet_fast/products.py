@@ -33,7 +33,7 @@ def hidden_tile(W1, b1, X, scale, r0, r1, r2, r3, lo, hi, z1, u, F, n0, n1, n2, 
     Two hidden units at a time, in blocks of L = lanes.count columns: eight independent vector
     FMA chains, enough to cover the FMA latency, and six loads per eight FMAs. An odd last unit is
     paired with itself. Lane l of a chain holds the columns lo + l + n L, and where the loop begins
-    depends on where X sits in memory (`_tile_span`); `lanes.total` adds the lanes in a tree
+    depends on where X sits in memory (`spans`); `lanes.total` adds the lanes in a tree
     that gives the same bits whichever lane holds which columns, so the sums depend on the data
     alone. X may hold integers (uint8 pixels), converted to W1's dtype as they are loaded; `scale`
     (1 for floats, 1/255 for pixels) multiplies each finished sum once.

@@ -39,6 +39,58 @@ def test_matmul_bias_reads_uint8_pixels_scaled_once(rng, dtype, net):
     assert_close(out, ref.matmul_bias(P / 255.0, W1.astype(float), b1.astype(float)), dtype)
 
 
+def per_step_products(X, dZ, W1, b1):
+    """matmul_bias(X, W1, b1) and weight_grad(dZ, X), the two per-step kernels that scan each tile's span."""
+    dtype = W1.dtype
+    Z = np.empty((X.shape[0], W1.shape[0]), dtype)
+    kernels.matmul_bias(X, W1, b1, dtype.type(1), Z)
+    dW, db = np.empty_like(W1), np.empty_like(b1)
+    kernels.weight_grad(dZ, X, dtype.type(1), dW, db)
+    return Z, dW, db
+
+
+@pytest.mark.parametrize("offset", [0, 8, 16, 40, 60])
+@pytest.mark.parametrize("m,d", [(1, 784), (7, 33), (300, 784), (1001, 100), (3000, 784)])
+def test_per_step_products_skip_blank_columns_exactly(rng, dtype, m, d, offset):
+    """Blank margins, blank and -0.0 rows, anywhere in a cache line (rows 400 bytes apart keep no alignment)."""
+    X, _, W1, b1, _, _ = network(rng, m, d, 11, 10, dtype)
+    blank_borders(rng, X)[m // 2] = -0.0
+    placed = empty_at(X.shape, dtype, offset)
+    placed[:] = X
+    dZ = rng.normal(size=(m, 11)).astype(dtype)
+    Z, dW, db = per_step_products(placed, dZ, W1, b1)
+    Xd = X.astype(float)
+    assert_close(Z, ref.matmul_bias(Xd, W1.astype(float), b1.astype(float)), dtype)
+    expected_W, expected_b = ref.weight_grad(dZ.astype(float), Xd, 1.0)
+    assert_close(dW, expected_W, dtype)
+    assert_close(db, expected_b, dtype)
+    assert not np.any(dW[:, ~X.any(axis=0)])
+
+
+def test_per_step_products_give_the_same_bits_wherever_x_sits(rng, dtype):
+    X, _, W1, b1, _, _ = network(rng, 1000, 784, 10, 10, dtype)
+    blank_borders(rng, X)
+    dZ = rng.normal(size=(1000, 10)).astype(dtype)
+    results = set()
+    for offset in range(0, LINE, X.itemsize):
+        placed = empty_at(X.shape, dtype, offset)
+        placed[:] = X
+        results.add(b"".join(a.tobytes() for a in per_step_products(placed, dZ, W1, b1)))
+    assert len(results) == 1
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf])
+@pytest.mark.parametrize("column", [0, 1, 8, 391, 775, 782, 783])
+def test_per_step_products_never_skip_nan_or_inf_beside_blanks(rng, dtype, bad, column):
+    """A lone NaN or inf in an otherwise blank image, at either edge: the spans take it in, so it reaches the results."""
+    X, _, W1, b1, _, _ = network(rng, 9, 784, 10, 10, dtype)
+    X[:] = 0
+    X[5, column] = bad
+    Z, dW, _ = per_step_products(X, np.ones((9, 10), dtype), W1, b1)
+    assert not np.isfinite(Z[5]).any() and np.isfinite(np.delete(Z, 5, axis=0)).all()
+    assert not np.isfinite(dW[:, column]).any() and np.isfinite(np.delete(dW, column, axis=1)).all()
+
+
 def test_relu_and_mask_match_reference(rng, dtype):
     z = rng.normal(size=1001).astype(dtype)
     z[:3] = 0
