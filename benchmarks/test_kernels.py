@@ -4,7 +4,7 @@ import pytest
 
 import reference as ref
 from conftest import group, images
-from scratchnet_fast import kernels
+from scratchnet_fast import kernels, mlp
 from scratchnet_fast.train import FullBatch
 
 IMPLS = ["numpy", "numba"]
@@ -72,9 +72,9 @@ def test_backward(benchmark, case, impl, m, dtype, threads):
 
         def backward():
             kernels.output_delta(c["A2"].T, c["Y"], dZ2)
-            kernels.weight_grad(dZ2, c["A1"].T, scale, dW2, db2)
+            mlp.weight_grad(dZ2, c["A1"].T, scale, dW2, db2)
             kernels.hidden_delta(dZ2, W2, c["Z1"].T, dZ1)
-            kernels.weight_grad(dZ1, c["X"].T, scale, dW1, db1)
+            mlp.weight_grad(dZ1, c["X"].T, scale, dW1, db1)
 
         run(benchmark, backward)
 

@@ -13,7 +13,7 @@ import time
 
 import numpy as np
 
-from . import kernels
+from . import kernels, mlp
 from .data import load_sample
 from .train import FullBatch
 
@@ -60,9 +60,9 @@ def _cases(m, dtype, rng):
 
     def numba_backward():
         kernels.output_delta(rows["A2"], Y, out["dZ2"])
-        kernels.weight_grad(out["dZ2"], rows["A1"], scale, out["dW2"], out["db"])
+        mlp.weight_grad(out["dZ2"], rows["A1"], scale, out["dW2"], out["db"])
         kernels.hidden_delta(out["dZ2"], W2, rows["Z1"], out["dZ1"])
-        kernels.weight_grad(out["dZ1"], X.T, scale, out["dW1"], out["db"])
+        mlp.weight_grad(out["dZ1"], X.T, scale, out["dW1"], out["db"])
 
     def numpy_step():
         Z1 = W1.dot(X) + b1
@@ -74,7 +74,7 @@ def _cases(m, dtype, rng):
         return W1 - 0.1 * scale * dZ1.dot(X.T), W2 - 0.1 * scale * dZ2.dot(A1.T)
 
     return {
-        "matmul+bias": (lambda: W1.dot(X) + b1, lambda: kernels.matmul_bias(X.T, W1, b1.ravel(), dtype(1), out["Z"])),
+        "matmul+bias": (lambda: W1.dot(X) + b1, lambda: mlp.matmul_bias(X.T, W1, b1.ravel(), dtype(1), out["Z"])),
         "ReLU": (lambda: np.maximum(Z1, 0), lambda: kernels.relu(rows["Z1"].reshape(-1), out["Z"].reshape(-1))),
         "softmax": (lambda: np.exp(Z2 - Z2.max(0)) / np.exp(Z2 - Z2.max(0)).sum(0),
                     lambda: kernels.softmax_rows(rows["Z2"], out["Z"])),

@@ -45,6 +45,37 @@ def matmul_bias(X, W, b, scale, out):
 
 
 @kernel
+def matmul_bias_narrow(X, W, b, scale, out):
+    """matmul_bias for X with few columns (a small layer's activations): out[i] = b + scale · Σ_k X[i, k] W[:, k]; X (m, d), W (h, d), b (h,) -> out (m, h).
+
+    Per image, the h outputs in vectors, each a sum over k in order: no sums across lanes, which
+    cost more than the multiply-adds of a row this short.
+    """
+    m, d = X.shape
+    h = W.shape[0]
+    L = lanes.count(W.dtype)
+    Wt = _padded_rows(np.vstack((W.T, b.reshape((1, h)))))
+    n_chunks, size = chunking(m)
+    for ch in prange(n_chunks):
+        for i in range(ch * size, min(m, (ch + 1) * size)):
+            for j in range(0, h, L):
+                acc = lanes.splat(W, 0)
+                for k in range(d):
+                    acc = lanes.fma(acc, X[i, k], lanes.load(Wt, k, j))
+                lanes.store_below(out, lanes.fma(lanes.load(Wt, d, j), scale, acc), i, j, h)
+
+
+@helper
+def _padded_rows(W):
+    """W (r, n) in a zeroed (r, n rounded up to whole vectors) array, so that every row loads as whole vectors."""
+    r, n = W.shape
+    L = lanes.count(W.dtype)
+    out = np.zeros((r, (n + L - 1) // L * L), W.dtype)
+    out[:, :n] = W
+    return out
+
+
+@kernel
 def relu(z, out):
     """out = max(z, 0) elementwise, NaN kept; z, out (n,) flat views of any shape."""
     zero = z.dtype.type(0)
@@ -142,16 +173,23 @@ def output_delta(A, Y, out):
 
 @kernel
 def hidden_delta(dZ, W, Z, out):
-    """out = (dZ @ W) ⊙ (Z > 0), i.e. dZ1 = W2ᵀ·dZ2 ⊙ ReLU'(Z1); dZ (m, c), W (c, h), Z (m, h) -> out (m, h)."""
+    """out = (dZ @ W) ⊙ (Z > 0), i.e. dZ1 = W2ᵀ·dZ2 ⊙ ReLU'(Z1); dZ (m, c), W (c, h), Z (m, h) -> out (m, h).
+
+    Per image, the h outputs in vectors (`_padded_rows` of W), each a sum over k in order.
+    """
     m, c = dZ.shape
     h = W.shape[1]
-    zero = dZ.dtype.type(0)
-    for i in prange(m):
-        for j in range(h):
-            acc = zero
-            for k in range(c):
-                acc += dZ[i, k] * W[k, j]
-            out[i, j] = acc if Z[i, j] > zero else zero
+    L = lanes.count(W.dtype)
+    Wp = _padded_rows(W)
+    zero = lanes.splat(W, 0)
+    n_chunks, size = chunking(m)
+    for ch in prange(n_chunks):
+        for i in range(ch * size, min(m, (ch + 1) * size)):
+            for j in range(0, h, L):
+                acc = zero
+                for k in range(c):
+                    acc = lanes.fma(acc, dZ[i, k], lanes.load(Wp, k, j))
+                lanes.store_below(out, lanes.where_less(zero, lanes.load_below(Z, i, j, h), acc, zero), i, j, h)
 
 
 @kernel
@@ -190,6 +228,36 @@ def weight_grad(dZ, A, scale, dW, db):
             lo, hi = scanned_span(A, i, r1, r2, r3, first, step, dZ, n0, n1, n2, n3)
             outer_tile(gW, g, 0, A, i, r1, r2, r3, lo, hi, A, n0, n1, n2, n3)
     sum_chunks(part_W.reshape((n_chunks, h * d)), scale, dW.reshape(h * d))
+    sum_chunks(part_b, scale, db)
+
+
+@kernel
+def weight_grad_narrow(dZ, A, scale, dW, db):
+    """weight_grad for A with few columns: dW = scale · Σ_i dZ[i]ᵀ A[i], db = scale · Σ_i dZ[i]; dZ (m, h), A (m, d) -> dW (h, d), db (h,).
+
+    Per chunk of images, in order, each image's row of A in vectors added into every gradient row,
+    rows padded to whole vectors (a masked store would stall the load of the next image's sum);
+    the chunks' sums are added in a fixed order.
+    """
+    m, h = dZ.shape
+    d = A.shape[1]
+    L = lanes.count(dZ.dtype)
+    padded = (d + L - 1) // L * L
+    n_chunks, size = chunking(m)
+    part_W = np.zeros((n_chunks, h, padded), dZ.dtype)
+    part_b = np.zeros((n_chunks, h), dZ.dtype)
+    for ch in prange(n_chunks):
+        gW = part_W[ch]
+        for i in range(ch * size, min(m, (ch + 1) * size)):
+            for k in range(0, d, L):
+                a = lanes.load_below(A, i, k, d)
+                for j in range(h):
+                    lanes.store(gW, lanes.fma(lanes.load(gW, j, k), dZ[i, j], a), j, k)
+            for j in range(h):
+                part_b[ch, j] += dZ[i, j]
+    total = np.empty((h, padded), dZ.dtype)
+    sum_chunks(part_W.reshape((n_chunks, h * padded)), scale, total.reshape(h * padded))
+    dW[:] = total[:, :d]
     sum_chunks(part_b, scale, db)
 
 

@@ -7,7 +7,7 @@ per row, C-contiguous, in the parameters' dtype or uint8 pixels. Training runs o
 """
 import numpy as np
 
-from . import kernels
+from . import kernels, lanes
 
 
 INITS = ("uniform", "glorot")
@@ -34,6 +34,24 @@ def init_layers(sizes, random_state, dtype, init="uniform"):
     return layers
 
 
+NARROW = 4  # vectors: layers with fewer inputs than this many vectors' lanes go to the kernels with outputs in lanes
+
+
+def _narrow(W):
+    """Whether the layer of weights W (n_out, n_in) has few enough inputs for the `_narrow` kernels."""
+    return W.shape[1] < NARROW * lanes.count(W.dtype)
+
+
+def matmul_bias(X, W, b, scale, out):
+    """kernels.matmul_bias, or its twin for few inputs (the seed's second layer): one call for any layer."""
+    (kernels.matmul_bias_narrow if _narrow(W) else kernels.matmul_bias)(X, W, b, scale, out)
+
+
+def weight_grad(dZ, A, scale, dW, db):
+    """kernels.weight_grad, or its twin for few inputs: one call for any layer."""
+    (kernels.weight_grad_narrow if _narrow(dW) else kernels.weight_grad)(dZ, A, scale, dW, db)
+
+
 def forward(X, layers, x_scale=1.0):
     """Pre-activations Z and activations A of every layer, for the images x_scale · X; A[-1] holds the softmax probabilities.
 
@@ -43,7 +61,7 @@ def forward(X, layers, x_scale=1.0):
     Zs, As = [], [X]
     for index, (W, b) in enumerate(layers):
         Z = np.empty((m, W.shape[0]), W.dtype)
-        kernels.matmul_bias(As[-1], W, b, W.dtype.type(x_scale if index == 0 else 1), Z)
+        matmul_bias(As[-1], W, b, W.dtype.type(x_scale if index == 0 else 1), Z)
         A = np.empty_like(Z)
         if index < len(layers) - 1:
             kernels.relu(Z.reshape(-1), A.reshape(-1))
@@ -90,7 +108,7 @@ def gradients(hidden_Zs, As, Y, weights):
     for index in range(len(weights) - 1, -1, -1):
         W = weights[index]
         dW, db = np.empty_like(W), np.empty(W.shape[0], W.dtype)
-        kernels.weight_grad(dZ, As[index], scale, dW, db)
+        weight_grad(dZ, As[index], scale, dW, db)
         if index > 0:
             below = np.empty_like(hidden_Zs[index - 1])
             kernels.hidden_delta(dZ, W, hidden_Zs[index - 1], below)

@@ -14,8 +14,6 @@ from .config import inline
 from .layout import LINE
 from .prefetch import prefetch
 
-NARROW = 4  # vectors: rows narrower than this are not scanned
-
 
 @inline
 def line_columns(X):
@@ -76,13 +74,9 @@ def scanned_span(X, r0, r1, r2, r3, first, step, like, n0, n1, n2, n3):
     holds a nonzero in any of the four rows; an all-zero tile gets (0, 0). The scans read the
     columns that the products skip: they prefetch the same columns of rows n0..n3 of X, the next
     tile, whose blank borders are much like this one's (the products prefetch the rest).
-    Rows narrower than NARROW vectors (a small hidden layer's activations) are taken whole: a scan
-    would cost about what it could save.
     """
     d = np.int64(X.shape[1])
     L = lanes.count(like.dtype)
-    if d < NARROW * L:
-        return np.uint64(0), np.uint64(d)
     lo = np.int64(0)
     while lo < d and not _nonzero_at(X, r0, r1, r2, r3, lo, like):
         _prefetch_rows(X, n0, n1, n2, n3, lo)

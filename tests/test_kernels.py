@@ -4,7 +4,7 @@ import pytest
 
 import reference as ref
 from helpers import DTYPES, assert_close, blank_borders, network
-from scratchnet_fast import kernels
+from scratchnet_fast import kernels, lanes, mlp
 from scratchnet_fast.config import chunking
 from scratchnet_fast.fused import fused_step, tile_order
 from scratchnet_fast.layout import LINE, empty_at
@@ -89,6 +89,39 @@ def test_per_step_products_never_skip_nan_or_inf_beside_blanks(rng, dtype, bad, 
     Z, dW, _ = per_step_products(X, np.ones((9, 10), dtype), W1, b1)
     assert not np.isfinite(Z[5]).any() and np.isfinite(np.delete(Z, 5, axis=0)).all()
     assert not np.isfinite(dW[:, column]).any() and np.isfinite(np.delete(dW, column, axis=1)).all()
+
+
+@pytest.mark.parametrize("m", [1, 7, 300, 3001])
+@pytest.mark.parametrize("d,h", [(1, 1), (3, 10), (10, 10), (17, 37), (40, 5)])
+def test_narrow_products_match_reference(rng, dtype, m, d, h):
+    """The kernels with outputs in lanes, for layers of few inputs: any width, a row shorter or longer than a vector."""
+    X = np.maximum(rng.normal(size=(m, d)), 0).astype(dtype)
+    W, b = rng.normal(size=(h, d)).astype(dtype), rng.normal(size=h).astype(dtype)
+    dZ = rng.normal(size=(m, h)).astype(dtype)
+    Z = np.empty((m, h), dtype)
+    kernels.matmul_bias_narrow(X, W, b, dtype(0.5), Z)
+    assert_close(Z, ref.matmul_bias(0.5 * X.astype(float), W.astype(float), b.astype(float)), dtype)
+    dW, db = np.empty((h, d), dtype), np.empty(h, dtype)
+    kernels.weight_grad_narrow(dZ, X, dtype(1 / m), dW, db)
+    expected_W, expected_b = ref.weight_grad(dZ.astype(float), X.astype(float), 1.0 / m)
+    assert_close(dW, expected_W, dtype)
+    assert_close(db, expected_b, dtype)
+
+
+@pytest.mark.parametrize("past", [-1, 0])
+def test_layers_on_either_side_of_narrow_agree(rng, dtype, past):
+    """mlp's choice of kernel for a layer, one input below NARROW vectors of them and at it: both match the reference."""
+    m, d, h = 301, mlp.NARROW * lanes.count(dtype) + past, 10
+    X = blank_borders(rng, rng.random((m, d)).astype(dtype))
+    W, b = rng.normal(size=(h, d)).astype(dtype), rng.normal(size=h).astype(dtype)
+    dZ = rng.normal(size=(m, h)).astype(dtype)
+    Z, dW, db = np.empty((m, h), dtype), np.empty((h, d), dtype), np.empty(h, dtype)
+    mlp.matmul_bias(X, W, b, dtype(1), Z)
+    mlp.weight_grad(dZ, X, dtype(1), dW, db)
+    assert_close(Z, ref.matmul_bias(X.astype(float), W.astype(float), b.astype(float)), dtype)
+    expected_W, expected_b = ref.weight_grad(dZ.astype(float), X.astype(float), 1.0)
+    assert_close(dW, expected_W, dtype)
+    assert_close(db, expected_b, dtype)
 
 
 def test_relu_and_mask_match_reference(rng, dtype):
