@@ -5,7 +5,7 @@ import sys
 import numpy as np
 
 from helpers import blank_borders, network
-from scratchnet_fast import gradient_descent, kernels
+from scratchnet_fast import backward_prop, forward_prop, gradient_descent, kernels
 from scratchnet_fast.layered import BLOCK, Layered
 from test_kernels import run_fused
 
@@ -26,6 +26,10 @@ for dtype in (np.float32, np.float64):
     dW, db = np.empty((10, 784), dtype), np.empty(10, dtype)
     kernels.weight_grad(X[:, :10].copy(), X, dtype(1 / 5000), dW, db)
     digest.update(dW.tobytes() + db.tobytes())
+    blank = blank_borders(rng, X.copy()).T  # the per-step kernels: spans scanned as they go, the narrow second layer
+    Z1, A1, Z2, A2 = forward_prop(W1, b1.reshape(-1, 1), W2, b2.reshape(-1, 1), blank)
+    for a in (Z1, A1, Z2, A2) + backward_prop(Z1, A1, Z2, A2, W1, W2, blank, Y):
+        digest.update(a.tobytes())
     digest.update(np.float64(kernels.cross_entropy_logits(X[:, :10].copy(), Y)).tobytes())
     np.random.seed(1)
     for p in gradient_descent(X.T, Y, 0.1, 5, verbose=False):

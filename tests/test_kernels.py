@@ -108,6 +108,15 @@ def test_narrow_products_match_reference(rng, dtype, m, d, h):
     assert_close(db, expected_b, dtype)
 
 
+def test_matmul_bias_narrow_reads_uint8_pixels_scaled_once(rng, dtype):
+    """Few-feature pixels (an estimator with input_scale on small images) go through the narrow kernel too."""
+    P = pixels_of(rng, 50, 20)
+    W, b = rng.normal(size=(7, 20)).astype(dtype), rng.normal(size=7).astype(dtype)
+    out = np.empty((50, 7), dtype)
+    kernels.matmul_bias_narrow(P, W, b, dtype(1 / 255), out)
+    assert_close(out, ref.matmul_bias(P / 255.0, W.astype(float), b.astype(float)), dtype)
+
+
 @pytest.mark.parametrize("past", [-1, 0])
 def test_layers_on_either_side_of_narrow_agree(rng, dtype, past):
     """mlp's choice of kernel for a layer, one input below NARROW vectors of them and at it: both match the reference."""
