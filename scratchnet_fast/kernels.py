@@ -10,7 +10,7 @@ import numpy as np
 from numba import prange
 
 from . import lanes
-from .config import chunking, helper, kernel
+from .config import chunking, helper, inline, kernel
 from .exp import exp_nonpositive
 from .products import TILE, hidden_tile, outer_tile
 from .spans import line_columns, scanned_span
@@ -59,10 +59,16 @@ def matmul_bias_narrow(X, W, b, scale, out):
     for ch in prange(n_chunks):
         for i in range(ch * size, min(m, (ch + 1) * size)):
             for j in range(0, h, L):
-                acc = lanes.splat(W, 0)
-                for k in range(d):
-                    acc = lanes.fma(acc, X[i, k], lanes.load(Wt, k, j))
-                lanes.store_below(out, lanes.fma(lanes.load(Wt, d, j), scale, acc), i, j, h)
+                lanes.store_below(out, lanes.fma(lanes.load(Wt, d, j), scale, _row_times(X, i, Wt, j)), i, j, h)
+
+
+@inline
+def _row_times(A, i, M, j):
+    """Σ_k A[i, k] M[k, j:j + lanes.count], k in order over A's columns: row i of A (·, n) times the first n rows of M, one vector of columns."""
+    acc = lanes.splat(M, 0)
+    for k in range(A.shape[1]):
+        acc = lanes.fma(acc, A[i, k], lanes.load(M, k, j))
+    return acc
 
 
 @helper
@@ -177,7 +183,7 @@ def hidden_delta(dZ, W, Z, out):
 
     Per image, the h outputs in vectors (`_padded_rows` of W), each a sum over k in order.
     """
-    m, c = dZ.shape
+    m = dZ.shape[0]
     h = W.shape[1]
     L = lanes.count(W.dtype)
     Wp = _padded_rows(W)
@@ -186,9 +192,7 @@ def hidden_delta(dZ, W, Z, out):
     for ch in prange(n_chunks):
         for i in range(ch * size, min(m, (ch + 1) * size)):
             for j in range(0, h, L):
-                acc = zero
-                for k in range(c):
-                    acc = lanes.fma(acc, dZ[i, k], lanes.load(Wp, k, j))
+                acc = _row_times(dZ, i, Wp, j)
                 lanes.store_below(out, lanes.where_less(zero, lanes.load_below(Z, i, j, h), acc, zero), i, j, h)
 
 
