@@ -12,10 +12,10 @@ import numpy as np
 import pytest
 
 from conftest import QUICK, SIZES, digits, held_out_digits, pixels
-from scratchnet_fast.bench import PAUSE
-from scratchnet_fast import mlp
-from scratchnet_fast.optimizers import Optimizer
-from scratchnet_fast.train import trainer
+from scratchnet_fast import _network
+from scratchnet_fast._bench import PAUSE
+from scratchnet_fast._train.choose import trainer
+from scratchnet_fast._train.optimizer import Optimizer
 
 NETWORKS = [((128,), 64, "sgd"), ((256, 128), 128, "sgd"), ((128,), 64, "adam")]
 RATES = {"sgd": 0.1, "adam": 0.001}
@@ -24,11 +24,11 @@ EPOCHS = 3
 
 def ours(X, Y, hidden, batch, solver, dtype, x_scale=1.0):
     """Our epoch on X: floats of dtype, or uint8 pixels read as they are with x_scale 1/255."""
-    layers = mlp.init_layers((X.shape[1],) + hidden + (10,), np.random.RandomState(0), dtype, "glorot")
-    net = trainer(X, Y, layers, batch, np.random.RandomState(1), Optimizer(solver), x_scale)
+    layers = _network.init_layers((X.shape[1],) + hidden + (10,), np.random.RandomState(0), dtype, "glorot")
+    net = trainer(X, Y, layers, batch_size=batch, rng=np.random.RandomState(1), optimizer=Optimizer(solver), x_scale=x_scale)
 
     def predict(X_test):
-        return mlp.predict_proba(np.ascontiguousarray(X_test, dtype), net.layers()).argmax(axis=1)
+        return _network.predict_proba(np.ascontiguousarray(X_test, dtype), net.layers()).argmax(axis=1)
 
     return lambda: net.step(RATES[solver]), predict
 

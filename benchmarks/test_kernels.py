@@ -4,8 +4,9 @@ import pytest
 
 import reference as ref
 from conftest import group, images
-from scratchnet_fast import kernels, mlp
-from scratchnet_fast.train import FullBatch
+from scratchnet_fast import _network
+from scratchnet_fast._kernels import per_step
+from scratchnet_fast._train.full_batch import FullBatch
 
 IMPLS = ["numpy", "numba"]
 
@@ -33,7 +34,7 @@ def test_matmul_bias(benchmark, case, impl, m, dtype, threads):
         run(benchmark, lambda: W1.dot(X) + b1)
     else:
         out = np.empty((m, 10), dtype)
-        run(benchmark, lambda: kernels.matmul_bias(X.T, W1, b1.ravel(), dtype(1), out))
+        run(benchmark, lambda: per_step.matmul_bias(X.T, W1, b1.ravel(), dtype(1), out))
 
 
 @pytest.mark.parametrize("impl", IMPLS)
@@ -44,7 +45,7 @@ def test_relu(benchmark, case, impl, m, dtype, threads):
         run(benchmark, lambda: ref.ReLU(Z1))
     else:
         z, out = Z1.T.reshape(-1), np.empty(Z1.size, dtype)
-        run(benchmark, lambda: kernels.relu(z, out))
+        run(benchmark, lambda: per_step.relu(z, out))
 
 
 @pytest.mark.parametrize("impl", IMPLS)
@@ -55,7 +56,7 @@ def test_softmax(benchmark, case, impl, m, dtype, threads):
         run(benchmark, lambda: ref.softmax(Z2))
     else:
         out = np.empty((m, 10), dtype)
-        run(benchmark, lambda: kernels.softmax_rows(Z2.T, out))
+        run(benchmark, lambda: per_step.softmax_rows(Z2.T, out))
 
 
 @pytest.mark.parametrize("impl", IMPLS)
@@ -71,10 +72,10 @@ def test_backward(benchmark, case, impl, m, dtype, threads):
         W2 = np.ascontiguousarray(c["W2"])
 
         def backward():
-            kernels.output_delta(c["A2"].T, c["Y"], dZ2)
-            mlp.weight_grad(dZ2, c["A1"].T, scale, dW2, db2)
-            kernels.hidden_delta(dZ2, W2, c["Z1"].T, dZ1)
-            mlp.weight_grad(dZ1, c["X"].T, scale, dW1, db1)
+            per_step.output_delta(c["A2"].T, c["Y"], dZ2)
+            _network.weight_grad(dZ2, c["A1"].T, scale, dW2, db2)
+            per_step.hidden_delta(dZ2, W2, c["Z1"].T, dZ1)
+            _network.weight_grad(dZ1, c["X"].T, scale, dW1, db1)
 
         run(benchmark, backward)
 
@@ -86,6 +87,6 @@ def test_update(benchmark, case, impl, m, dtype, threads):
     if impl == "numpy":
         run(benchmark, lambda: ref.update_params(*params, *params, 0.1))
     else:
-        net = FullBatch(case["X"].T, case["Y"], *params)
+        net = FullBatch(case["X"].T, case["Y"], [(params[0], params[1]), (params[2], params[3])])
         alpha = dtype(0.1)
-        run(benchmark, lambda: kernels.sgd_update(net.theta, net.grad, alpha, net.theta))
+        run(benchmark, lambda: per_step.sgd_update(net.theta, net.grad, alpha, net.theta))

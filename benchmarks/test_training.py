@@ -5,7 +5,7 @@ import pytest
 import reference as ref
 import scratchnet_fast as sf
 from conftest import QUICK, SIZES, group, images, pixels
-from scratchnet_fast.train import FullBatch
+from scratchnet_fast._train.full_batch import FullBatch
 
 
 def seed_params(dtype):
@@ -24,8 +24,8 @@ def test_step(benchmark, impl, m, dtype, threads):
             Z1, A1, Z2, A2 = ref.forward_prop(W1, b1, W2, b2, X)
             ref.update_params(W1, b1, W2, b2, *ref.backward_prop(Z1, A1, Z2, A2, W1, W2, X, Y), 0.1)
     elif impl in ("numba", "uint8"):
-        net = FullBatch(X.T, Y, W1, b1, W2, b2) if impl == "numba" else \
-            FullBatch(pixels(m)[0], Y, W1, b1.ravel(), W2, b2.ravel(), 1 / 255)
+        layers = [(W1, b1.ravel()), (W2, b2.ravel())]
+        net = FullBatch(X.T, Y, layers) if impl == "numba" else FullBatch(pixels(m)[0], Y, layers, x_scale=1 / 255)
 
         def step():
             net.step(0.1)

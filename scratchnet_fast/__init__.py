@@ -3,7 +3,7 @@
 Change `import numpy`-based definitions for `from scratchnet_fast import *` and the seed's code
 trains many times faster with the same numbers.
 """
-from .seed import (
+from ._tutorial import (
     ReLU,
     ReLU_deriv,
     backward_prop,
@@ -26,7 +26,7 @@ __version__ = "0.1.0"
 def __getattr__(name):
     # The estimator imports scikit-learn; loading it only when asked keeps the drop-in's start-up short.
     if name == "MLPClassifier":
-        from .estimator import MLPClassifier
+        from ._estimator import MLPClassifier
 
         return MLPClassifier
     raise AttributeError(f"module 'scratchnet_fast' has no attribute {name!r}")

@@ -10,8 +10,8 @@ import warnings
 
 import numpy as np
 
-from . import __version__, data, model_file, threads
-from .stopping import Stop, say_on_stderr
+from . import __version__, _threads, data, model_file
+from ._train.stopping import Stop, say_on_stderr
 
 DEFAULT_MODEL = "model.npz"
 SAMPLE = "built-in sample (5,000 MNIST digits)"
@@ -52,15 +52,15 @@ def _accuracy_line(label, accuracy, n):
 def train(args):
     from tqdm import tqdm
 
-    from . import pixels
-    from .estimator import MLPClassifier
+    from ._estimator import MLPClassifier
+    from ._kernels.pixels import PIXEL_SCALE
 
     X, y, source = _digits(args)
     train_rows, val_rows = data.split_indices(len(X), args.val, args.seed)
     model = MLPClassifier(hidden_layer_sizes=tuple(args.hidden), learning_rate_init=args.alpha,
                           max_iter=args.iterations, batch_size=args.batch_size, random_state=args.seed,
                           dtype=args.dtype, init=args.init, solver=args.solver, momentum=args.momentum, alpha=args.l2,
-                          input_scale=pixels.SCALE)  # the models trained here read the uint8 pixels
+                          input_scale=PIXEL_SCALE)  # the models trained here read the uint8 pixels
     model._check_params()
     model._optimizer()  # bad solver settings fail here, before any training
     model_file.check_target(args.out)
@@ -202,7 +202,7 @@ def show(args):
 
 
 def bench(args):
-    from .bench import speedup_table
+    from ._bench import speedup_table
 
     print(speedup_table(args.images, args.repeat))
     return 0
@@ -287,7 +287,7 @@ def _run(argv):
         if args.command is None:
             parser.print_help()
             return 0
-        with threads.limited(args.threads):
+        with _threads.limited(args.threads):
             return args.run(args)
     except UsageError as error:
         message = str(error)

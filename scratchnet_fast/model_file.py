@@ -9,7 +9,7 @@ import numpy as np
 from sklearn.utils.validation import check_is_fitted
 
 from . import __version__
-from .estimator import MLPClassifier
+from ._estimator import MLPClassifier
 
 FORMAT = "scratchnet-fast-model/1"
 

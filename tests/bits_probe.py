@@ -1,13 +1,14 @@
-"""Prints a digest of every reduction's result; run with NUMBA_NUM_THREADS set by test_threads."""
+"""Prints a digest of every reduction's result; run with NUMBA_NUM_THREADS set by test_bits."""
 import hashlib
 import sys
 
 import numpy as np
 
-from helpers import blank_borders, network
-from scratchnet_fast import backward_prop, forward_prop, gradient_descent, kernels
-from scratchnet_fast.layered import BLOCK, Layered
-from test_kernels import run_fused
+from helpers import blank_borders, network, run_fused
+from scratchnet_fast import backward_prop, forward_prop, gradient_descent
+from scratchnet_fast._kernels import per_step
+from scratchnet_fast._kernels.epoch import BLOCK
+from scratchnet_fast._train.mini_batch import Layered
 
 digest = hashlib.sha256()
 for dtype in (np.float32, np.float64):
@@ -24,20 +25,20 @@ for dtype in (np.float32, np.float64):
         digest.update(g.tobytes())
     digest.update(np.array([loss, correct], np.float64).tobytes())
     dW, db = np.empty((10, 784), dtype), np.empty(10, dtype)
-    kernels.weight_grad(X[:, :10].copy(), X, dtype(1 / 5000), dW, db)
+    per_step.weight_grad(X[:, :10].copy(), X, dtype(1 / 5000), dW, db)
     digest.update(dW.tobytes() + db.tobytes())
     blank = blank_borders(rng, X.copy()).T  # the per-step kernels: spans scanned as they go, the narrow second layer
     Z1, A1, Z2, A2 = forward_prop(W1, b1.reshape(-1, 1), W2, b2.reshape(-1, 1), blank)
     for a in (Z1, A1, Z2, A2) + backward_prop(Z1, A1, Z2, A2, W1, W2, blank, Y):
         digest.update(a.tobytes())
-    digest.update(np.float64(kernels.cross_entropy_logits(X[:, :10].copy(), Y)).tobytes())
+    digest.update(np.float64(per_step.cross_entropy_logits(X[:, :10].copy(), Y)).tobytes())
     np.random.seed(1)
     for p in gradient_descent(X.T, Y, 0.1, 5, verbose=False):
         digest.update(p.tobytes())
     for sizes, batch in (((784, 40, 24, 10), 64), ((784, 33, 10), BLOCK + 50)):
         layers = [((rng.random((o, i)) - 0.5).astype(dtype) * 0.2, (rng.random(o) - 0.5).astype(dtype)) for i, o in zip(sizes[:-1], sizes[1:])]
         for images, x_scale in ((X[:700], 1.0), (pixels[:700], 1 / 255)):
-            net = Layered(images, Y[:700], layers, batch, np.random.RandomState(0), x_scale=x_scale)
+            net = Layered(images, Y[:700], layers, batch, rng=np.random.RandomState(0), x_scale=x_scale)
             for _ in range(2):
                 digest.update(np.array(net.step(0.1), np.float64).tobytes())
             digest.update(net.theta.tobytes())

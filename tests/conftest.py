@@ -3,6 +3,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from helpers import DTYPES, SHAPES, network
+
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 
 
@@ -21,3 +23,13 @@ def mnist():
     from scratchnet_fast.data import load_idx
 
     return load_idx(images, labels)
+
+
+@pytest.fixture(params=DTYPES, ids=lambda t: t.__name__)
+def dtype(request):
+    return request.param
+
+
+@pytest.fixture(params=SHAPES, ids=lambda s: "x".join(map(str, s)))
+def net(request, rng, dtype):
+    return network(rng, *request.param, dtype)

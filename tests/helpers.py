@@ -1,4 +1,6 @@
-"""Shared test tools: tolerances per dtype and random inputs in the kernels' layout."""
+"""Shared test tools: tolerances per dtype, random inputs in the kernels' layout, the fused step, data files."""
+import gzip
+
 import numpy as np
 
 RTOL = {np.float64: 1e-12, np.float32: 1e-5}
@@ -43,3 +45,50 @@ def blank_borders(rng, X):
     X[1::4, -1] = X.dtype.type(0.25)
     X[2::7] = 0
     return X
+
+
+def run_fused(X, Y, W1, b1, W2, b2, order=None, x_scale=1.0):
+    """The fused step's (gradients [dW1, db1, dW2, db2], summed loss, correct count) on X (m, d), rows taken in
+    order(spans) (`tile_order` by default)."""
+    from scratchnet_fast._kernels.chunks import chunking
+    from scratchnet_fast._kernels.fused import FusedData, TwoLayers, fused_step, tile_order
+    from scratchnet_fast._kernels.spans import nonzero_spans
+
+    m, d = X.shape
+    h, c = W1.shape[0], W2.shape[0]
+    n = chunking(m)[0]
+    dtype = W1.dtype
+    parts = TwoLayers(np.empty((n, h, d), dtype), np.empty((n, h), dtype), np.empty((n, c, h), dtype), np.empty((n, c), dtype))
+    grads = TwoLayers(np.empty((h, d), dtype), np.empty(h, dtype), np.empty((c, h), dtype), np.empty(c, dtype))
+    spans = np.empty((m, 2), np.uint64)
+    nonzero_spans(X, spans)
+    data = FusedData(X, dtype.type(x_scale), Y, spans, (order or tile_order)(spans))
+    loss, correct = fused_step(data, TwoLayers(W1, b1, W2, b2), dtype.type(1.0 / m), parts, grads)
+    return list(grads), loss, correct
+
+
+def write_csv(path, X, y=None):
+    header = ([] if y is None else ["label"]) + [f"pixel{i}" for i in range(X.shape[1])]
+    rows = X if y is None else np.column_stack([y, X])
+    path.write_text(",".join(header) + "\n" + "\n".join(",".join(map(str, r)) for r in rows) + "\n")
+    return path
+
+
+def write_idx(path, array, compress):
+    codes = {np.dtype(np.uint8): 0x08}
+    header = bytes([0, 0, codes[array.dtype], array.ndim]) + b"".join(int(n).to_bytes(4, "big") for n in array.shape)
+    raw = header + array.tobytes()
+    path.write_bytes(gzip.compress(raw) if compress else raw)
+    return path
+
+
+# (images, features, hidden, classes): one image, a few, more than one chunk, many chunks.
+SHAPES = [(1, 784, 10, 10), (7, 5, 3, 4), (300, 784, 10, 10), (1000, 64, 37, 10), (3000, 784, 16, 12)]
+
+
+def pixels_of(rng, m, d):
+    """Digit-like uint8 pixels (m, d): blank margins and blank pixels, values 0 to 255 with both ends present."""
+    P = blank_borders(rng, rng.random((m, d))) * 256
+    P = np.minimum(P, 255).astype(np.uint8)
+    P[0, :2] = 255
+    return P

@@ -206,3 +206,43 @@ def layered_epoch(X, Y, layers, order, batch, alpha):
 def tile_members(X, rows, tile):
     """The positions t of `rows` whose image X[rows[t]] has a nonzero among the inputs tile*4 .. tile*4 + 3."""
     return [t for t, i in enumerate(rows) if np.any(X[i, 4 * tile:4 * tile + 4] != 0)]
+
+
+# The mini-batch stages' twins, one image per row. A layer is a block Wt (n_in + 1, P): rows of weights from each
+# input to the P outputs, the biases last.
+
+def affine(A, Wt, activation="none", below=None):
+    """A[:, :n_in] @ Wt[:n_in] + Wt[n_in], then ReLU ("relu") or times below > 0 ("mask")."""
+    n_in = Wt.shape[0] - 1
+    Z = A[:, :n_in] @ Wt[:n_in] + Wt[n_in]
+    if activation == "relu":
+        return relu(Z)
+    if activation == "mask":
+        return Z * (below > 0)
+    return Z
+
+
+def softmax_head(Z, c, y, inv_m):
+    """(per-row cross-entropy, per-row correct, inv_m · (softmax - onehot) padded with zeros to Z's width)."""
+    logits = Z[:, :c]
+    loss = np.log(np.exp(logits - logits.max(axis=1, keepdims=True)).sum(axis=1)) + logits.max(axis=1) - logits[np.arange(len(y)), y]
+    dZ = np.zeros_like(Z)
+    dZ[:, :c] = inv_m * output_delta(softmax_rows(logits), y)
+    return loss, np.argmax(logits, axis=1) == y, dZ
+
+
+def layer_gradient(A, dZ, n_in):
+    """The gradient of a block (n_in + 1, P): Σ_t A[t, :n_in] ⊗ dZ[t] in its rows of weights, Σ_t dZ[t] in its bias row."""
+    return np.vstack([A[:, :n_in].T @ dZ, dZ.sum(axis=0, keepdims=True)])
+
+
+def nonzero_tiles(A):
+    """Per row, bit κ % 64 of word κ // 64 set when A[i, 4κ:4κ+4] holds a nonzero."""
+    m, n_in = A.shape
+    tiles = -(-n_in // 4)
+    out = np.zeros((m, -(-tiles // 64)), np.uint64)
+    for i in range(m):
+        for tile in range(tiles):
+            if np.any(A[i, 4 * tile:4 * tile + 4] != 0):
+                out[i, tile // 64] |= np.uint64(1) << np.uint64(tile % 64)
+    return out

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from scratchnet_fast.cli import main
-from test_data import write_csv
+from helpers import write_csv
 
 
 def run(capsys, *argv):
@@ -82,7 +82,7 @@ def test_bench_prints_a_speedup_table(capsys):
 
 
 def test_bench_rows_give_min_and_median_and_flag_a_wide_spread():
-    from scratchnet_fast.bench import row
+    from scratchnet_fast._bench import row
 
     line, noisy = row("relu | float64", [2.0, 2.1, 2.2], [1.0, 1.0, 1.1])
     assert line == "| relu | float64 | 2.000 / 2.100 | 1.000 / 1.000 | 2.0× / 2.1× |" and not noisy

@@ -1,25 +1,9 @@
 """Loaders: the Kaggle CSV, MNIST IDX (gzipped or not), the built-in sample, the seed's split."""
-import gzip
-
 import numpy as np
 import pytest
 
+from helpers import write_csv, write_idx
 from scratchnet_fast import data
-
-
-def write_csv(path, X, y=None):
-    header = ([] if y is None else ["label"]) + [f"pixel{i}" for i in range(X.shape[1])]
-    rows = X if y is None else np.column_stack([y, X])
-    path.write_text(",".join(header) + "\n" + "\n".join(",".join(map(str, r)) for r in rows) + "\n")
-    return path
-
-
-def write_idx(path, array, compress):
-    codes = {np.dtype(np.uint8): 0x08}
-    header = bytes([0, 0, codes[array.dtype], array.ndim]) + b"".join(int(n).to_bytes(4, "big") for n in array.shape)
-    raw = header + array.tobytes()
-    path.write_bytes(gzip.compress(raw) if compress else raw)
-    return path
 
 
 @pytest.fixture

@@ -2,7 +2,7 @@
 
 Each test runs a copy of the package in fresh processes, with two small modules of its own added:
 a cached kernel that inlines a constant from another module, as the fused step inlines lanes, exp
-and config.
+and the compile options.
 """
 import os
 import shutil
@@ -14,8 +14,8 @@ import pytest
 
 import scratchnet_fast
 
-HELPER = "from .config import inline\n\nOFFSET = {offset}\n\n\n@inline\ndef shifted(x):\n    return x + OFFSET\n"
-PROBE = "from .config import helper\nfrom ._probe_helper import shifted\n\n\n@helper\ndef probe(x):\n    return shifted(x)\n"
+HELPER = "from ._compile.options import inline\n\nOFFSET = {offset}\n\n\n@inline\ndef shifted(x):\n    return x + OFFSET\n"
+PROBE = "from ._compile.options import helper\nfrom ._probe_helper import shifted\n\n\n@helper\ndef probe(x):\n    return shifted(x)\n"
 RUN = "from scratchnet_fast._probe import probe; print(probe(1.0))"
 
 
@@ -56,7 +56,7 @@ def test_editing_an_inlined_module_recompiles_the_kernels_that_inline_it(package
 
 def test_editing_any_module_of_the_package_invalidates_the_cache(package):
     run(package)
-    with open(package / "layout.py", "a") as file:
+    with open(package / "_layout.py", "a") as file:
         file.write("\n# edited\n")
     _, log = run(package)
     assert "data loaded" not in log and "data saved" in log

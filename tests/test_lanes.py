@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 
 from helpers import DTYPES
-from scratchnet_fast import lanes
-from scratchnet_fast.exp import LOWEST, exp_nonpositive
+from scratchnet_fast._simd import lanes
+from scratchnet_fast._simd.exp import LOWEST, exp_nonpositive
 
 W = 32  # values per row in these tests: a whole number of vectors of either dtype, on any CPU
 
@@ -30,7 +30,7 @@ def _exp_rows(X, out):
 
 @numba.njit
 def _arithmetic(A, B, C, s, out, extra):
-    """Vector by vector: fma with a scalar and with lanes, add, sub, div, where_less, floor, scale, splat; mul and
+    """Vector by vector: fma with a scalar and with lanes, add, sub, div, where_less, floor, ldexp, splat; mul and
     sqrt into extra."""
     for i in range(A.shape[0]):
         for k in range(0, A.shape[1], lanes.count(A.dtype)):
@@ -42,7 +42,7 @@ def _arithmetic(A, B, C, s, out, extra):
             lanes.store(out, lanes.div(a, b), 9 * i + 4, k)
             lanes.store(out, lanes.where_less(a, b, c, a), 9 * i + 5, k)
             lanes.store(out, lanes.floor(a), 9 * i + 6, k)
-            lanes.store(out, lanes.scale(b, lanes.floor(c)), 9 * i + 7, k)
+            lanes.store(out, lanes.ldexp(b, lanes.floor(c)), 9 * i + 7, k)
             lanes.store(out, lanes.splat(A, s), 9 * i + 8, k)
             lanes.store(extra, lanes.mul(a, b), 2 * i, k)
             lanes.store(extra, lanes.sqrt(b), 2 * i + 1, k)
@@ -159,7 +159,34 @@ def test_load_past_the_end_is_caught_by_boundscheck():
 @pytest.mark.parametrize("cpu, bits, fma", [("generic", 256, False), ("haswell", 256, True), ("skylake-avx512", 512, True)])
 def test_the_vector_width_and_fma_follow_the_cpu_numba_compiles_for(cpu, bits, fma):
     """NUMBA_CPU_NAME, not the host: only machine code is made for the named CPU, so any x86-64 host can check them all."""
-    code = "from scratchnet_fast import lanes; print(lanes.REGISTER_BITS, lanes.HAS_FMA)"
+    code = "from scratchnet_fast._simd import lanes; print(lanes.REGISTER_BITS, lanes.HAS_FMA)"
     env = dict(os.environ, NUMBA_CPU_NAME=cpu, NUMBA_CPU_FEATURES="")
     done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
     assert done.stdout.split() == [str(bits), str(fma)]
+
+
+@numba.njit
+def _load_from_a_vector(a):
+    return lanes.total(lanes.load(a, 0, 0))
+
+
+@numba.njit
+def _store_across_dtypes(a, b):
+    lanes.store(b, lanes.load(a, 0, 0), 0, 0)
+
+
+@numba.njit
+def _add_across_dtypes(a, b):
+    return lanes.total(lanes.add(lanes.load(a, 0, 0), lanes.load(b, 0, 0)))
+
+
+@pytest.mark.parametrize("misuse,args,name", [
+    (_load_from_a_vector, (np.zeros(16),), "load"),
+    (_store_across_dtypes, (np.zeros((1, 16), np.float32), np.zeros((1, 16))), "store"),
+    (_add_across_dtypes, (np.zeros((1, 16), np.float32), np.zeros((1, 16))), "add"),
+])
+def test_misused_intrinsics_are_typing_errors_that_name_them(misuse, args, name):
+    """An intrinsic checks the types it is given: a 1-D array to load from, a float32 vector stored into float64, two
+    dtypes added, each fail at typing with the intrinsic's name, never inside LLVM's code generation."""
+    with pytest.raises(numba.core.errors.TypingError, match=rf"intrinsic {name}\b|{name}\("):
+        misuse(*args)

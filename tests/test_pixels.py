@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 from helpers import DTYPES
-from scratchnet_fast.pixels import as_pixels
+from scratchnet_fast._kernels.pixels import as_pixels
 
 
 @pytest.mark.parametrize("dtype", DTYPES, ids=lambda t: t.__name__)

@@ -1,26 +1,24 @@
-"""Results are the same bits whatever the thread count, and whether a kernel was just compiled or came from the cache."""
-import os
-import subprocess
-import sys
-from pathlib import Path
-
+"""The thread count: chosen per call, checked, and restored."""
+import numpy as np
 import pytest
 
-HERE = Path(__file__).parent
+from scratchnet_fast import MLPClassifier
 
 
-def digest(threads, cache):
-    env = dict(os.environ, NUMBA_NUM_THREADS=str(threads), NUMBA_CACHE_DIR=str(cache), PYTHONPATH=str(HERE))
-    result = subprocess.run(
-        [sys.executable, str(HERE / "bits_probe.py")], env=env, capture_output=True, text=True, timeout=900
-    )
-    assert result.returncode == 0, result.stderr
-    return result.stdout
+def test_threads_are_chosen_per_call_and_checked(rng):
+    import numba
 
+    from scratchnet_fast import _threads as threads
 
-@pytest.mark.skipif((os.cpu_count() or 1) < 2, reason="needs 2 cores to run 2 threads")
-def test_one_and_two_threads_give_the_same_bits_compiled_or_cached(tmp_path):
-    one = digest(1, tmp_path)  # an empty cache: every kernel is compiled in this run
-    two = digest(2, tmp_path)  # every kernel is loaded from the cache the first run wrote
-    assert len(one) == 64
-    assert one == two
+    most = numba.config.NUMBA_NUM_THREADS
+    assert threads.resolve(-1) == most and threads.resolve(None) == numba.get_num_threads()
+    for bad, error in ((0, ValueError), (most + 1, ValueError), (1.5, TypeError), (True, TypeError)):
+        with pytest.raises(error, match="number of threads"):
+            threads.resolve(bad)
+    X, y = rng.random((200, 30)), rng.integers(0, 3, 200)
+    one = MLPClassifier(hidden_layer_sizes=(16,), batch_size=32, max_iter=3, random_state=0, n_jobs=1).fit(X, y)
+    assert numba.get_num_threads() == most
+    every = MLPClassifier(hidden_layer_sizes=(16,), batch_size=32, max_iter=3, random_state=0, n_jobs=-1).fit(X, y)
+    np.testing.assert_array_equal(one.predict_proba(X), every.predict_proba(X))
+    with pytest.raises(ValueError, match="number of threads"):
+        MLPClassifier(n_jobs=most + 1).fit(X, y)

@@ -1,0 +1,410 @@
+"""MLPClassifier: the seed's network as a scikit-learn estimator, on the package's kernels."""
+import numbers
+import warnings
+
+import numpy as np
+from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.model_selection import train_test_split
+from sklearn.utils import check_random_state
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from . import _network, _threads
+from ._train.choose import trainer
+from ._train.convergence import SCHEDULES, Convergence
+from ._train.loop import descend
+from ._train.optimizer import Optimizer
+from ._train.watch import chance
+from ._validation import integer, nonnegative_number, positive_number, resolve_dtype
+
+
+def _distinct_rows(rows, m):
+    """rows as an int64 array of distinct indices into m samples, at least one; else a ValueError/TypeError."""
+    rows = np.asarray(rows)
+    if rows.ndim != 1 or rows.dtype.kind not in "iu" and not (rows.size == 0 and rows.dtype.kind == "f"):
+        raise TypeError(f"rows must be a 1-D array of integer indices, got {rows.dtype} with shape {rows.shape}")
+    rows = rows.astype(np.int64)
+    if rows.size == 0:
+        raise ValueError("rows is empty: need at least one sample to train on")
+    if rows.min() < 0 or rows.max() >= m:
+        raise ValueError(f"rows must be between 0 and {m - 1} for {m} samples, got {rows.min()} to {rows.max()}")
+    if len(np.unique(rows)) != len(rows):
+        raise ValueError("rows holds a sample more than once: give each row at most once")
+    return rows
+
+
+class MLPClassifier(ClassifierMixin, BaseEstimator):
+    """A ReLU network with a softmax output trained by gradient descent on the cross-entropy.
+
+    The defaults are the seed's training: one hidden layer of 10, full-batch gradient descent at
+    rate 0.1 for 500 iterations, weights uniform in [-0.5, 0.5). Parameter names follow
+    scikit-learn's MLPClassifier where they mean the same thing.
+
+    Parameters
+    ----------
+    hidden_layer_sizes : tuple of int, default (10,)
+        Width of each hidden layer; any number of layers.
+    learning_rate_init : float, default 0.1
+        The gradient-descent step size.
+    max_iter : int, default 500
+        Iterations over the training data (epochs when batch_size is set).
+    batch_size : int or None, default None
+        None trains full-batch; an integer trains by mini-batch SGD on shuffled batches of that size.
+    random_state : int, RandomState or None, default None
+        Seeds the initial weights and the batch order; None draws from NumPy's global state, as the seed does.
+    verbose : bool, default False
+        Print the loss and training accuracy every 10 iterations.
+    dtype : {'float64', 'float32'}, default 'float64'
+        The precision of training and prediction; float32 is about twice as fast.
+    init : {'uniform', 'glorot'}, default 'uniform'
+        The starting weights. 'uniform' is the seed's, every weight and bias in [-0.5, 0.5): right
+        for its 10 hidden units, but it saturates wider layers. 'glorot' is scikit-learn's, uniform
+        in ±sqrt(6 / (fan_in + fan_out)) per layer, drawn as scikit-learn draws them: use it for
+        layers wider than a few dozen units, or several layers.
+    n_jobs : int or None, default None
+        Threads for training and prediction: None keeps Numba's current count (all cores, or
+        NUMBA_NUM_THREADS), -1 all of them, else at most NUMBA_NUM_THREADS. Results are the
+        same bits on any count.
+    solver : {'sgd', 'adam'}, default 'sgd'
+        scikit-learn's two stochastic solvers, with its update rules (`_kernels/rules.py`). 'lbfgs' is
+        not offered.
+    alpha : float, default 0.0
+        The L2 penalty, as scikit-learn's (whose default is 0.0001): 0.5 · alpha · Σ W² / batch
+        size is added to each batch's loss.
+    momentum : float, default 0.0
+        Momentum of 'sgd' (scikit-learn's default is 0.9; 0 is the seed's plain descent).
+    nesterovs_momentum : bool, default True
+        Nesterov's momentum for 'sgd' when momentum > 0.
+    beta_1, beta_2, epsilon : float, default 0.9, 0.999, 1e-8
+        Adam's constants.
+    shuffle : bool, default True
+        Shuffle the images every epoch of mini-batch training.
+    warm_start : bool, default False
+        Start `fit` from the weights of the previous fit, or from `coefs_` and `intercepts_`
+        assigned before it, instead of new ones.
+    learning_rate : {'constant', 'invscaling', 'adaptive'}, default 'constant'
+        scikit-learn's schedules for 'sgd' (Adam keeps its rate): 'invscaling' sets the rate to
+        learning_rate_init / (t + 1) ** power_t after each epoch, t the images seen; 'adaptive'
+        divides it by 5 after n_iter_no_change epochs without improvement.
+    power_t : float, default 0.5
+        The exponent of 'invscaling'.
+    early_stopping : bool, default False
+        Hold out validation_fraction of the training images (scikit-learn's split, drawn from
+        random_state after the weights), stop after n_iter_no_change epochs whose validation
+        accuracy is not better than the best by tol, and keep the best epoch's weights.
+    validation_fraction : float, default 0.1
+    n_iter_no_change : int or None, default None
+        Epochs without improvement by more than tol (of the training loss, or with early stopping
+        of the validation accuracy) after which training stops. scikit-learn's default is 10;
+        None never stops early, so the seed's training runs every iteration.
+    tol : float, default 1e-4
+    input_scale : float or None, default None
+        A number that multiplies every input value, in training and prediction: 1/255 for 8-bit
+        pixels, the seed's `X / 255.`. None uses the values as they are, as scikit-learn does.
+        uint8 X is read as it is, without a float copy (a quarter or an eighth of the memory),
+        and the scale multiplies the kernels' sums, never a pixel:
+        ``MLPClassifier(input_scale=1/255).fit(pixels, labels)``.
+
+    Not offered: activations other than ReLU and solver 'lbfgs'. Two or more classes always get a
+    softmax output (scikit-learn gives two classes one logistic unit). A ConvergenceWarning is
+    given, as scikit-learn gives it, when max_iter ends a run that checks for convergence
+    (n_iter_no_change set, or early_stopping); the seed's training does not check.
+
+    Attributes
+    ----------
+    coefs_ (list of (n_in, n_out), scikit-learn's layout) and intercepts_ (list of (n_out,)), views
+    of weights_ (list of (n_out, n_in), the seed's layout) and biases_; classes_, n_features_in_,
+    n_layers_, n_outputs_, out_activation_ ('softmax'), t_ (images seen in training), loss_,
+    best_loss_,
+    n_iter_, loss_curve_, accuracy_curve_ (training accuracy per iteration), interrupted_, and with
+    fit(..., validation=(X_val, y_val)): validation_loss_curve_ and validation_scores_ (accuracy).
+    """
+
+    def __init__(self, hidden_layer_sizes=(10,), learning_rate_init=0.1, max_iter=500, batch_size=None,
+                 random_state=None, verbose=False, dtype="float64", init="uniform", n_jobs=None, solver="sgd",
+                 alpha=0.0, momentum=0.0, nesterovs_momentum=True, beta_1=0.9, beta_2=0.999, epsilon=1e-8,
+                 shuffle=True, warm_start=False, learning_rate="constant", power_t=0.5, early_stopping=False,
+                 validation_fraction=0.1, n_iter_no_change=None, tol=1e-4, input_scale=None):
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.learning_rate_init = learning_rate_init
+        self.max_iter = max_iter
+        self.batch_size = batch_size
+        self.random_state = random_state
+        self.verbose = verbose
+        self.dtype = dtype
+        self.init = init
+        self.n_jobs = n_jobs
+        self.solver = solver
+        self.alpha = alpha
+        self.momentum = momentum
+        self.nesterovs_momentum = nesterovs_momentum
+        self.beta_1 = beta_1
+        self.beta_2 = beta_2
+        self.epsilon = epsilon
+        self.shuffle = shuffle
+        self.warm_start = warm_start
+        self.learning_rate = learning_rate
+        self.power_t = power_t
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.n_iter_no_change = n_iter_no_change
+        self.tol = tol
+        self.input_scale = input_scale
+
+    def _check_params(self):
+        sizes = self.hidden_layer_sizes
+        sizes = (sizes,) if isinstance(sizes, numbers.Integral) else tuple(sizes)
+        sizes = tuple(integer("hidden_layer_sizes entries", s, 1) for s in sizes)
+        alpha = positive_number("learning_rate_init", self.learning_rate_init)
+        iterations = integer("max_iter", self.max_iter)
+        if self.batch_size is not None:
+            integer("batch_size", self.batch_size, 1)
+        if self.init not in _network.INITS:
+            raise ValueError(f"unknown init {self.init!r}: use one of {', '.join(map(repr, _network.INITS))}")
+        _threads.resolve(self.n_jobs)
+        self._x_scale()
+        return sizes, alpha, iterations, resolve_dtype(self.dtype)
+
+    def _x_scale(self):
+        """input_scale, checked, as the number the kernels multiply the inputs by (1 for None)."""
+        return 1.0 if self.input_scale is None else positive_number("input_scale", self.input_scale)
+
+    def _images(self, dtype, reset, X, *y):
+        """X (and y, if given) validated as scikit-learn does, X C-contiguous: uint8 kept as it is, else as dtype."""
+        kept = (dtype, np.uint8) if getattr(X, "dtype", None) == np.uint8 else dtype
+        return validate_data(self, X, *y, dtype=kept, order="C", reset=reset)
+
+    def _optimizer(self):
+        """The solver and its constants, checked, as an `_train.optimizer.Optimizer`."""
+        if self.solver not in ("sgd", "adam"):
+            raise ValueError(f"unknown solver {self.solver!r}: use 'sgd' or 'adam' ('lbfgs' is not offered)")
+        for name, low, high in (("momentum", 0, 1), ("beta_1", 0, 1), ("beta_2", 0, 1)):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, numbers.Real) or not low <= value <= high \
+                    or (name != "momentum" and value == high):
+                raise ValueError(f"{name} must be in [{low}, {high}{']' if name == 'momentum' else ')'}, got {value!r}")
+        return Optimizer(self.solver, float(self.momentum), bool(self.nesterovs_momentum), float(self.beta_1),
+                         float(self.beta_2), positive_number("epsilon", self.epsilon),
+                         nonnegative_number("alpha", self.alpha))
+
+    def _convergence(self, rate):
+        """The schedule and stopping rules, checked, as a `convergence.Convergence`."""
+        if self.learning_rate not in SCHEDULES:
+            raise ValueError(f"unknown learning_rate {self.learning_rate!r}: use one of {', '.join(map(repr, SCHEDULES))}")
+        power_t, tol = nonnegative_number("power_t", self.power_t), nonnegative_number("tol", self.tol)
+        if self.n_iter_no_change is not None:
+            integer("n_iter_no_change", self.n_iter_no_change, 1)
+        fraction = self.validation_fraction
+        if self.early_stopping and (isinstance(fraction, bool) or not isinstance(fraction, numbers.Real)
+                                    or not 0 < fraction < 1):
+            raise ValueError(f"validation_fraction must be between 0 and 1, got {fraction!r}")
+        patience = self.n_iter_no_change if self.n_iter_no_change is not None or not self.early_stopping else 10
+        return Convergence(rate, self.learning_rate, power_t, self.solver == "sgd", tol, patience,
+                           bool(self.early_stopping))
+
+    @property
+    def coefs_(self):
+        """The weights in scikit-learn's layout, (n_in, n_out) per layer: transposed views of weights_."""
+        return [W.T for W in self.weights_]
+
+    @coefs_.setter
+    def coefs_(self, coefs):
+        self.weights_ = [np.ascontiguousarray(np.asarray(C).T) for C in coefs]
+
+    @property
+    def intercepts_(self):
+        """The biases, (n_out,) per layer: biases_."""
+        return self.biases_
+
+    @intercepts_.setter
+    def intercepts_(self, intercepts):
+        self.biases_ = [np.ascontiguousarray(b) for b in intercepts]
+
+    def fit(self, X, y, callback=None, stop=None, validation=None, rows=None):
+        """Train on X (n_samples, n_features) and labels y; callback(i, loss, accuracy) after each iteration.
+
+        With `rows` (distinct indices), train on X[rows] and y[rows] as if they were given, but read
+        them where they are in X: holding out part of a large set costs no copy of the images.
+        Ctrl-C (KeyboardInterrupt) ends training early and keeps the last completed iteration,
+        with `interrupted_` set. Within a `stopping.Stop` given as `stop`, Ctrl-C and SIGTERM do the
+        same after the current iteration, even during the first compile. With `validation`, a
+        pair (X_val, y_val), the network is scored on it after every iteration, into
+        `validation_loss_curve_` and `validation_scores_` (accuracy); early_stopping scores its
+        own held-out part instead.
+        """
+        sizes, alpha, iterations, dtype = self._check_params()
+        optimizer = self._optimizer()
+        convergence = self._convergence(alpha)
+        if validation is not None and self.early_stopping:
+            raise ValueError("give either early_stopping=True or validation=(X_val, y_val), not both")
+        warm = self._warm_layers()
+        X, y = self._images(dtype, True, X, y)
+        check_classification_targets(y)
+        rows = np.arange(len(y)) if rows is None else _distinct_rows(rows, len(y))
+        self.classes_, inverse = np.unique(y[rows], return_inverse=True)
+        Y = np.zeros(len(y), np.int64)  # labels of the rows trained on; rows left out are never read
+        Y[rows] = inverse.ravel()
+        if validation is not None:
+            X_val, Y_val = self._validation_set(validation, dtype)
+        rng = check_random_state(self.random_state)
+        shape = (X.shape[1],) + sizes + (len(self.classes_),)
+        if warm is not None:
+            layers = self._check_warm(warm, shape, dtype)
+        else:
+            layers = _network.init_layers(shape, rng, dtype, self.init)
+        if self.early_stopping:  # after the weights' draws, as scikit-learn splits (indices: no copy of X)
+            rows, held = train_test_split(rows, random_state=rng, test_size=self.validation_fraction,
+                                          stratify=Y[rows] if len(self.classes_) == 2 else None)
+            if len(held) < 2:
+                raise ValueError("early_stopping: the validation set is too small; raise validation_fraction")
+            X_val, Y_val = X[held], Y[held]
+        self.n_layers_, self.n_outputs_, self.out_activation_ = len(shape), len(self.classes_), "softmax"
+        self.loss_curve_, self.accuracy_curve_ = [], []
+        self.validation_loss_curve_ = [] if validation is not None else None
+        self.validation_scores_ = [] if validation is not None else None
+        self._solver, self._progress, self._rng = optimizer, convergence, rng
+        held_out = (X_val, Y_val) if validation is not None or self.early_stopping else None
+        self._train(X, Y, layers, iterations, 0, callback=callback, stop=stop, held_out=held_out, record=validation is not None,
+                    rows=rows)
+        if self.early_stopping:
+            self.validation_scores_ = convergence.validation_scores
+        checked = self.n_iter_no_change is not None or self.early_stopping
+        if checked and self.n_iter_ == iterations and not convergence.stopped and not self.interrupted_:
+            warnings.warn(f"Stochastic Optimizer: Maximum iterations ({iterations}) reached and the optimization "
+                          f"hasn't converged yet.", ConvergenceWarning)
+        return self
+
+    def partial_fit(self, X, y, classes=None):
+        """One epoch on X, y, going on from the weights and the solver's state of the calls before (the first call
+        starts them, and needs `classes`, every label there will be), as scikit-learn's partial_fit."""
+        if self.early_stopping:
+            raise ValueError("partial_fit does not support early_stopping=True")
+        sizes, alpha, _, dtype = self._check_params()
+        first = not hasattr(self, "classes_") or not hasattr(self, "_solver")
+        if classes is not None:
+            classes = np.unique(np.asarray(classes))
+            if not first and not np.array_equal(classes, self.classes_):
+                raise ValueError(f"classes {classes.tolist()} differ from those of the first call, "
+                                 f"{self.classes_.tolist()}")
+        elif first:
+            raise ValueError("classes must be passed on the first call to partial_fit")
+        X, y = self._images(dtype, first, X, y)
+        check_classification_targets(y)
+        if first:
+            self.classes_ = classes
+        unknown = np.setdiff1d(y, self.classes_)
+        if unknown.size:
+            raise ValueError(f"y has labels {unknown[:5].tolist()} that are not in classes {self.classes_.tolist()}")
+        Y = np.ascontiguousarray(np.searchsorted(self.classes_, y), dtype=np.int64)
+        shape = (X.shape[1],) + sizes + (len(self.classes_),)
+        if first:
+            self._rng = check_random_state(self.random_state)
+            warm = self._warm_layers()
+            layers = self._check_warm(warm, shape, dtype) if warm else _network.init_layers(shape, self._rng, dtype, self.init)
+            self._solver, self._progress = self._optimizer(), self._convergence(alpha)
+            self.n_layers_, self.n_outputs_, self.out_activation_ = len(shape), len(self.classes_), "softmax"
+            self.loss_curve_, self.accuracy_curve_ = [], []
+            self.validation_loss_curve_ = self.validation_scores_ = None
+            self.t_ = 0
+        else:
+            layers = self._check_warm(self._layers(), shape, dtype)
+        self._train(X, Y, layers, 1, self.t_)
+        return self
+
+    def _train(self, X, Y, layers, iterations, t0, *, callback=None, stop=None, held_out=None, record=False, rows=None):
+        """Train `layers` on X, Y (the rows `rows` of them, all by default) for up to `iterations` epochs with
+        self._solver and self._progress, appending to the curves; held_out (X_val, Y_val) is scored after every
+        epoch (into the validation curves with `record`). Sets the weights, n_iter_, t_ (images seen, t0 before),
+        loss_ and the best scores."""
+        rows = np.arange(len(Y)) if rows is None else rows
+        progress = self._progress
+        x_scale = self._x_scale()
+        self.interrupted_ = False
+        epochs = []
+
+        def report(i, loss, accuracy):
+            epochs.append(i)
+            self.loss_curve_.append(loss)
+            self.accuracy_curve_.append(accuracy)
+            val_accuracy = None
+            if held_out is not None:
+                val_loss, val_accuracy = _network.scores(*held_out, net.layers(), x_scale)
+                if record:
+                    self.validation_loss_curve_.append(val_loss)
+                    self.validation_scores_.append(val_accuracy)
+            if self.verbose and i % 10 == 0:
+                print(f"Iteration {i}, loss = {loss:.6f}, training accuracy = {accuracy:.4f}")
+            if callback is not None:
+                callback(i, loss, accuracy)
+            return progress.epoch_ends(loss, t0 + (i + 1) * len(rows), val_accuracy, net.layers)
+
+        net = None
+        try:
+            with _threads.limited(self.n_jobs):
+                net = trainer(X, Y, layers, batch_size=self.batch_size, rng=self._rng if self.shuffle else None,
+                              optimizer=self._solver, x_scale=x_scale, rows=rows)
+                descend(net, progress.rate, iterations, report, chance(Y[rows]), stop)
+        except KeyboardInterrupt:
+            self.interrupted_ = True
+            warnings.warn(f"training interrupted after {len(epochs)} iterations", RuntimeWarning)
+        layers = layers if net is None else net.layers()
+        if self.early_stopping:
+            layers = progress.best or layers
+        self.weights_ = [W for W, _ in layers]
+        self.biases_ = [b for _, b in layers]
+        self.n_iter_ = len(epochs)
+        self.t_ = t0 + self.n_iter_ * len(rows)
+        self.loss_ = self.loss_curve_[-1] if self.loss_curve_ else None
+        self.best_loss_ = progress.best_loss
+        self.best_validation_score_ = progress.best_validation_score
+
+    def _warm_layers(self):
+        """With warm_start, the (W, b) pairs to start from (those of the last fit, or assigned coefs_), else None."""
+        if not self.warm_start or not hasattr(self, "weights_"):
+            return None
+        return list(zip(self.weights_, self.biases_))
+
+    def _check_warm(self, layers, shape, dtype):
+        """Warm-start layers as C-contiguous arrays of dtype, checked against the network's sizes `shape`."""
+        expected = [((n_out, n_in), (n_out,)) for n_in, n_out in zip(shape[:-1], shape[1:])]
+        got = [(np.shape(W), np.shape(b)) for W, b in layers]
+        if got != expected:
+            raise ValueError(f"warm_start: the weights to start from have shapes {got}, but this network and data "
+                             f"need {expected} (coefs_ are (n_in, n_out))")
+        return [(np.ascontiguousarray(W, dtype=dtype), np.ascontiguousarray(b, dtype=dtype)) for W, b in layers]
+
+    def predict_log_proba(self, X):
+        """The log of predict_proba."""
+        with np.errstate(divide="ignore"):
+            return np.log(self.predict_proba(X))
+
+    def _validation_set(self, validation, dtype):
+        """(X_val C-contiguous in dtype, class indices int64) from the pair `validation`, checked like X and y."""
+        try:
+            X_val, y_val = validation
+        except (TypeError, ValueError):
+            raise TypeError("validation must be a pair (X_val, y_val)") from None
+        X_val = self._images(dtype, False, X_val)
+        y_val = np.asarray(y_val)
+        if y_val.shape != (X_val.shape[0],):
+            raise ValueError(f"validation has {X_val.shape[0]} images but y_val has shape {y_val.shape}")
+        unknown = np.setdiff1d(y_val, self.classes_)
+        if unknown.size:
+            raise ValueError(f"validation labels {unknown[:5].tolist()} are not among the training labels")
+        return X_val, np.searchsorted(self.classes_, y_val).astype(np.int64)
+
+    def _layers(self):
+        return list(zip(self.weights_, self.biases_))
+
+    def predict_proba(self, X):
+        """Class probabilities (n_samples, n_classes), columns in the order of classes_."""
+        check_is_fitted(self)
+        X = self._images(resolve_dtype(self.dtype), False, X)
+        with _threads.limited(self.n_jobs):
+            return _network.predict_proba(X, self._layers(), self._x_scale())
+
+    def predict(self, X):
+        """The most probable class of each sample."""
+        probabilities = self.predict_proba(X)
+        return self.classes_[np.argmax(probabilities, axis=1)]

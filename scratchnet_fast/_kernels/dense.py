@@ -1,0 +1,393 @@
+"""Stages of the fused mini-batch step for any stack of ReLU layers and a softmax output.
+
+Layout. A layer is one block `Wt` (n_in + 1, P) of the flat parameter vector: row k < n_in holds
+the weights from input k to the P outputs (scikit-learn's (n_in, n_out) layout), row n_in the
+biases. P is the layer's width rounded up to whole vectors (`lanes.count`); the padding columns
+are zero and stay zero, so a layer above reads its padded inputs as zeros. Activations are
+(rows, P) buffers, one image per row. The first layer reads its images straight out of X through
+the batch's slice of a permutation (`Rows`): no copy of X is made.
+
+Arguments come in bundles: `Inputs` (the images or activations a stage reads, and their scale),
+`Rows` (which of them make the batch), `Groups` (the rows nonzero in each tile of four inputs),
+`rules.Layer` (a layer's block, its gradient and its solver state) and `Update` (what to do with
+a gradient). Order: what is read, then how, then what is written. Each stage takes the arrays
+out of its bundles before its parallel loop and hands the loop's inline pieces arrays: Numba
+passes no array out of a tuple into a parallel loop reliably (a write through it can be lost).
+
+Every stage splits its work into items that do not depend on the thread count, and each output
+value is summed by one item in a fixed order: 1 and 2 threads give the same bits.
+
+Register tiles: the affine map takes 4 images by 2 vectors of outputs (8 accumulators; per input
+column, 2 loads of weights and 4 broadcasts feed 8 FMAs); the weight gradient takes 4 inputs by 2
+vectors of outputs, summed over the batch; the backward delta takes 4 images by 2 inputs, dot
+products over the outputs' vectors.
+"""
+from collections import namedtuple
+
+import numpy as np
+from numba import prange
+
+from .._compile.options import inline, kernel
+from .._simd import lanes
+from .._simd.prefetch import prefetch
+from . import rules
+from .memory import LINE
+
+ROWS = 4  # images (or inputs) per register tile
+
+Inputs = namedtuple("Inputs", "A x_scale")
+Inputs.__doc__ = """What a stage reads: A (m, ≥ n_in), the images (floats of the weights' dtype, or uint8 pixels) or a
+layer's activations, and x_scale, the number every value of A stands multiplied by (1, or 1/255 for pixels)."""
+
+Rows = namedtuple("Rows", "order start count")
+Rows.__doc__ = """The batch: the rows order[start + t] of the inputs, t < count (order int64; for a layer's
+activations, which hold the batch's rows in order, `order` is arange and `start` 0)."""
+
+Groups = namedtuple("Groups", "counts members")
+Groups.__doc__ = """For each tile κ of four inputs, members[κ, :counts[κ]], in order, the positions t of the batch's
+rows that are nonzero there (`group_rows`); for a layer above the first, every t."""
+
+Update = namedtuple("Update", "mode rate then_apply hyper rule")
+Update.__doc__ = """What `weight_gradient` does with a gradient: `mode` (APPLY, WRITE, ADD: `_deliver`) at `rate`; with
+`then_apply` (and WRITE), each work item then applies the rows it wrote by the solver `rule` with
+its constants `hyper` (`rules.apply`)."""
+
+APPLY, WRITE, ADD = 0, 1, 2  # what `_deliver` does with a vector: W -= rate · it, G = it, G += it
+NONE, RELU, MASK = 0, 1, 2  # what `affine` applies to its sums: nothing, ReLU, or the ReLU derivative of the activations below
+
+
+@inline
+def _relu(v):
+    zero = lanes.splat(v, 0)
+    return lanes.where_less(v, zero, zero, v)
+
+
+@inline
+def _fma_tile(acc, x, u, t):
+    """The tile's eight accumulators (v0, w0, v1, w1, v2, w2, v3, w3) plus x_s · u (the v_s) and x_s · t (the w_s): four
+    scalars x by two vectors."""
+    v0, w0, v1, w1, v2, w2, v3, w3 = acc
+    x0, x1, x2, x3 = x
+    return (lanes.fma(v0, x0, u), lanes.fma(w0, x0, t), lanes.fma(v1, x1, u), lanes.fma(w1, x1, t),
+            lanes.fma(v2, x2, u), lanes.fma(w2, x2, t), lanes.fma(v3, x3, u), lanes.fma(w3, x3, t))
+
+
+@inline
+def _masked(v, below, t, j):
+    """v where below[t, j:j+L] > 0, else 0: a delta times the ReLU derivative of the activations below."""
+    zero = lanes.splat(v, 0)
+    return lanes.where_less(zero, lanes.load(below, t, j), v, zero)
+
+
+@inline
+def _affine_tile(A, o, n, Wt, cols, activation, below, Out):
+    """Out[o + s, j:j+L | q:q+L] = f(A[o + s, :n_in] @ Wt[:n_in] + Wt[n_in]) for the rows o + s < n.
+
+    f per `activation` (NONE, RELU, or MASK: times below[o + s] > 0). L = lanes.count, (j, q) = cols;
+    A (rows, ≥ n_in), Wt (n_in + 1, P), below and Out (rows, P). Rows past n - 1 repeat it and are
+    not stored.
+    """
+    n_in = Wt.shape[0] - 1
+    j, q = cols
+    last = n - 1
+    o1, o2, o3 = min(o + 1, last), min(o + 2, last), min(o + 3, last)
+    v0 = lanes.load(Wt, n_in, j)
+    w0 = lanes.load(Wt, n_in, q)
+    acc = (v0, w0, v0, w0, v0, w0, v0, w0)
+    for k in range(n_in):
+        acc = _fma_tile(acc, (A[o, k], A[o1, k], A[o2, k], A[o3, k]), lanes.load(Wt, k, j), lanes.load(Wt, k, q))
+    v0, w0, v1, w1, v2, w2, v3, w3 = acc
+    if activation == RELU:
+        acc = (_relu(v0), _relu(w0), _relu(v1), _relu(w1), _relu(v2), _relu(w2), _relu(v3), _relu(w3))
+    elif activation == MASK:
+        acc = (_masked(v0, below, o, j), _masked(w0, below, o, q), _masked(v1, below, o1, j), _masked(w1, below, o1, q),
+               _masked(v2, below, o2, j), _masked(w2, below, o2, q), _masked(v3, below, o3, j), _masked(w3, below, o3, q))
+    _deliver_rows(Wt, Out, WRITE, Wt.dtype.type(0), o, min(ROWS, n - o), cols, acc)
+
+
+@inline
+def _columns(item, blocks, P, L):
+    """The pair of output vectors (j, q) of work item `item`: block item % blocks, q = j when the block has one vector."""
+    j = item % blocks * 2 * L
+    return j, min(j + L, P - L)
+
+
+@kernel
+def affine(A, n, Wt, activation, below, Out):
+    """Out[t] = f(A[t, :n_in] @ Wt[:n_in] + Wt[n_in]) for t < n, n_in = Wt.shape[0] - 1; Out (≥ n, P), f per
+    `activation` (`_affine_tile`).
+
+    A layer above the first (RELU, or NONE for the output), or the delta of the layer below one,
+    from its weights transposed (`transpose_weights`) and MASK with the activations below.
+    Tiles of four rows by two vectors of outputs.
+    """
+    L = lanes.count(Wt.dtype)
+    P = Wt.shape[1]
+    blocks = (P + 2 * L - 1) // (2 * L)
+    tiles = (n + ROWS - 1) // ROWS
+    for item in prange(tiles * blocks):
+        _affine_tile(A, item // blocks * ROWS, n, Wt, _columns(item, blocks, P, L), activation, below, Out)
+
+
+@inline
+def _tile_weights(Wt, k, n_in, j, x_scale):
+    """x_scale · Wt[k + s, j:j+L] for s < 4, zero for the inputs k + s >= n_in."""
+    zero = lanes.splat(Wt, 0)
+    u0 = lanes.mul(lanes.load(Wt, k, j), lanes.splat(Wt, x_scale))
+    u1 = lanes.mul(lanes.load(Wt, k + 1, j), lanes.splat(Wt, x_scale)) if k + 1 < n_in else zero
+    u2 = lanes.mul(lanes.load(Wt, k + 2, j), lanes.splat(Wt, x_scale)) if k + 2 < n_in else zero
+    u3 = lanes.mul(lanes.load(Wt, k + 3, j), lanes.splat(Wt, x_scale)) if k + 3 < n_in else zero
+    return u0, u1, u2, u3
+
+
+@kernel
+def affine_grouped(inputs, rows, groups, Wt, relu, Out):
+    """Out[t] = x_scale · A[order[start + t]] @ Wt[:n_in] + Wt[n_in], ReLU'd when `relu`, for t < count; Out (≥ count, P):
+    the first layer (`Inputs`, `Rows`, `Groups`).
+
+    A holds floats of Wt's dtype (x_scale 1) or uint8 pixels, converted as they are read; x_scale
+    multiplies each tile's weights once as they are loaded (an exact no-op at 1), never a pixel.
+
+    Each tile of four inputs κ is added only to its member rows (`group_rows`), whose row of A is
+    nonzero there: the rest would add exact zeros. Items are blocks of two vectors of outputs by
+    chunks of rows, at least four items; each keeps its tile's weights in registers while it adds
+    them to its rows.
+    """
+    A, x_scale = inputs.A, inputs.x_scale
+    R, r0, n = rows.order, rows.start, rows.count
+    counts, members = groups.counts, groups.members
+    n_in = A.shape[1]
+    L = lanes.count(Wt.dtype)
+    P = Wt.shape[1]
+    blocks = (P + 2 * L - 1) // (2 * L)
+    chunks = max(2, (4 + blocks - 1) // blocks)
+    size = (n + chunks - 1) // chunks
+    last = n_in - 1
+    for item in prange(blocks * chunks):
+        j, q = _columns(item, blocks, P, L)
+        t0 = item // blocks * size
+        t1 = min(n, t0 + size)
+        b0, b1 = lanes.load(Wt, n_in, j), lanes.load(Wt, n_in, q)
+        for t in range(t0, t1):
+            lanes.store(Out, b0, t, j)
+            lanes.store(Out, b1, t, q)
+        for tile in range(counts.shape[0]):
+            count = counts[tile]
+            u = 0
+            while u < count and members[tile, u] < t0:
+                u += 1
+            if u == count or members[tile, u] >= t1:
+                continue
+            k = tile * ROWS
+            k1, k2, k3 = min(k + 1, last), min(k + 2, last), min(k + 3, last)
+            g0, g1, g2, g3 = _tile_weights(Wt, k, n_in, j, x_scale)
+            h0, h1, h2, h3 = _tile_weights(Wt, k, n_in, q, x_scale)
+            while u < count and members[tile, u] < t1:
+                t = members[tile, u]
+                i = R[r0 + t]
+                x0, x1, x2, x3 = A[i, k], A[i, k1], A[i, k2], A[i, k3]
+                z = lanes.fma(lanes.fma(lanes.fma(lanes.fma(lanes.load(Out, t, j), x0, g0), x1, g1), x2, g2), x3, g3)
+                y = lanes.fma(lanes.fma(lanes.fma(lanes.fma(lanes.load(Out, t, q), x0, h0), x1, h1), x2, h2), x3, h3)
+                lanes.store(Out, z, t, j)
+                lanes.store(Out, y, t, q)
+                u += 1
+        if relu:
+            for t in range(t0, t1):
+                lanes.store(Out, _relu(lanes.load(Out, t, j)), t, j)
+                lanes.store(Out, _relu(lanes.load(Out, t, q)), t, q)
+
+
+@kernel
+def softmax_head(Z, c, Y, rows, inv_m, dZ, loss, correct):
+    """Softmax cross-entropy of the logits Z[t, :c] against labels Y[order[start + t]], t < count (`Rows`).
+
+    Writes loss[t] (the cross-entropy), correct[t] (1 if the first largest logit is the label)
+    and dZ[t] = inv_m · (softmax(Z[t]) - onehot), zero in the padding columns c..P.
+    """
+    R, r0, n = rows.order, rows.start, rows.count
+    P = Z.shape[1]
+    zero = Z.dtype.type(0)
+    for t in prange(n):
+        y = Y[R[r0 + t]]
+        top = Z[t, 0]
+        best = 0
+        for o in range(1, c):
+            if Z[t, o] > top:
+                top = Z[t, o]
+                best = o
+        total = zero
+        for o in range(c):
+            e = np.exp(Z[t, o] - top)
+            dZ[t, o] = e
+            total += e
+        loss[t] = np.log(total) + top - Z[t, y]
+        correct[t] = best == y
+        inverse = inv_m / total
+        for o in range(c):
+            dZ[t, o] *= inverse
+        dZ[t, y] -= inv_m
+        for o in range(c, P):
+            dZ[t, o] = zero
+
+
+@kernel
+def transpose_weights(Wt, n_in, WT):
+    """WT[o, k] = Wt[k, o] for o < c = WT.shape[0] - 1 and k < n_in, and WT[c] = 0: a layer's weights as (outputs, inputs)
+    rows and a zero bias row, for the delta of the layer below (`affine` with MASK)."""
+    c = WT.shape[0] - 1
+    zero = WT.dtype.type(0)
+    for o in prange(c + 1):
+        for k in range(n_in):
+            WT[o, k] = Wt[k, o] if o < c else zero
+
+
+@inline
+def _gradient_tile(A, x_scale, batch, members, count, ks, dZ, cols):
+    """x_scale · Σ_t A[batch[t], k_s] dZ[t, j:j+L | q:q+L] over the batch positions t = members[:count], for the four
+    inputs ks: eight Lanes, (v0, w0, v1, w1, v2, w2, v3, w3).
+
+    The sums run on A's values as they are (uint8 pixels converted as read); x_scale multiplies each finished sum once.
+    """
+    k0, k1, k2, k3 = ks
+    j, q = cols
+    zero = lanes.splat(dZ, 0)
+    acc = (zero, zero, zero, zero, zero, zero, zero, zero)
+    for u in range(count):
+        t = members[u]
+        i = batch[t]
+        acc = _fma_tile(acc, (A[i, k0], A[i, k1], A[i, k2], A[i, k3]), lanes.load(dZ, t, j), lanes.load(dZ, t, q))
+    v0, w0, v1, w1, v2, w2, v3, w3 = acc
+    s = lanes.splat(dZ, x_scale)
+    return (lanes.mul(v0, s), lanes.mul(w0, s), lanes.mul(v1, s), lanes.mul(w1, s),
+            lanes.mul(v2, s), lanes.mul(w2, s), lanes.mul(v3, s), lanes.mul(w3, s))
+
+
+@kernel
+def nonzero_tiles(A, out):
+    """Bit κ % 64 of out[i, κ // 64] = 1 if A[i, 4κ:4κ+4] holds a nonzero; A (m, n_in) -> out (m, ⌈n_in / 256⌉) uint64."""
+    m, n_in = A.shape
+    zero = A.dtype.type(0)
+    for i in prange(m):
+        for w in range(out.shape[1]):
+            out[i, w] = 0
+        for k in range(n_in):
+            if A[i, k] != zero:
+                tile = k // ROWS
+                out[i, tile // 64] |= np.uint64(1) << np.uint64(tile % 64)
+
+
+@kernel
+def group_rows(masks, rows, groups):
+    """For each tile of four inputs κ: members[κ, :counts[κ]], in order, the t < count whose row order[start + t] is nonzero there.
+
+    masks: the rows' `nonzero_tiles`; rows: `Rows`; groups: `Groups` to fill, counts (tiles,),
+    members (tiles, ≥ count). The weight gradient of a tile sums over its members only: on MNIST
+    digits 28% of the (image, tile) pairs are nonzero.
+    """
+    R, r0, n = rows.order, rows.start, rows.count
+    counts, members = groups.counts, groups.members
+    for tile in prange(counts.shape[0]):
+        word, bit = tile // 64, np.uint64(tile % 64)
+        count = 0
+        for t in range(n):
+            members[tile, count] = t
+            count += np.int64((masks[R[r0 + t], word] >> bit) & np.uint64(1))
+        counts[tile] = count
+
+
+@inline
+def _bias_gradient(dZ, n, j):
+    """Σ_t dZ[t, j:j+L] over t < n."""
+    v = lanes.splat(dZ, 0)
+    for t in range(n):
+        v = lanes.add(v, lanes.load(dZ, t, j))
+    return v
+
+
+@inline
+def _deliver(W, G, mode, rate, k, j, g):
+    """Hand the vector g of row k, columns j:j+L on: APPLY W -= rate · g, WRITE G = g, ADD G += g."""
+    if mode == APPLY:
+        lanes.store(W, lanes.fma(lanes.load(W, k, j), -rate, g), k, j)
+    elif mode == WRITE:
+        lanes.store(G, g, k, j)
+    else:
+        lanes.store(G, lanes.add(lanes.load(G, k, j), g), k, j)
+
+
+@inline
+def _deliver_rows(W, G, mode, rate, k, a, cols, acc):
+    """`_deliver` acc = (v0, w0, v1, w1, ...), (v_s, w_s) to rows k + s, columns (j, q) = cols, for the first a rows s; w_s
+    not when q == j."""
+    j, q = cols
+    v0, w0, v1, w1, v2, w2, v3, w3 = acc
+    _deliver(W, G, mode, rate, k, j, v0)
+    if q != j:
+        _deliver(W, G, mode, rate, k, q, w0)
+    if a > 1:
+        _deliver(W, G, mode, rate, k + 1, j, v1)
+        if q != j:
+            _deliver(W, G, mode, rate, k + 1, q, w1)
+    if a > 2:
+        _deliver(W, G, mode, rate, k + 2, j, v2)
+        if q != j:
+            _deliver(W, G, mode, rate, k + 2, q, w2)
+    if a > 3:
+        _deliver(W, G, mode, rate, k + 3, j, v3)
+        if q != j:
+            _deliver(W, G, mode, rate, k + 3, q, w3)
+
+
+@kernel
+def weight_gradient(inputs, rows, groups, dZ, layer, update, ahead):
+    """The gradient dZ[:count]ᵀ-weighted sum of the inputs x_scale · A[order[start + t], :n_in] and of 1 (the bias row),
+    delivered by `update` to layer (`rules.Layer`), n_in = layer.W.shape[0] - 1.
+
+    For every k < n_in: Σ_t A[order[start + t], k] dZ[t] is the gradient of W[k], and Σ_t dZ[t] that
+    of the bias row W[n_in]. The sum of the tile of inputs 4κ..4κ+3 runs over its members only, in
+    order (`Groups`): the others are zero there (all rows for a layer above the first). `Update`
+    mode APPLY subtracts it at once, W -= rate · gradient; WRITE writes it to layer.G; ADD adds it to
+    layer.G. With `then_apply` (and mode WRITE), each work item then applies the rows it wrote by
+    `rules.apply`: any solver's update, made where the gradient is, as plain descent's APPLY is.
+    `ahead` (first, count): rows order[first:first + count] of A to prefetch, the next block's.
+    """
+    A, x_scale = inputs.A, inputs.x_scale
+    R, r0, n = rows.order, rows.start, rows.count
+    counts, members = groups.counts, groups.members
+    Wt, G, S1, S2 = layer.W, layer.G, layer.S1, layer.S2
+    mode, rate, then_apply, hyper, rule = update.mode, update.rate, update.then_apply, update.hyper, update.rule
+    batch = R[r0:r0 + n]
+    following = R[ahead[0]:ahead[0] + ahead[1]]
+    n_in = Wt.shape[0] - 1
+    L = lanes.count(Wt.dtype)
+    P = Wt.shape[1]
+    blocks = (P + 2 * L - 1) // (2 * L)
+    tiles = (n_in + ROWS - 1) // ROWS
+    for item in prange((tiles + 1) * blocks):
+        tile = item // blocks
+        cols = _columns(item, blocks, P, L)
+        j, q = cols
+        per_line = LINE // A.itemsize
+        if j == 0 and tile * ROWS % per_line < ROWS:
+            for t in range(following.shape[0]):
+                prefetch(A, following[t], min(tile * ROWS, n_in - 1))
+        if tile == tiles:
+            k, a = n_in, 1
+            _deliver(Wt, G, mode, rate, n_in, j, _bias_gradient(dZ, n, j))
+            if q != j:
+                _deliver(Wt, G, mode, rate, n_in, q, _bias_gradient(dZ, n, q))
+        else:
+            count = min(counts[tile], n)
+            if count == 0 and mode != WRITE:
+                continue
+            k, a = tile * ROWS, min(ROWS, n_in - tile * ROWS)
+            last = n_in - 1
+            ks = (k, min(k + 1, last), min(k + 2, last), min(k + 3, last))
+            acc = _gradient_tile(A, x_scale, batch, members[tile], count, ks, dZ, cols)
+            _deliver_rows(Wt, G, mode, rate, k, a, cols, acc)
+        if then_apply:  # the rows just written to G, while they are in cache
+            for s in range(a):
+                for c in range(j, q + L, L):
+                    g = lanes.load(G, k + s, c)
+                    g = rules.penalised(Wt, k + s, c, g, hyper) if k + s < n_in else g
+                    rules.apply(Wt, S1, S2, k + s, c, g, hyper, rule)

@@ -1,0 +1,144 @@
+"""Mini-batch gradient descent for any stack of ReLU layers and a softmax output, on the `dense` stages.
+
+An epoch runs as one jitted loop: each batch is a slice of a permutation of the images, read in
+place from X; its forward pass, loss, backward pass and update are a handful of parallel stages
+over buffers allocated once. A batch of at most BLOCK images updates the weights inside the
+gradient stage itself; a larger one (full-batch training of a big set) is taken BLOCK images at a
+time, its gradient summed in a buffer, and applied once at the end.
+"""
+from collections import namedtuple
+
+from .._compile.options import helper
+from . import dense, rules
+from .dense import Inputs, Rows, Update
+from .rules import Layer
+
+BLOCK = 256  # images whose activations are held at once
+
+START, N_IN, PADDED, BUFFER, WIDTH = range(5)
+"""The columns of a network's layer table (layers, 5), int64: where layer l's block begins in theta, its inputs
+n_in, its width padded to whole vectors P, where its rows begin in the activation and delta buffers, and
+its width."""
+
+EpochData = namedtuple("EpochData", "X x_scale Y masks order")
+EpochData.__doc__ = """The training set as an epoch reads it: images X (m, d), floats of the parameters' dtype (x_scale
+1) or uint8 pixels (x_scale 1/255), read in place; labels Y (m,) int64; masks (m, words) the rows'
+`dense.nonzero_tiles`; order (n,) int64, the rows to train on in this epoch's order."""
+
+Network = namedtuple("Network", "theta grad table")
+Network.__doc__ = """Every layer's parameters in one flat vector theta, a gradient buffer grad laid out the same, and
+the layer table (`START` ... `WIDTH`) that says where each layer's block is."""
+
+Solver = namedtuple("Solver", "rule plain alpha hyper state clock")
+Solver.__doc__ = """The update: the `rules` rule, whether it is plain descent without a penalty (`plain`, made inside
+the gradient stage), the L2 penalty alpha, the constants `hyper`, the state (2, theta.size) and the
+count of updates made, clock[0]."""
+
+Buffers = namedtuple("Buffers", "acts deltas transposed identity first above loss correct")
+Buffers.__doc__ = """An epoch's scratch, allocated once: activations and deltas (BLOCK rows per layer, laid out by the
+table's BUFFER), room for one layer's weights transposed, identity = arange(BLOCK), the first layer's
+row groups (`Groups`, filled per block) and the groups of every layer above (every row), and per-row
+loss and correct (BLOCK,)."""
+
+
+@helper
+def layer_block(theta, table, l):
+    """The block Wt (n_in + 1, P) of layer l in the flat vector theta (or in a buffer laid out like it)."""
+    start, n_in, P = table[l, START], table[l, N_IN], table[l, PADDED]
+    return theta[start:start + (n_in + 1) * P].reshape((n_in + 1, P))
+
+
+@helper
+def _rows(buffer, table, l, block):
+    """The (block, P) activation or delta buffer of layer l in a flat buffer laid out by the table's BUFFER."""
+    start = table[l, BUFFER]
+    P = table[l, PADDED]
+    return buffer[start:start + block * P].reshape((block, P))
+
+
+@helper
+def _layer(net, solver, l):
+    """Layer l of the network as a `rules.Layer`: its block, gradient and solver state."""
+    table = net.table
+    return Layer(layer_block(net.theta, table, l), layer_block(net.grad, table, l),
+                 layer_block(solver.state[0], table, l), layer_block(solver.state[1], table, l))
+
+
+@helper
+def _squared_weights(theta, table):
+    """Σ W² over every layer's weights, biases left out: the L2 penalty's sum."""
+    total = 0.0
+    for l in range(table.shape[0]):
+        Wt = layer_block(theta, table, l)
+        for k in range(table[l, N_IN]):
+            for j in range(Wt.shape[1]):
+                total += Wt[k, j] * Wt[k, j]
+    return total
+
+
+@helper
+def epoch(data, batch, net, solver, buffers, rate):
+    """One pass of mini-batch gradient descent over x_scale · X in the order data.order; (summed loss, correct count).
+
+    data: `EpochData`; net: `Network`; solver: `Solver`; buffers: `Buffers`; batch: images per step;
+    rate: the learning rate. The summed loss includes the penalty, 0.5 · alpha · Σ W² per batch, as
+    scikit-learn's does. The update is made inside the gradient stage: plain descent without a
+    penalty as each vector of the gradient is made, any other rule by each work item on the rows
+    it has just written to grad (one inlined copy of the rule, not one per vector: those tripled
+    the compile time). A batch too big to take at once is applied by `rules.apply_block`.
+    """
+    order, table = data.order, net.table
+    m = order.shape[0]
+    layers = table.shape[0]
+    dtype = net.theta.dtype
+    total_loss = 0.0
+    total_correct = 0
+    block = buffers.identity.shape[0]
+    clock, hyper = solver.clock, solver.hyper  # written through these names, never through solver.clock[...]
+    for s in range(0, m, batch):
+        size = min(batch, m - s)
+        inv_m = dtype.type(1.0 / size)
+        at_once = size <= block
+        clock[0] += 1
+        rules.for_batch(hyper, solver.rule, rate, solver.alpha, size, clock[0])
+        if solver.alpha != 0:
+            total_loss += 0.5 * solver.alpha * _squared_weights(net.theta, table)
+        for r in range(s, s + size, block):
+            n = min(block, s + size - r)
+            rows = Rows(order, r, n)
+            dense.group_rows(data.masks, rows, buffers.first)
+            for l in range(layers):
+                Out = _rows(buffers.acts, table, l, block)
+                Wt = layer_block(net.theta, table, l)
+                if l == 0:
+                    dense.affine_grouped(Inputs(data.X, data.x_scale), rows, buffers.first, Wt, l < layers - 1, Out)
+                else:
+                    activation = dense.RELU if l < layers - 1 else dense.NONE
+                    dense.affine(_rows(buffers.acts, table, l - 1, block), n, Wt, activation, Out, Out)
+            top = layers - 1
+            dense.softmax_head(_rows(buffers.acts, table, top, block), table[top, WIDTH], data.Y, rows, inv_m,
+                               _rows(buffers.deltas, table, top, block), buffers.loss, buffers.correct)
+            for t in range(n):
+                total_loss += buffers.loss[t]
+                total_correct += buffers.correct[t]
+            mode = (dense.APPLY if solver.plain else dense.WRITE) if at_once else (dense.WRITE if r == s else dense.ADD)
+            update = Update(mode, rate, at_once and not solver.plain, solver.hyper, solver.rule)
+            for l in range(top, -1, -1):
+                dZ = _rows(buffers.deltas, table, l, block)
+                layer = _layer(net, solver, l)
+                if l == 0:
+                    ahead = r + n  # the next block's rows, to prefetch
+                    dense.weight_gradient(Inputs(data.X, data.x_scale), rows, buffers.first, dZ, layer, update,
+                                          (ahead, min(block, batch, m - ahead)))
+                else:
+                    below = _rows(buffers.acts, table, l - 1, block)
+                    width, n_in = table[l, WIDTH], table[l, N_IN]
+                    WT = buffers.transposed[:(width + 1) * n_in].reshape((width + 1, n_in))
+                    dense.transpose_weights(layer.W, n_in, WT)
+                    dense.affine(dZ, n, WT, dense.MASK, below, _rows(buffers.deltas, table, l - 1, block))
+                    dense.weight_gradient(Inputs(below, dtype.type(1)), Rows(buffers.identity, 0, n), buffers.above, dZ, layer,
+                                          update, (0, 0))
+        if not at_once:
+            for l in range(layers):
+                rules.apply_block(_layer(net, solver, l), solver.hyper, solver.rule)
+    return total_loss, total_correct

@@ -1,0 +1,118 @@
+"""Any number of ReLU hidden layers and a softmax output, on the per-step kernels: starting weights,
+the forward pass and the gradients that the drop-in's functions and predictions use.
+
+Layers are (W (n_out, n_in), b (n_out,)) pairs in the seed's convention; batches are one image
+per row, C-contiguous, in the parameters' dtype or uint8 pixels. Training runs on fused kernels instead
+(`_train.choose.trainer`).
+"""
+import numpy as np
+
+from ._kernels import per_step
+from ._simd import lanes
+
+
+INITS = ("uniform", "glorot")
+
+
+def init_layers(sizes, random_state, dtype, init="uniform"):
+    """Weights and biases (W (n_out, n_in), b (n_out,)) for layers of the given sizes, drawn layer by layer.
+
+    "uniform": the seed's start, every value uniform in [-0.5, 0.5), drawn in the seed's order
+    (W1, b1, W2, …). "glorot": scikit-learn's start for ReLU layers, uniform in ±sqrt(6 / (fan_in +
+    fan_out)), drawn as scikit-learn draws them (each coefs_ (n_in, n_out), then its intercepts),
+    so a scikit-learn MLPClassifier with the same random_state starts from the same weights.
+    """
+    layers = []
+    for n_in, n_out in zip(sizes[:-1], sizes[1:]):
+        if init == "glorot":
+            bound = np.sqrt(6.0 / (n_in + n_out))
+            W = random_state.uniform(-bound, bound, (n_in, n_out)).T
+            b = random_state.uniform(-bound, bound, n_out)
+        else:
+            W = random_state.rand(n_out, n_in) - 0.5
+            b = random_state.rand(n_out, 1) - 0.5
+        layers.append((np.ascontiguousarray(W, dtype=dtype), b.ravel().astype(dtype)))
+    return layers
+
+
+NARROW = 4  # vectors: layers with fewer inputs than this many vectors' lanes go to the kernels with outputs in lanes
+
+
+def _narrow(W):
+    """Whether the layer of weights W (n_out, n_in) has few enough inputs for the `_narrow` per_step."""
+    return W.shape[1] < NARROW * lanes.count(W.dtype)
+
+
+def matmul_bias(X, W, b, x_scale, out):
+    """per_step.matmul_bias, or its twin for few inputs (the seed's second layer): one call for any layer."""
+    (per_step.matmul_bias_narrow if _narrow(W) else per_step.matmul_bias)(X, W, b, x_scale, out)
+
+
+def weight_grad(dZ, A, inv_m, dW, db):
+    """per_step.weight_grad, or its twin for few inputs: one call for any layer."""
+    (per_step.weight_grad_narrow if _narrow(dW) else per_step.weight_grad)(dZ, A, inv_m, dW, db)
+
+
+def forward(X, layers, x_scale=1.0):
+    """Pre-activations Z and activations A of every layer, for the images x_scale · X; A[-1] holds the softmax probabilities.
+
+    X holds floats of the layers' dtype, or uint8 pixels (x_scale 1/255 for the seed's scaling).
+    """
+    m = X.shape[0]
+    Zs, As = [], [X]
+    for index, (W, b) in enumerate(layers):
+        Z = np.empty((m, W.shape[0]), W.dtype)
+        matmul_bias(As[-1], W, b, W.dtype.type(x_scale if index == 0 else 1), Z)
+        A = np.empty_like(Z)
+        if index < len(layers) - 1:
+            per_step.relu(Z.reshape(-1), A.reshape(-1))
+        else:
+            per_step.softmax_rows(Z, A)
+        Zs.append(Z)
+        As.append(A)
+    return Zs, As
+
+
+CHUNK = 8192  # images per forward pass when predicting: bounds the activations held at once
+
+
+def predict_proba(X, layers, x_scale=1.0):
+    """Softmax probabilities (m, n_classes) of images x_scale · X (m, d).
+
+    CHUNK images at a time, so that memory beyond X and the result stays the same for any m.
+    """
+    out = np.empty((X.shape[0], layers[-1][0].shape[0]), layers[-1][0].dtype)
+    for start in range(0, X.shape[0], CHUNK):
+        out[start:start + CHUNK] = forward(X[start:start + CHUNK], layers, x_scale)[1][-1]
+    return out
+
+
+def scores(X, Y, layers, x_scale=1.0):
+    """(mean cross-entropy, accuracy) of the network on images x_scale · X (m, d) with class indices Y (m,) int64."""
+    Zs, As = forward(X, layers, x_scale)
+    predicted = np.empty(len(Y), np.int64)
+    per_step.argmax_rows(As[-1], predicted)
+    return float(per_step.cross_entropy_logits(Zs[-1], Y)), per_step.count_equal(predicted, Y) / len(Y)
+
+
+def gradients(hidden_Zs, As, Y, weights):
+    """(dW, db) of the mean cross-entropy for every layer, first layer first.
+
+    hidden_Zs are the hidden layers' pre-activations, As the layer inputs followed by the softmax
+    output (as `forward` returns them), weights the W of each layer; one image per row.
+    """
+    m = As[0].shape[0]
+    inv_m = As[0].dtype.type(1.0 / m)
+    dZ = np.empty_like(As[-1])
+    per_step.output_delta(As[-1], Y, dZ)
+    grads = []
+    for index in range(len(weights) - 1, -1, -1):
+        W = weights[index]
+        dW, db = np.empty_like(W), np.empty(W.shape[0], W.dtype)
+        weight_grad(dZ, As[index], inv_m, dW, db)
+        if index > 0:
+            below = np.empty_like(hidden_Zs[index - 1])
+            per_step.hidden_delta(dZ, W, hidden_Zs[index - 1], below)
+            dZ = below
+        grads.append((dW, db))
+    return grads[::-1]

@@ -1,0 +1,97 @@
+"""The mini-batch trainer: a training set's buffers and parameters laid out for `_kernels.epoch`, one call per epoch."""
+import numpy as np
+
+from .._kernels import dense
+from .._kernels.dense import Groups
+from .._kernels.epoch import (BLOCK, BUFFER, N_IN, PADDED, START, WIDTH, Buffers, EpochData, Network, Solver, epoch,
+                              layer_block)
+from .._kernels.memory import empty_at
+from .._simd import lanes
+from .optimizer import Optimizer
+
+
+def padded(width, dtype):
+    """width rounded up to whole vectors of dtype."""
+    L = lanes.count(dtype)
+    return -(-width // L) * L
+
+
+class Layered:
+    """ReLU layers and a softmax output trained by mini-batch gradient descent on x_scale · X (m, d), Y (m,) int64.
+
+    layers: (W (n_out, n_in), b (n_out,)) pairs, copied in. batch: images per step (m for full
+    batch). rng: a RandomState shuffling the images every epoch, or None to keep their order.
+    optimizer: an `optimizer.Optimizer`, plain gradient descent by default. The parameters' dtype
+    is the layers'; X holds floats of it, or uint8 pixels. `rows` (all by default): the rows of X
+    to train on, read where they are; an epoch shuffles them.
+    """
+
+    def __init__(self, X, Y, layers, batch, *, rng=None, optimizer=None, x_scale=1.0, rows=None):
+        self.optimizer = optimizer or Optimizer()
+        self.rows = np.arange(X.shape[0], dtype=np.int64) if rows is None else np.asarray(rows, np.int64)
+        m, d = len(self.rows), X.shape[1]
+        dtype = np.dtype(layers[0][0].dtype)
+        self.batch, self.rng = min(batch, m), rng
+        block = min(BLOCK, self.batch)
+        table, size, buffer = [], 0, 0
+        n_in = d
+        for W, _ in layers:
+            P = padded(W.shape[0], dtype)
+            row = [0] * 5
+            row[START], row[N_IN], row[PADDED], row[BUFFER], row[WIDTH] = size, n_in, P, buffer, W.shape[0]
+            table.append(row)
+            size += (n_in + 1) * P
+            buffer += block * P
+            n_in = P
+        table = np.array(table, np.int64)
+        theta = empty_at(size, dtype)
+        theta[:] = 0
+        for l, (W, b) in enumerate(layers):
+            Wt = layer_block(theta, table, l)
+            Wt[:W.shape[1], :W.shape[0]] = W.T
+            Wt[-1, :W.shape[0]] = b
+        self.net = Network(theta, np.zeros_like(theta), table)
+        state = self.optimizer.state
+        if state is None or state.shape != (2, size) or state.dtype != dtype:
+            self.optimizer.state = np.zeros((2, size), dtype)
+        self.hyper = self.optimizer.hyper(dtype)
+        identity = np.arange(block, dtype=np.int64)
+        tiles = -(-d // dense.ROWS)
+        above = -(-table[:, PADDED].max() // dense.ROWS)
+        self.buffers = Buffers(
+            acts=np.zeros(buffer, dtype), deltas=np.zeros(buffer, dtype),
+            transposed=np.zeros(max(row[N_IN] * (row[WIDTH] + 1) for row in table), dtype), identity=identity,
+            first=Groups(np.zeros(tiles, np.int64), np.zeros((tiles, block), np.int32)),
+            above=Groups(np.full(above, block, np.int64), np.tile(identity.astype(np.int32), (above, 1))),
+            loss=np.zeros(block, dtype), correct=np.zeros(block, np.int64))
+        masks = np.empty((X.shape[0], -(-d // (64 * dense.ROWS))), np.uint64)
+        dense.nonzero_tiles(X, masks)
+        self.data = EpochData(X, dtype.type(x_scale), Y, masks, self.rows.copy())
+
+    @property
+    def theta(self):
+        """Every parameter, in one flat vector (the layers' blocks, `epoch.layer_block`)."""
+        return self.net.theta
+
+    def layers(self):
+        """Copies of the (W (n_out, n_in), b (n_out,)) pairs, in the seed's layout."""
+        out = []
+        n_in = self.data.X.shape[1]
+        for l, width in enumerate(self.net.table[:, WIDTH]):
+            Wt = layer_block(self.net.theta, self.net.table, l)
+            out.append((np.ascontiguousarray(Wt[:n_in, :width].T), Wt[-1, :width].copy()))
+            n_in = width
+        return out
+
+    def step(self, alpha):
+        """One epoch at rate alpha; returns (mean loss, accuracy) of its forward passes."""
+        order = self.data.order
+        if self.rng is not None:
+            order[:] = self.rows[self.rng.permutation(len(order))]
+        with np.errstate(over="ignore"):
+            rate = self.net.theta.dtype.type(alpha)
+        o = self.optimizer
+        solver = Solver(o.rule, o.plain, float(o.alpha), self.hyper, o.state, o.clock)
+        loss, correct = epoch(self.data, self.batch, self.net, solver, self.buffers, rate)
+        m = len(order)
+        return float(loss) / m, correct / m

@@ -1,0 +1,41 @@
+"""Every kernel is compiled with the options `_compile.options` names (as stumpy keeps tests/test_fastmath.py)."""
+import importlib
+import pkgutil
+
+from numba.core.registry import CPUDispatcher
+
+import scratchnet_fast
+from scratchnet_fast._compile.options import FASTMATH
+
+
+def dispatchers():
+    """(module name, name, dispatcher) of every jitted function defined in the package."""
+    found = []
+    for info in pkgutil.walk_packages(scratchnet_fast.__path__, "scratchnet_fast."):
+        if info.name.endswith("__main__"):  # runs the command line when imported
+            continue
+        module = importlib.import_module(info.name)
+        for name, value in vars(module).items():
+            if isinstance(value, CPUDispatcher) and value.py_func.__module__ == info.name:
+                found.append((info.name, name, value))
+    return found
+
+
+def test_the_kernels_are_found():
+    names = {name for _, name, _ in dispatchers()}
+    assert {"matmul_bias", "fused_step", "epoch", "weight_gradient", "hidden_tile", "exp_nonpositive"} <= names
+
+
+def test_every_kernel_uses_the_fastmath_flags_of_the_options_module():
+    for module, name, dispatcher in dispatchers():
+        assert set(dispatcher.targetoptions["fastmath"]) == FASTMATH, f"{module}.{name}"
+
+
+def test_the_flags_keep_nan_checks_and_the_order_of_sums():
+    """No nnan/ninf (isnan checks survive), no reassoc (sums in the code's order, the same bits cached or not), no afn."""
+    assert not FASTMATH & {"nnan", "ninf", "reassoc", "afn", "fast"}
+
+
+def test_kernels_never_check_division_by_zero():
+    for module, name, dispatcher in dispatchers():
+        assert dispatcher.targetoptions.get("error_model") == "numpy", f"{module}.{name}"
