@@ -18,6 +18,7 @@ import pandas as pd
 N_PIXELS = 784
 
 IDX_TYPES = {0x08: np.uint8, 0x09: np.int8, 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0E: ">f8"}
+DEFLATE_RATIO = 1032  # deflate's largest expansion: a gzipped file never inflates to more than this many times its size
 
 
 def _open_checked(path):
@@ -58,7 +59,15 @@ def read_idx(path):
                                      f"corrupt")
                 if dtype.itemsize == 1 and math.prod(shape) > 0:
                     return np.memmap(path, dtype, mode="c", offset=header, shape=shape)
-            out = np.empty(shape, dtype)
+            if gzipped and expected > DEFLATE_RATIO * os.path.getsize(path):
+                raise ValueError(f"{path} is {os.path.getsize(path)} bytes gzipped, and its header {shape} claims "
+                                 f"{expected} bytes: more than gzip can hold in that size, so the file is truncated or "
+                                 f"corrupt")
+            try:
+                out = np.empty(shape, dtype)
+            except (ValueError, MemoryError) as error:  # "array is too big", or more than this machine's memory
+                raise ValueError(f"{path}: its header {shape} claims {expected} bytes, which cannot be allocated "
+                                 f"here ({error})") from None
             got = header + f.readinto(memoryview(out).cast("B"))
             if got != expected or f.read(1):
                 got = got if got != expected else f"more than {expected}"
