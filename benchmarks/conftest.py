@@ -44,6 +44,25 @@ def digits(m, dtype):
     return (images / 255.0).astype(dtype), labels, real
 
 
+def features(kind, m, dtype):
+    """(X (m, 784) of dtype, Y, real, transform): digits as the first layer sees them, and the same map for test images.
+
+    "mnist": the pixels / 255, blank margins and all (our first layer skips their zeros);
+    "standardized": MNIST after scikit-learn's StandardScaler, as its docs advise before an MLP:
+    no zeros but the pixels that are blank in every image; "normal": random normal features, no
+    zero anywhere (labels from MNIST, so accuracy means nothing there).
+    """
+    X, Y, real = digits(m, dtype)
+    if kind == "mnist":
+        return X, Y, real, lambda T: T
+    if kind == "standardized":
+        from sklearn.preprocessing import StandardScaler
+
+        scaler = StandardScaler().fit(X.astype(np.float64))
+        return scaler.transform(X).astype(dtype), Y, real, lambda T: scaler.transform(T)
+    return np.random.default_rng(1).standard_normal(X.shape).astype(dtype), Y, False, None
+
+
 def held_out_digits():
     """The 10,000 MNIST test digits as (X (n, 784) in [0, 1] float64, y), or None without ../shared/data."""
     path = DATA / "t10k-images-idx3-ubyte.gz"

@@ -55,28 +55,55 @@ def speedup_table(results):
     return "\n".join(lines)
 
 
-def epoch_table(results):
-    """Per network, batch, dtype and threads: seconds per epoch of ours, scikit-learn's and PyTorch's, the
-    ratios, our GFLOP/s, and each one's test accuracy after its timed epochs."""
+def gemm_peak(dtype, n=2048, repeat=5):
+    """GFLOP/s of NumPy's n×n matrix product in dtype (its BLAS, all threads): the machine's GEMM peak, as a yardstick."""
+    import time
+
+    import numpy as np
+
+    A, B = (np.random.default_rng(0).random((n, n)).astype(dtype) for _ in range(2))
+    best = float("inf")
+    for _ in range(repeat):
+        start = time.perf_counter()
+        A @ B
+        best = min(best, time.perf_counter() - start)
+    return 2 * n ** 3 / best / 1e9
+
+
+def dense_work(sizes, m):
+    """FLOPs of one epoch counted dense: forward and weight gradient of every layer, the delta of every layer but the first."""
+    products = [a * b for a, b in zip(sizes[:-1], sizes[1:])]
+    return 2 * m * (2 * sum(products) + sum(products[1:]))
+
+
+IMPLS = ("sklearn", "torch", "jax")
+
+
+def epoch_table(results, peaks):
+    """Per group: our epoch's seconds, its dense GFLOP/s and fraction of the run's GEMM peak (`peaks` by dtype), the
+    ratios of scikit-learn, PyTorch and JAX to ours, ours on uint8, and each one's test accuracy after its timed epochs."""
     rows = defaultdict(dict)
     for bench in results["benchmarks"]:
         if bench["group"].startswith("epoch"):
             rows[bench["group"]][bench["params"]["impl"]] = (bench["stats"]["min"], bench["extra_info"].get("test_accuracy"))
-    lines = ["| network, batch | images | dtype | threads | ours s | GFLOP/s | scikit-learn s | ratio | PyTorch s | ratio | "
-             "ours on uint8 s | float / uint8 | test accuracy: ours / scikit-learn / PyTorch |",
-             "|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"]
+    lines = ["| network, batch, solver | data | images | dtype | threads | ours s | GFLOP/s | of peak | scikit-learn s | ratio "
+             "| PyTorch s | ratio | JAX jitted s | ratio | ours on uint8 s | float / uint8 | test accuracy: ours / scikit-learn / "
+             "PyTorch / JAX |",
+             "|---|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"]
     for name, t in sorted(rows.items()):
-        network, m = name.split(" | ")[:2]
+        network, data, m, dtype = name.split(" | ")[:4]
         sizes = [int(n) for n in network.split()[1].rstrip(",").split("-")]
-        work = 4 * int(m) * sum(a * b for a, b in zip(sizes[:-1], sizes[1:]))  # forward and weight gradients
+        work = dense_work(sizes, int(m))
         ours = t.get("numba", (None, None))[0]
-        cells = name.replace("epoch ", "").split(" | ") + [f"{ours:.3f}" if ours else "", f"{work / ours / 1e9:.0f}" if ours else ""]
-        for impl in ("sklearn", "torch"):
+        rate = work / ours / 1e9 if ours else None
+        cells = name.replace("epoch ", "").split(" | ") + [f"{ours:.3f}" if ours else "", f"{rate:.0f}" if ours else "",
+                                                           f"{rate / peaks[dtype]:.0%}" if ours else ""]
+        for impl in IMPLS:
             other = t.get(impl, (None, None))[0]
-            cells += [f"{other:.3f}", f"{other / ours:.1f}×"] if other and ours else ["", ""]
+            cells += [f"{other:.3f}", f"{other / ours:.2f}×"] if other and ours else ["", ""]
         pixels = t.get("uint8", (None, None))[0]
         cells += [f"{pixels:.3f}", f"{ours / pixels:.2f}×"] if pixels and ours else ["", ""]
-        accuracy = [t.get(impl, (None, None))[1] for impl in ("numba", "sklearn", "torch")]
+        accuracy = [t.get(impl, (None, None))[1] for impl in ("numba",) + IMPLS]
         cells.append(" / ".join(f"{a:.4f}" if a is not None else "-" for a in accuracy))
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
@@ -135,6 +162,7 @@ def main():
     parser.add_argument("--quick", action="store_true", help="one small size, short timings: proves the suite runs")
     parser.add_argument("-k", dest="only", help="run only the benchmarks matching this pytest -k expression")
     args = parser.parse_args()
+    peaks = {name: gemm_peak(name) for name in ("float32", "float64")}  # the yardstick, in the same run
     with tempfile.TemporaryDirectory() as tmp:
         results = run_suite(args.quick, args.only, os.path.join(tmp, "bench.json"))
         cold = startup_seconds(os.path.join(tmp, "numba-cache"))
@@ -142,7 +170,9 @@ def main():
     machine = results["machine_info"]
     print(f"\nMachine: {machine['cpu']['brand_raw']}, {os.cpu_count()} cores, Python {platform.python_version()}, "
           f"NumPy {__import__('numpy').__version__}, Numba {__import__('numba').__version__}\n")
-    for table in (speedup_table(results), epoch_table(results)):
+    print(f"NumPy's 2048×2048 GEMM on this machine: {peaks['float32']:.0f} GFLOP/s float32, {peaks['float64']:.0f} "
+          f"GFLOP/s float64 (the 'of peak' column's yardstick; epochs counted as dense work)\n")
+    for table in (speedup_table(results), epoch_table(results, peaks)):
         if table.count("\n") > 1:  # a header and at least one row
             print(table + "\n")
     print(f"\nStart-up, fresh process to the end of its first training step (float64; then also float32): "

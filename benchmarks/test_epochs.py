@@ -1,9 +1,10 @@
-"""One epoch of mini-batch SGD at rate 0.1 (or Adam at 0.001) on wider and deeper networks: ours beside scikit-learn's
-and PyTorch's.
+"""One epoch of mini-batch SGD at rate 0.1 (or Adam at 0.001) on wider and deeper networks: ours beside scikit-learn's,
+PyTorch's (eager, a Python loop over the batches) and JAX's (the whole epoch jitted: a lax.scan over the batches).
 
-Each implementation starts from scikit-learn's kind of start (Glorot uniform for ours and
-scikit-learn's, PyTorch's own for PyTorch), trains three timed epochs in a row on the same images,
-and records its accuracy on the 10,000 MNIST test digits after them (`extra_info`).
+Each implementation starts from scikit-learn's kind of start (Glorot uniform for ours, scikit-learn's
+and JAX's, PyTorch's own for PyTorch), trains three timed epochs in a row on the same images,
+and records its accuracy on the 10,000 MNIST test digits after them (`extra_info`). The images
+are MNIST's, MNIST standardized (no zeros to skip), or random normal features (`conftest.features`).
 """
 import time
 import warnings
@@ -11,7 +12,7 @@ import warnings
 import numpy as np
 import pytest
 
-from conftest import QUICK, SIZES, digits, held_out_digits, pixels
+from conftest import QUICK, SIZES, THREADS, features, held_out_digits, pixels
 from scratchnet_fast import _network
 from scratchnet_fast._bench import PAUSE
 from scratchnet_fast._train.choose import trainer
@@ -48,6 +49,59 @@ def scikit_learn(X, Y, hidden, batch, solver):
     return epoch, lambda X_test: model.predict(X_test.astype(X.dtype))
 
 
+def jax_epoch(X, Y, hidden, batch, solver, dtype):
+    """JAX with optax: one jitted function per epoch, a lax.scan over its full batches (40,960 of 41,000 images at batch 64:
+    scan needs batches of one shape), the batches gathered by a permutation inside it."""
+    jax = pytest.importorskip("jax")
+    optax = pytest.importorskip("optax")
+    jax.config.update("jax_enable_x64", True)  # float64 when asked; float32 arrays stay float32
+    import jax.numpy as jnp
+
+    layers = _network.init_layers((X.shape[1],) + hidden + (10,), np.random.RandomState(0), dtype, "glorot")
+    params = [(jnp.asarray(W.T), jnp.asarray(b)) for W, b in layers]
+    optimizer = optax.sgd(RATES[solver]) if solver == "sgd" else optax.adam(RATES[solver])
+    state = [optimizer.init(params)]
+    Xj, Yj = jnp.asarray(X), jnp.asarray(Y)
+    n = len(Y) // batch
+
+    def loss(params, x, y):
+        for W, b in params[:-1]:
+            x = jax.nn.relu(x @ W + b)
+        W, b = params[-1]
+        return optax.softmax_cross_entropy_with_integer_labels(x @ W + b, y).mean()
+
+    @jax.jit
+    def epoch(params, state, order):
+        rows = order[:n * batch].reshape(n, batch)
+
+        def step(carry, rows):
+            params, state = carry
+            updates, state = optimizer.update(jax.grad(loss)(params, Xj[rows], Yj[rows]), state, params)
+            return (optax.apply_updates(params, updates), state), None
+
+        return jax.lax.scan(step, (params, state), rows)[0]
+
+    keys = [jax.random.PRNGKey(0)]
+    box = [params]
+
+    def run():
+        keys[0], key = jax.random.split(keys[0])
+        box[0], state[0] = epoch(box[0], state[0], jax.random.permutation(key, len(Y)))
+        jax.block_until_ready(box[0])
+
+    run()  # compile outside the timing
+    box[0], state[0] = [(jnp.asarray(W.T), jnp.asarray(b)) for W, b in layers], optimizer.init(params)
+
+    def predict(X_test):
+        x = jnp.asarray(X_test.astype(X.dtype))
+        for W, b in box[0][:-1]:
+            x = jax.nn.relu(x @ W + b)
+        W, b = box[0][-1]
+        return np.asarray((x @ W + b).argmax(axis=1))
+
+    return run, predict
+
+
 def pytorch(X, Y, hidden, batch, solver, threads):
     torch = pytest.importorskip("torch")
     torch.set_num_threads(threads)
@@ -75,20 +129,27 @@ def pytorch(X, Y, hidden, batch, solver, threads):
     return epoch, predict
 
 
-@pytest.mark.parametrize("impl", ["numba", "uint8", "sklearn", "torch"])
+@pytest.mark.parametrize("data", ["mnist", "standardized", "normal"])
+@pytest.mark.parametrize("impl", ["numba", "uint8", "sklearn", "torch", "jax"])
 @pytest.mark.parametrize("hidden,batch,solver", NETWORKS,
                          ids=lambda v: "-".join(map(str, v)) if isinstance(v, tuple) else (f"b{v}" if isinstance(v, int) else v))
-def test_epoch(benchmark, impl, hidden, batch, solver, dtype, threads):
+def test_epoch(benchmark, impl, hidden, batch, solver, dtype, threads, data):
     m = SIZES[-1]
+    if impl == "uint8" and data != "mnist":
+        pytest.skip("uint8 pixels are MNIST's alone")
+    if impl == "jax" and threads != max(THREADS):
+        pytest.skip("JAX sizes its thread pool once per process: it runs on all cores")
     name = "-".join(map(str, (784,) + hidden + (10,)))
-    benchmark.group = f"epoch {name}, batch {batch}, {solver} | {m} | {np.dtype(dtype).name} | {threads}"
-    X, Y, real = digits(m, dtype)
+    benchmark.group = f"epoch {name}, batch {batch}, {solver} | {data} | {m} | {np.dtype(dtype).name} | {threads}"
+    X, Y, real, transform = features(data, m, dtype)
     if impl == "numba":
         epoch, predict = ours(X, Y, hidden, batch, solver, dtype)
     elif impl == "uint8":
         epoch, predict = ours(pixels(m)[0], Y, hidden, batch, solver, dtype, 1 / 255)
     elif impl == "sklearn":
         epoch, predict = scikit_learn(X, Y, hidden, batch, solver)
+    elif impl == "jax":
+        epoch, predict = jax_epoch(X, Y, hidden, batch, solver, dtype)
     else:
         epoch, predict = pytorch(X, Y, hidden, batch, solver, threads)
     if impl in ("numba", "uint8"):  # compile or load the kernels outside the timing
@@ -99,4 +160,4 @@ def test_epoch(benchmark, impl, hidden, batch, solver, dtype, threads):
     held_out = held_out_digits()
     if real and held_out is not None:
         X_test, y_test = held_out
-        benchmark.extra_info["test_accuracy"] = float(np.mean(predict(X_test) == y_test))
+        benchmark.extra_info["test_accuracy"] = float(np.mean(predict(transform(X_test).astype(dtype)) == y_test))
