@@ -39,7 +39,7 @@ NARROW = 4  # vectors: layers with fewer inputs than this many vectors' lanes go
 
 
 def _narrow(W):
-    """Whether the layer of weights W (n_out, n_in) has few enough inputs for the `_narrow` per_step."""
+    """Whether the layer of weights W (n_out, n_in) has few enough inputs for the `_narrow` kernels."""
     return W.shape[1] < NARROW * lanes.count(W.dtype)
 
 
@@ -95,13 +95,13 @@ def scores(X, Y, layers, x_scale=1.0):
     return float(per_step.cross_entropy_logits(Zs[-1], Y)), per_step.count_equal(predicted, Y) / len(Y)
 
 
-def gradients(hidden_Zs, As, Y, weights):
-    """(dW, db) of the mean cross-entropy for every layer, first layer first.
+def gradients(hidden_Zs, As, Y, weights, m=None):
+    """(dW, db) of the cross-entropy summed over the images and divided by m (their number by default), first layer first.
 
     hidden_Zs are the hidden layers' pre-activations, As the layer inputs followed by the softmax
     output (as `forward` returns them), weights the W of each layer; one image per row.
     """
-    m = As[0].shape[0]
+    m = As[0].shape[0] if m is None else m
     inv_m = As[0].dtype.type(1.0 / m)
     dZ = np.empty_like(As[-1])
     per_step.output_delta(As[-1], Y, dZ)

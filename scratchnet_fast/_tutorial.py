@@ -1,11 +1,13 @@
-"""The seed's functions, same names, arguments, shapes and results, running on the per_step.
+"""The seed's functions, same names, arguments, shapes and results, running on the kernels.
 
 Arrays are in the seed's layout: X (784, m) with one image per column, Z and A (h, m), W1 (10, 784),
 b1 (10, 1), W2 (10, 10), b2 (10, 1). Each function checks its input, picks the dtype NumPy would
 compute in (float32 only when every float input is float32), transposes to the kernels' one image
 per row layout (free for the seed's own arrays) and returns the transpose back.
 """
+import numbers
 import operator
+import sys
 import warnings
 
 import numpy as np
@@ -118,6 +120,26 @@ def _cast(dtype, *arrays):
     return tuple(np.ascontiguousarray(a, dtype=dtype) for a in arrays)
 
 
+def _callers_global(name, depth=2):
+    """The global `name` of the module that called the drop-in function (depth frames up), or None.
+
+    The seed's script keeps its data in globals its functions read: backward_prop divides by `m`,
+    the row count of the whole CSV (taken before the dev split), and test_prediction shows
+    `X_train[:, index]`. The drop-in reads the same names where the seed does.
+    """
+    frame = sys._getframe(depth)
+    return frame.f_globals.get(name)
+
+
+def _seed_m(X, m):
+    """The m whose 1/m scales the gradients: `m` given, else the caller's global integer m (the seed's), else X's images."""
+    if m is None:
+        m = _callers_global("m", depth=3)
+        if isinstance(m, bool) or not isinstance(m, numbers.Integral) or m < 1:
+            return X.shape[1]
+    return integer("m", m, 1)
+
+
 def forward_prop(W1, b1, W2, b2, X):
     """Z1 = W1·X + b1, A1 = ReLU(Z1), Z2 = W2·A1 + b2, A2 = softmax(Z2); each (rows, m)."""
     X = features("X", X, check_finite=False)
@@ -140,9 +162,14 @@ def one_hot(Y):
     return out.T
 
 
-def backward_prop(Z1, A1, Z2, A2, W1, W2, X, Y):
-    """dW1, db1, dW2, db2 of the mean cross-entropy over the m = X.shape[1] images."""
+def backward_prop(Z1, A1, Z2, A2, W1, W2, X, Y, *, m=None):
+    """dW1, db1, dW2, db2 of the cross-entropy summed over X's images and divided by m.
+
+    m, as the seed's: the global `m` of the calling script when it is an integer (the seed's is the
+    row count of its whole CSV, before the dev split), else X.shape[1], the mean.
+    """
     X = features("X", X, check_finite=False)
+    scale_m = _seed_m(X, m)
     d, m = X.shape
     W1, W2 = _check_weights(W1, W2, X)
     h, c = W1.shape[0], W2.shape[0]
@@ -157,7 +184,7 @@ def backward_prop(Z1, A1, Z2, A2, W1, W2, X, Y):
     dtype = float_dtype(X, W1, W2, *checked.values())
     Z1r, A1r, A2r = (rows(checked[k], dtype) for k in ("Z1", "A1", "A2"))
     W1, W2 = _cast(dtype, W1, W2)
-    (dW1, db1), (dW2, db2) = _network.gradients([Z1r], [rows(X, dtype), A1r, A2r], Y, [W1, W2])
+    (dW1, db1), (dW2, db2) = _network.gradients([Z1r], [rows(X, dtype), A1r, A2r], Y, [W1, W2], scale_m)
     finite_through("X", X, dW1, "dW1 = dZ1·Xᵀ / m")
     return dW1, db1.reshape(h, 1), dW2, db2.reshape(c, 1)
 
@@ -202,27 +229,30 @@ def get_accuracy(predictions, Y):
     return np.float64(hits / Y.size)
 
 
-def gradient_descent(X, Y, alpha, iterations, *, n_hidden=10, n_out=10, verbose=True):
+def gradient_descent(X, Y, alpha, iterations, *, n_hidden=10, n_out=10, verbose=True, m=None):
     """Train the seed's network by full-batch gradient descent in X's float dtype; returns W1, b1, W2, b2.
 
     Parameters come from `init_params` (so `np.random.seed` makes runs repeatable). With `verbose`,
     prints the iteration and the training accuracy every 10 iterations, as the seed does; that
     accuracy comes from the training pass itself. When X is the seed's `pixels / 255.` exactly,
     training reads the uint8 pixels instead, 1/255 scaling the kernels' sums (`_kernels/pixels.py`): the same
-    model to rounding (1e-12 in float64, 1e-5 in float32).
+    model to rounding (1e-12 in float64, 1e-5 in float32). The gradients are divided by m as the
+    seed's backward_prop divides them (`backward_prop`): the calling script's global `m` when it is
+    an integer, else X's images.
     """
     X = features("X", X)
-    d, m = X.shape
+    scale_m = _seed_m(X, m)
     Y = _labels_of(X, Y, n_out)
     _warn_if_unscaled(X)
     alpha = positive_number("alpha", alpha)
     iterations = integer("iterations", iterations)
     dtype = float_dtype(X)
-    W1, b1, W2, b2 = init_params(d, n_hidden, n_out, dtype)
+    W1, b1, W2, b2 = init_params(X.shape[0], n_hidden, n_out, dtype)
     images = rows(X, dtype)
     pixels = as_pixels(images)  # the seed's X / 255.: train on the uint8 pixels, an eighth of the bytes in float64
     layers = [(W1, b1.ravel()), (W2, b2.ravel())]
-    net = trainer(images, Y, layers) if pixels is None else trainer(pixels, Y, layers, x_scale=PIXEL_SCALE)
+    scale = dict(mean_over=scale_m)
+    net = trainer(images, Y, layers, **scale) if pixels is None else trainer(pixels, Y, layers, x_scale=PIXEL_SCALE, **scale)
 
     def report(i, loss, accuracy):
         if i % 10 == 0:
@@ -240,12 +270,18 @@ def make_predictions(X, W1, b1, W2, b2):
     return get_predictions(A2)
 
 
-def test_prediction(index, W1, b1, W2, b2, X, Y=None):
-    """The seed's test_prediction, with the images X (784, m) and labels Y passed in, not global.
+def test_prediction(index, W1, b1, W2, b2, X=None, Y=None):
+    """The seed's test_prediction: prints the prediction for image `index` of X (784, m) and its label, then shows it.
 
-    Prints the network's prediction for image `index` and, with Y, its label, then shows the
-    image with matplotlib, as the seed does.
+    As the seed's, it reads the calling script's globals X_train and Y_train when X is not given;
+    X (and Y) may be passed instead. Shows the image with matplotlib, as the seed does.
     """
+    if X is None:
+        X, Y = _callers_global("X_train"), _callers_global("Y_train")
+        if X is None:
+            raise ValueError("test_prediction(index, W1, b1, W2, b2) shows image `index` of the global X_train, as the "
+                             "seed's does, and there is no X_train here: define it, or pass the images as "
+                             "test_prediction(index, W1, b1, W2, b2, X, Y)")
     X = features("X", X, check_finite=False)
     m = X.shape[1]
     index = operator.index(index)

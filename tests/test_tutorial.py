@@ -207,3 +207,157 @@ def test_test_prediction_prints_and_shows_like_the_seed(capsys):
     plt.close("all")
     with pytest.raises(ValueError, match="index 50 is out of range for X's 50 images"):
         sf.test_prediction(50, W1, b1, W2, b2, X)
+
+
+SEED_SCRIPT = '''
+import numpy as np
+import pandas as pd
+import matplotlib
+matplotlib.use("Agg")
+from matplotlib import pyplot as plt
+
+np.random.seed(0)
+data = pd.read_csv("train.csv")
+data = np.array(data)
+m, n = data.shape
+np.random.shuffle(data)
+
+data_dev = data[0:1000].T
+Y_dev = data_dev[0]
+X_dev = data_dev[1:n]
+X_dev = X_dev / 255.
+
+data_train = data[1000:m].T
+Y_train = data_train[0]
+X_train = data_train[1:n]
+X_train = X_train / 255.
+_, m_train = X_train.shape
+{definitions}
+W1, b1, W2, b2 = gradient_descent(X_train, Y_train, 0.10, 200)
+test_prediction(0, W1, b1, W2, b2)
+test_prediction(3, W1, b1, W2, b2)
+dev_predictions = make_predictions(X_dev, W1, b1, W2, b2)
+print(get_accuracy(dev_predictions, Y_dev))
+'''
+
+SEED_DEFINITIONS = """
+def init_params():
+    W1 = np.random.rand(10, 784) - 0.5
+    b1 = np.random.rand(10, 1) - 0.5
+    W2 = np.random.rand(10, 10) - 0.5
+    b2 = np.random.rand(10, 1) - 0.5
+    return W1, b1, W2, b2
+
+def ReLU(Z):
+    return np.maximum(Z, 0)
+
+def softmax(Z):
+    return np.exp(Z) / np.sum(np.exp(Z), axis=0)
+
+def forward_prop(W1, b1, W2, b2, X):
+    Z1 = W1.dot(X) + b1
+    A1 = ReLU(Z1)
+    Z2 = W2.dot(A1) + b2
+    A2 = softmax(Z2)
+    return Z1, A1, Z2, A2
+
+def ReLU_deriv(Z):
+    return Z > 0
+
+def one_hot(Y):
+    one_hot_Y = np.zeros((Y.size, Y.max() + 1))
+    one_hot_Y[np.arange(Y.size), Y] = 1
+    one_hot_Y = one_hot_Y.T
+    return one_hot_Y
+
+def backward_prop(Z1, A1, Z2, A2, W1, W2, X, Y):
+    one_hot_Y = one_hot(Y)
+    dZ2 = A2 - one_hot_Y
+    dW2 = 1 / m * dZ2.dot(A1.T)
+    db2 = 1 / m * np.sum(dZ2, axis=1, keepdims=True)
+    dZ1 = W2.T.dot(dZ2) * ReLU_deriv(Z1)
+    dW1 = 1 / m * dZ1.dot(X.T)
+    db1 = 1 / m * np.sum(dZ1, axis=1, keepdims=True)
+    return dW1, db1, dW2, db2
+
+def update_params(W1, b1, W2, b2, dW1, db1, dW2, db2, alpha):
+    W1 = W1 - alpha * dW1
+    b1 = b1 - alpha * db1
+    W2 = W2 - alpha * dW2
+    b2 = b2 - alpha * db2
+    return W1, b1, W2, b2
+
+def get_predictions(A2):
+    return np.argmax(A2, 0)
+
+def get_accuracy(predictions, Y):
+    return np.sum(predictions == Y) / Y.size
+
+def gradient_descent(X, Y, alpha, iterations):
+    W1, b1, W2, b2 = init_params()
+    for i in range(iterations):
+        Z1, A1, Z2, A2 = forward_prop(W1, b1, W2, b2, X)
+        dW1, db1, dW2, db2 = backward_prop(Z1, A1, Z2, A2, W1, W2, X, Y)
+        W1, b1, W2, b2 = update_params(W1, b1, W2, b2, dW1, db1, dW2, db2, alpha)
+        if i % 10 == 0:
+            print("Iteration: ", i)
+            predictions = get_predictions(A2)
+            print(get_accuracy(predictions, Y))
+    return W1, b1, W2, b2
+
+def make_predictions(X, W1, b1, W2, b2):
+    _, _, _, A2 = forward_prop(W1, b1, W2, b2, X)
+    predictions = get_predictions(A2)
+    return predictions
+
+def test_prediction(index, W1, b1, W2, b2):
+    current_image = X_train[:, index, None]
+    prediction = make_predictions(X_train[:, index, None], W1, b1, W2, b2)
+    label = Y_train[index]
+    print("Prediction: ", prediction)
+    print("Label: ", label)
+    current_image = current_image.reshape((28, 28)) * 255
+    plt.gray()
+    plt.imshow(current_image, interpolation="nearest")
+    plt.show()
+"""
+
+
+def run_script(text, folder):
+    """The lines a script prints when run as __main__ in `folder`."""
+    import contextlib
+    import io
+    import os
+
+    out = io.StringIO()
+    here = os.getcwd()
+    os.chdir(folder)
+    try:
+        with contextlib.redirect_stdout(out):
+            exec(compile(text, "seed_script.py", "exec"), {"__name__": "__main__"})
+    finally:
+        os.chdir(here)
+    return out.getvalue().splitlines()
+
+
+def test_the_seeds_script_with_the_import_swapped_prints_the_seeds_lines(tmp_path):
+    """The seed's script, its data flow (the CSV's shuffle, the dev split, the global m of the whole CSV, test_prediction
+    reading X_train and Y_train) unchanged, run with its definitions and with `from scratchnet_fast import *`: the
+    same printed lines, iteration by iteration, predictions, labels and the dev accuracy."""
+    from helpers import write_csv
+    from scratchnet_fast.data import load_sample
+
+    X, y = load_sample()
+    rows = np.random.default_rng(0).permutation(len(y))[:2500]  # the sample is in label order
+    write_csv(tmp_path / "train.csv", X[rows], y[rows])
+    seed = run_script(SEED_SCRIPT.format(definitions=SEED_DEFINITIONS), tmp_path)
+    ours = run_script(SEED_SCRIPT.format(definitions="from scratchnet_fast import *"), tmp_path)
+    assert len(seed) == 2 * 20 + 4 + 1 and seed[0] == "Iteration:  0"
+    assert ours == seed
+
+
+def test_test_prediction_without_x_train_says_what_it_needs():
+    np.random.seed(0)
+    params = sf.init_params()
+    with pytest.raises(ValueError, match="the global X_train, as the seed's does, and there is no X_train here"):
+        sf.test_prediction(0, *params)

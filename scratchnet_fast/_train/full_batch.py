@@ -19,6 +19,7 @@ class FullBatch:
     """A one-hidden-layer network trained on a fixed set: x_scale · X (m, d) rows, Y (m,) int64 labels.
 
     layers: [(W1, b1), (W2, b2)], copied in. `rows` (all by default): the rows of X to train on, read where they are.
+    `mean_over` (the rows' number by default): the m whose 1/m scales the summed gradients, the seed's global m.
     The parameters live in one flat vector so the update is a single kernel call; `params` are
     views of it. Every buffer is allocated here, once, so `step` allocates nothing of size m; so
     are the rows' nonzero spans, which the fused step skips to, and the order it takes the rows
@@ -26,7 +27,7 @@ class FullBatch:
     Float weights and gradients begin at float X's offset within a cache line.
     """
 
-    def __init__(self, X, Y, layers, *, x_scale=1.0, rows=None):
+    def __init__(self, X, Y, layers, *, x_scale=1.0, rows=None, mean_over=None):
         (W1, b1), (W2, b2) = layers
         d = X.shape[1]
         spans = np.empty((X.shape[0], 2), np.uint64)
@@ -45,7 +46,7 @@ class FullBatch:
         self.grads = _views(self.grad, h, d, c)
         n_chunks = chunking(m)[0]
         self.parts = TwoLayers(*(empty_at((n_chunks,) + g.shape, dtype, offset) for g in self.grads))
-        self.inv_m = dtype.type(1.0 / m)
+        self.inv_m = dtype.type(1.0 / (m if mean_over is None else mean_over))
 
     def step(self, alpha):
         """One gradient-descent step at rate `alpha`; returns (mean loss, accuracy) before it."""
