@@ -27,10 +27,12 @@ def test_cli_errors_are_one_line_and_exit_2(tmp_path, capsys, monkeypatch, argv,
     assert words in err
     assert not (tmp_path / "model.npz").exists()
 
+
 def test_cli_train_needs_labels(tmp_path, capsys):
     test_csv = write_csv(tmp_path / "test.csv", np.zeros((3, 784), int))
     assert main(["train", "--data", str(test_csv)]) == 2
     assert "has no labels" in capsys.readouterr().err
+
 
 def test_cli_prints_warnings_as_one_line(capsys, tmp_path):
     from scratchnet_fast.cli import main
@@ -40,6 +42,7 @@ def test_cli_prints_warnings_as_one_line(capsys, tmp_path):
     assert status == 0
     warnings_said = [line for line in err.splitlines() if line.startswith("warning: ")]
     assert len(warnings_said) == 2 and not any(".py:" in line for line in err.splitlines())
+
 
 def test_cli_threads_option(capsys, tmp_path):
     import numba

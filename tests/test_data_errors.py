@@ -12,9 +12,11 @@ from helpers import write_csv, write_idx
 
 PIXELS = ",".join(f"pixel{i}" for i in range(784))
 
+
 def row(last):
     """A header and one row of label 1 whose last pixel is `last`: 785 fields."""
     return f"label,{PIXELS}\n1,".encode() + b"0," * 783 + last + b"\n"
+
 
 @pytest.mark.parametrize("content, words", [
     (b"", "is empty"),
@@ -37,15 +39,18 @@ def test_bad_csv_files_are_clear_errors(tmp_path, content, words):
     with pytest.raises(ValueError, match=words):
         data.load(path)
 
+
 def test_a_missing_file_is_a_clear_error(tmp_path):
     with pytest.raises(ValueError, match="no such file"):
         data.load(tmp_path / "train.csv")
+
 
 def valid_idx(tmp_path, compress):
     images = np.arange(3 * 784, dtype=np.uint8).reshape(3, 28, 28)
     suffix = ".gz" if compress else ""
     write_idx(tmp_path / f"x-labels-idx1-ubyte{suffix}", np.array([1, 2, 3], np.uint8), compress)
     return write_idx(tmp_path / f"x-images-idx3-ubyte{suffix}", images, compress)
+
 
 @pytest.mark.parametrize("compress", [False, True])
 @pytest.mark.parametrize("mangle, words", [
@@ -67,11 +72,13 @@ def test_bad_idx_files_are_clear_errors(tmp_path, mangle, words, compress):
     with pytest.raises(ValueError, match=words):
         data.load(path)
 
+
 def test_a_corrupt_gzip_is_a_clear_error(tmp_path):
     path = valid_idx(tmp_path, compress=True)
     path.write_bytes(path.read_bytes()[:-20])
     with pytest.raises(ValueError, match="corrupt or truncated gzip"):
         data.load(path)
+
 
 def test_idx_labels_outside_0_to_9_are_a_clear_error(tmp_path):
     path = valid_idx(tmp_path, compress=False)
@@ -79,11 +86,13 @@ def test_idx_labels_outside_0_to_9_are_a_clear_error(tmp_path):
     with pytest.raises(ValueError, match="label 30: digit labels are 0-9"):
         data.load(path)
 
+
 def test_idx_count_mismatch_is_a_clear_error(tmp_path):
     path = valid_idx(tmp_path, compress=False)
     write_idx(tmp_path / "x-labels-idx1-ubyte", np.array([1, 2], np.uint8), False)
     with pytest.raises(ValueError, match="has 3 images but .* has 2 labels"):
         data.load(path)
+
 
 @pytest.mark.parametrize("compress", [False, True])
 @pytest.mark.parametrize("shape", [(2_130_706_435, 28, 28), (2**32 - 1, 2**32 - 1, 2**32 - 1), (10**6, 28, 28)])
@@ -102,6 +111,7 @@ def test_an_idx_header_claiming_more_than_the_file_holds_is_refused_before_alloc
 FUZZ = settings(max_examples=60, deadline=None, derandomize=True, database=None,
                 suppress_health_check=[HealthCheck.function_scoped_fixture])
 
+
 def mutate(raw, draw):
     """Flip, insert, delete bytes or truncate."""
     raw = bytearray(raw)
@@ -118,6 +128,7 @@ def mutate(raw, draw):
             raw = raw[:at]
     return bytes(raw)
 
+
 def loads_or_clear_error(path):
     try:
         X, y = data.load(path)
@@ -127,6 +138,7 @@ def loads_or_clear_error(path):
     assert X.dtype == np.uint8 and X.ndim == 2
     assert y is None or (y.dtype == np.uint8 and len(y) == len(X) and (y <= 9).all())
 
+
 @FUZZ
 @given(st.data())
 def test_fuzzed_csv_files_load_or_fail_clearly(tmp_path, data_):
@@ -135,6 +147,7 @@ def test_fuzzed_csv_files_load_or_fail_clearly(tmp_path, data_):
     path = tmp_path / "fuzz.csv"
     path.write_bytes(data_.draw(st.one_of(st.binary(max_size=400), st.just(valid).map(lambda v: mutate(v, data_.draw)))))
     loads_or_clear_error(path)
+
 
 @FUZZ
 @given(st.data(), st.booleans())

@@ -22,6 +22,7 @@ def test_estimator_rejects_bad_parameters(xy, params, words):
     with pytest.raises(ValueError, match=words):
         MLPClassifier(**params).fit(X.T, Y)
 
+
 def test_estimator_rejects_nan_and_wrong_feature_counts(xy):
     X, Y = xy
     model = MLPClassifier(max_iter=2).fit(X.T, Y)
@@ -31,6 +32,7 @@ def test_estimator_rejects_nan_and_wrong_feature_counts(xy):
     bad[0, 0] = np.nan
     with pytest.raises(ValueError, match="NaN"):
         MLPClassifier().fit(bad, Y)
+
 
 def test_keyboard_interrupt_keeps_the_last_completed_iteration(xy):
     X, Y = xy

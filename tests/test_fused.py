@@ -21,12 +21,14 @@ def fused_against_reference(X, Y, W1, b1, W2, b2, order=tile_order):
     assert_close(loss, expected_loss, dtype)
     return grads, loss, correct, expected_correct
 
+
 def test_fused_step_matches_reference(net, dtype):
     _, _, correct, expected_correct = fused_against_reference(*net)
     if dtype == np.float64:
         assert correct == expected_correct
     else:
         assert abs(correct - expected_correct) <= max(1, net[0].shape[0] // 1000)
+
 
 @pytest.mark.parametrize("shape", SHAPES, ids=lambda s: "x".join(map(str, s)))
 def test_fused_step_on_uint8_pixels_matches_reference_on_pixels_over_255(rng, dtype, shape):
@@ -42,6 +44,7 @@ def test_fused_step_on_uint8_pixels_matches_reference_on_pixels_over_255(rng, dt
     assert_close(loss, expected_loss, dtype)
     assert abs(correct - expected_correct) <= (0 if dtype == np.float64 else max(1, m // 1000))
 
+
 @pytest.mark.parametrize("m", [1, 5, 256, 257, 3001, 41000])
 def test_tile_order_matches_reference(rng, m):
     X = blank_borders(rng, rng.random((m, 50)))
@@ -51,12 +54,14 @@ def test_tile_order_matches_reference(rng, m):
     assert order.dtype == np.int64
     np.testing.assert_array_equal(order, ref.tile_order(spans, chunking(m)[1]))
 
+
 @pytest.mark.parametrize("order", ["identity", "reversed", "random"])
 def test_fused_step_takes_rows_in_any_order(rng, dtype, order):
     X, Y, W1, b1, W2, b2 = network(rng, 1001, 784, 10, 10, dtype)
     blank_borders(rng, X)
     permutations = {"identity": np.arange, "reversed": lambda m: np.arange(m)[::-1].copy(), "random": rng.permutation}
     fused_against_reference(X, Y, W1, b1, W2, b2, order=lambda spans: permutations[order](len(spans)))
+
 
 @pytest.mark.parametrize("offset", [0, 2, 4, 8, 16, 24, 40, 60])
 @pytest.mark.parametrize("d", [784, 100])
@@ -68,6 +73,7 @@ def test_fused_step_at_any_offset_within_a_cache_line(rng, dtype, offset, d):
     assert placed.ctypes.data % LINE == offset
     grads, _, _, _ = fused_against_reference(placed, Y, W1, b1, W2, b2)
     assert not np.any(grads[0][:, ~X.any(axis=0)])
+
 
 def test_fused_step_gives_the_same_bits_wherever_x_sits(rng, dtype):
     """Where X begins within a cache line moves where the loops begin, but no bit of the result."""
@@ -81,6 +87,7 @@ def test_fused_step_gives_the_same_bits_wherever_x_sits(rng, dtype):
         results.append(b"".join(g.tobytes() for g in grads) + np.array([loss, correct], np.float64).tobytes())
     assert len(set(results)) == 1
 
+
 @pytest.mark.parametrize("shape", [(1, 784, 10, 10), (6, 33, 1, 3), (257, 784, 10, 10), (3001, 200, 11, 10)])
 def test_fused_step_skips_blank_columns_exactly(rng, dtype, shape):
     X, Y, W1, b1, W2, b2 = network(rng, *shape, dtype)
@@ -88,11 +95,13 @@ def test_fused_step_skips_blank_columns_exactly(rng, dtype, shape):
     grads, _, _, _ = fused_against_reference(X, Y, W1, b1, W2, b2)
     assert not np.any(grads[0][:, ~X.any(axis=0)])
 
+
 def test_fused_step_on_all_zero_images(rng, dtype):
     X, Y, W1, b1, W2, b2 = network(rng, 513, 784, 10, 10, dtype)
     X[:] = 0
     grads, _, _, _ = fused_against_reference(X, Y, W1, b1, W2, b2)
     assert not np.any(grads[0])
+
 
 def test_fused_step_is_finite_for_logits_of_1e4(rng, dtype):
     X, Y, W1, b1, W2, b2 = network(rng, 300, 20, 5, 10, dtype)

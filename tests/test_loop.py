@@ -18,6 +18,7 @@ def test_divergence_stops_gradient_descent_naming_the_iteration(xy):
     with pytest.raises(FloatingPointError, match=r"diverged at iteration 0: .*try a smaller learning rate than 1e\+300"):
         sf.gradient_descent(X * 1e10, Y, 1e300, 50, verbose=False)
 
+
 def test_divergence_leaves_the_last_finite_parameters(xy):
     X, Y = xy
     W1, b1, W2, b2 = sf.init_params()
@@ -27,6 +28,7 @@ def test_divergence_leaves_the_last_finite_parameters(xy):
     np.testing.assert_array_equal(net.params[0], W1)
     np.testing.assert_array_equal(net.params[3], b2.ravel())
 
+
 @pytest.mark.parametrize("batch_size", [None, 10])
 def test_divergence_stops_the_estimator(xy, batch_size):
     X, Y = xy
@@ -34,6 +36,7 @@ def test_divergence_stops_the_estimator(xy, batch_size):
     with pytest.raises(FloatingPointError, match="diverged at iteration 0"):
         model.fit(X.T * 1e10, Y)
     assert not hasattr(model, "weights_")
+
 
 def test_training_that_fails_quietly_says_so(rng):
     """A runaway loss and an accuracy stuck at chance each get one warning; the stable softmax keeps the loss finite."""
@@ -44,6 +47,7 @@ def test_training_that_fails_quietly_says_so(rng):
     messages = [str(w.message) for w in caught]
     assert sum("the training loss grew from" in m for m in messages) == 1
     assert sum("no better than always guessing the most common label (0.333)" in m for m in messages) == 1
+
 
 def test_sound_training_gives_no_such_warning(rng):
     import warnings

@@ -17,6 +17,7 @@ def saved(tmp_path, xy):
     model_file.save(MLPClassifier(max_iter=2, random_state=0).fit(X.T, Y), path)
     return path
 
+
 @pytest.mark.parametrize("mangle, words", [
     (lambda raw: raw[: len(raw) // 2], "corrupt or truncated"),
     (lambda raw: bytes(len(raw)), "corrupt or truncated"),
@@ -26,11 +27,13 @@ def test_corrupt_model_files_are_clear_errors(saved, mangle, words):
     with pytest.raises(ValueError, match=words):
         model_file.load(saved)
 
+
 def rewrite(path, **changes):
     with np.load(path) as npz:
         arrays = {k: npz[k] for k in npz.files}
     arrays.update(changes)
     np.savez(path, **{k: v for k, v in arrays.items() if v is not None})
+
 
 @pytest.mark.parametrize("changes, words", [
     (dict(W1=np.ones((10, 9))), r"layer 1 has W \(10, 9\)"),
@@ -45,6 +48,7 @@ def test_mismatched_model_files_are_clear_errors(saved, changes, words):
     with pytest.raises(ValueError, match=words):
         model_file.load(saved)
 
+
 def test_saving_never_writes_non_finite_parameters(saved, xy):
     X, Y = xy
     model = MLPClassifier(max_iter=1).fit(X.T, Y)
@@ -53,6 +57,7 @@ def test_saving_never_writes_non_finite_parameters(saved, xy):
     with pytest.raises(ValueError, match="NaN or inf parameters"):
         model_file.save(model, saved)
     assert saved.read_bytes() == before
+
 
 def test_files_from_elsewhere_say_what_they_are(tmp_path):
     import pickle

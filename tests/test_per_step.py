@@ -17,12 +17,14 @@ def test_matmul_bias_matches_reference(net, dtype):
     assert out.dtype == dtype
     assert_close(out, ref.matmul_bias(X.astype(float), W1.astype(float), b1.astype(float)), dtype)
 
+
 def test_matmul_bias_reads_uint8_pixels_scaled_once(rng, dtype, net):
     X, _, W1, b1, _, _ = net
     P = pixels_of(rng, *X.shape)
     out = np.empty((X.shape[0], W1.shape[0]), dtype)
     per_step.matmul_bias(P, W1, b1, dtype(1 / 255), out)
     assert_close(out, ref.matmul_bias(P / 255.0, W1.astype(float), b1.astype(float)), dtype)
+
 
 def per_step_products(X, dZ, W1, b1):
     """matmul_bias(X, W1, b1) and weight_grad(dZ, X), the two per-step kernels that scan each tile's span."""
@@ -32,6 +34,7 @@ def per_step_products(X, dZ, W1, b1):
     dW, db = np.empty_like(W1), np.empty_like(b1)
     per_step.weight_grad(dZ, X, dtype.type(1), dW, db)
     return Z, dW, db
+
 
 @pytest.mark.parametrize("offset", [0, 8, 16, 40, 60])
 @pytest.mark.parametrize("m,d", [(1, 784), (7, 33), (300, 784), (1001, 100), (3000, 784)])
@@ -50,6 +53,7 @@ def test_per_step_products_skip_blank_columns_exactly(rng, dtype, m, d, offset):
     assert_close(db, expected_b, dtype)
     assert not np.any(dW[:, ~X.any(axis=0)])
 
+
 def test_per_step_products_give_the_same_bits_wherever_x_sits(rng, dtype):
     X, _, W1, b1, _, _ = network(rng, 1000, 784, 10, 10, dtype)
     blank_borders(rng, X)
@@ -61,6 +65,7 @@ def test_per_step_products_give_the_same_bits_wherever_x_sits(rng, dtype):
         results.add(b"".join(a.tobytes() for a in per_step_products(placed, dZ, W1, b1)))
     assert len(results) == 1
 
+
 @pytest.mark.parametrize("bad", [np.nan, np.inf])
 @pytest.mark.parametrize("column", [0, 1, 8, 391, 775, 782, 783])
 def test_per_step_products_never_skip_nan_or_inf_beside_blanks(rng, dtype, bad, column):
@@ -71,6 +76,7 @@ def test_per_step_products_never_skip_nan_or_inf_beside_blanks(rng, dtype, bad, 
     Z, dW, _ = per_step_products(X, np.ones((9, 10), dtype), W1, b1)
     assert not np.isfinite(Z[5]).any() and np.isfinite(np.delete(Z, 5, axis=0)).all()
     assert not np.isfinite(dW[:, column]).any() and np.isfinite(np.delete(dW, column, axis=1)).all()
+
 
 @pytest.mark.parametrize("m", [1, 7, 300, 3001])
 @pytest.mark.parametrize("d,h", [(1, 1), (3, 10), (10, 10), (17, 37), (40, 5)])
@@ -88,6 +94,7 @@ def test_narrow_products_match_reference(rng, dtype, m, d, h):
     assert_close(dW, expected_W, dtype)
     assert_close(db, expected_b, dtype)
 
+
 def test_matmul_bias_narrow_reads_uint8_pixels_scaled_once(rng, dtype):
     """Few-feature pixels (an estimator with input_scale on small images) go through the narrow kernel too."""
     P = pixels_of(rng, 50, 20)
@@ -95,6 +102,7 @@ def test_matmul_bias_narrow_reads_uint8_pixels_scaled_once(rng, dtype):
     out = np.empty((50, 7), dtype)
     per_step.matmul_bias_narrow(P, W, b, dtype(1 / 255), out)
     assert_close(out, ref.matmul_bias(P / 255.0, W.astype(float), b.astype(float)), dtype)
+
 
 @pytest.mark.parametrize("past", [-1, 0])
 def test_layers_on_either_side_of_narrow_agree(rng, dtype, past):
@@ -111,6 +119,7 @@ def test_layers_on_either_side_of_narrow_agree(rng, dtype, past):
     assert_close(dW, expected_W, dtype)
     assert_close(db, expected_b, dtype)
 
+
 def test_relu_and_mask_match_reference(rng, dtype):
     z = rng.normal(size=1001).astype(dtype)
     z[:3] = 0
@@ -121,10 +130,12 @@ def test_relu_and_mask_match_reference(rng, dtype):
     np.testing.assert_array_equal(out, ref.relu(z))
     np.testing.assert_array_equal(mask, ref.relu_mask(z))
 
+
 def test_relu_keeps_nan(dtype):
     out = np.empty(2, dtype)
     per_step.relu(np.array([np.nan, -1], dtype), out)
     assert np.isnan(out[0]) and out[1] == 0
+
 
 @pytest.mark.parametrize("m,c", [(1, 10), (5, 3), (2000, 10)])
 def test_softmax_rows_matches_reference(rng, dtype, m, c):
@@ -134,6 +145,7 @@ def test_softmax_rows_matches_reference(rng, dtype, m, c):
     assert out.dtype == dtype
     assert_close(out, ref.softmax_rows(Z.astype(float)), dtype)
 
+
 def test_softmax_is_finite_and_sums_to_one_for_logits_of_1e4(dtype):
     Z = np.array([[1e4, -1e4, 0.0], [-1e4, -1e4, -1e4], [1e4, 1e4, -1e4]], dtype)
     out = np.empty_like(Z)
@@ -141,6 +153,7 @@ def test_softmax_is_finite_and_sums_to_one_for_logits_of_1e4(dtype):
     assert np.all(np.isfinite(out))
     assert_close(out.sum(axis=1), np.ones(3), dtype)
     assert_close(out, ref.softmax_rows(Z.astype(float)), dtype)
+
 
 @pytest.mark.parametrize("scale", [1.0, 1e4])
 def test_cross_entropy_matches_reference(rng, dtype, scale):
@@ -150,11 +163,13 @@ def test_cross_entropy_matches_reference(rng, dtype, scale):
     assert np.isfinite(loss)
     assert_close(loss, ref.cross_entropy_logits(Z.astype(float), Y), dtype)
 
+
 def test_one_hot_rows_matches_reference(rng):
     Y = rng.integers(0, 7, 500)
     out = np.full((500, 7), 5.0)
     per_step.one_hot_rows(Y, out)
     np.testing.assert_array_equal(out, ref.one_hot_rows(Y, 7))
+
 
 def test_backward_kernels_match_reference(net, dtype):
     X, Y, W1, b1, W2, b2 = net
@@ -177,17 +192,20 @@ def test_backward_kernels_match_reference(net, dtype):
     assert_close(db1, expected_b, dtype)
     assert dW1.dtype == db1.dtype == dtype
 
+
 def test_sgd_update_matches_reference(rng, dtype):
     p, g = rng.normal(size=(2, 7850)).astype(dtype)
     out = np.empty_like(p)
     per_step.sgd_update(p, g, dtype(0.1), out)
     assert_close(out, ref.sgd_update(p.astype(float), g.astype(float), float(dtype(0.1))), dtype)
 
+
 def test_argmax_rows_takes_the_first_maximum(rng, dtype):
     A = rng.integers(0, 3, size=(400, 6)).astype(dtype)
     out = np.empty(400, np.int64)
     per_step.argmax_rows(A, out)
     np.testing.assert_array_equal(out, ref.argmax_rows(A))
+
 
 def test_count_equal_matches_reference(rng):
     a, b = rng.integers(0, 10, size=(2, 5001))

@@ -16,6 +16,7 @@ def test_nonzero_spans_match_reference(rng, dtype, m):
     nonzero_spans(X, out)
     np.testing.assert_array_equal(out, ref.nonzero_spans(X))
 
+
 @pytest.mark.parametrize("offset", [0, 8, 40])
 def test_empty_at_places_the_data_at_the_offset(offset):
     A = empty_at((3, 5), np.float64, offset)

@@ -31,6 +31,7 @@ def _train_and_signal(tmp_path, how, env=None, wait=0.0):
     stdout, stderr = process.communicate(timeout=300)
     return process, stdout, stderr
 
+
 @pytest.mark.parametrize("how", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
 def test_a_signal_during_train_saves_the_last_good_parameters(tmp_path, how):
     process, stdout, stderr = _train_and_signal(tmp_path, how, wait=3)
@@ -42,6 +43,7 @@ def test_a_signal_during_train_saves_the_last_good_parameters(tmp_path, how):
     assert header["metadata"]["interrupted"] and header["metadata"]["iterations"] > 0
     assert [name for name in os.listdir(tmp_path)] == ["model.npz"]
 
+
 def test_ctrl_c_while_the_kernels_compile_keeps_an_existing_model_file(tmp_path):
     """With a cold kernel cache the first step compiles for seconds: Ctrl-C then stops the run at 0 iterations, and
     the model already at --out is neither replaced by one of random weights nor lost."""
@@ -52,6 +54,7 @@ def test_ctrl_c_while_the_kernels_compile_keeps_an_existing_model_file(tmp_path)
     assert "0 iterations" in stdout and "nothing saved" in stdout, stdout
     assert "Traceback" not in stderr and "Exception ignored" not in stderr, stderr
     assert (tmp_path / "model.npz").read_bytes() == before
+
 
 def test_stop_turns_sigint_and_sigterm_into_a_request_and_restores_the_handlers():
     heard = []
@@ -66,6 +69,7 @@ def test_stop_turns_sigint_and_sigterm_into_a_request_and_restores_the_handlers(
             time.sleep(1)
     assert signal.getsignal(signal.SIGTERM) is before and len(heard) == 1
 
+
 def test_stop_leaves_a_signal_the_parent_ignores_ignored():
     previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:
@@ -75,6 +79,7 @@ def test_stop_leaves_a_signal_the_parent_ignores_ignored():
             assert stop.requested is None
     finally:
         signal.signal(signal.SIGINT, previous)
+
 
 def test_a_signal_stops_fit_at_the_last_iteration_completed_before_it(xy):
     X, Y = xy

@@ -248,11 +248,14 @@ def init_params():
     b2 = np.random.rand(10, 1) - 0.5
     return W1, b1, W2, b2
 
+
 def ReLU(Z):
     return np.maximum(Z, 0)
 
+
 def softmax(Z):
     return np.exp(Z) / np.sum(np.exp(Z), axis=0)
+
 
 def forward_prop(W1, b1, W2, b2, X):
     Z1 = W1.dot(X) + b1
@@ -261,14 +264,17 @@ def forward_prop(W1, b1, W2, b2, X):
     A2 = softmax(Z2)
     return Z1, A1, Z2, A2
 
+
 def ReLU_deriv(Z):
     return Z > 0
+
 
 def one_hot(Y):
     one_hot_Y = np.zeros((Y.size, Y.max() + 1))
     one_hot_Y[np.arange(Y.size), Y] = 1
     one_hot_Y = one_hot_Y.T
     return one_hot_Y
+
 
 def backward_prop(Z1, A1, Z2, A2, W1, W2, X, Y):
     one_hot_Y = one_hot(Y)
@@ -280,6 +286,7 @@ def backward_prop(Z1, A1, Z2, A2, W1, W2, X, Y):
     db1 = 1 / m * np.sum(dZ1, axis=1, keepdims=True)
     return dW1, db1, dW2, db2
 
+
 def update_params(W1, b1, W2, b2, dW1, db1, dW2, db2, alpha):
     W1 = W1 - alpha * dW1
     b1 = b1 - alpha * db1
@@ -287,11 +294,14 @@ def update_params(W1, b1, W2, b2, dW1, db1, dW2, db2, alpha):
     b2 = b2 - alpha * db2
     return W1, b1, W2, b2
 
+
 def get_predictions(A2):
     return np.argmax(A2, 0)
 
+
 def get_accuracy(predictions, Y):
     return np.sum(predictions == Y) / Y.size
+
 
 def gradient_descent(X, Y, alpha, iterations):
     W1, b1, W2, b2 = init_params()
@@ -305,10 +315,12 @@ def gradient_descent(X, Y, alpha, iterations):
             print(get_accuracy(predictions, Y))
     return W1, b1, W2, b2
 
+
 def make_predictions(X, W1, b1, W2, b2):
     _, _, _, A2 = forward_prop(W1, b1, W2, b2, X)
     predictions = get_predictions(A2)
     return predictions
+
 
 def test_prediction(index, W1, b1, W2, b2):
     current_image = X_train[:, index, None]

@@ -25,6 +25,7 @@ def test_gradient_descent_rejects_bad_data(X, Y, error, words):
     with pytest.raises(error, match=words):
         sf.gradient_descent(X, Y, 0.1, 1, verbose=False)
 
+
 @pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 def test_per_step_functions_name_the_first_nan_or_inf_in_X_from_their_results(xy, bad, dtype):
@@ -40,6 +41,7 @@ def test_per_step_functions_name_the_first_nan_or_inf_in_X_from_their_results(xy
     with pytest.raises(ValueError, match=r"X contains NaN or inf \(first at index \(3, 7\)"):
         sf.backward_prop(Z1, A1, Z2, A2, params[0], params[2], X, Y)
 
+
 def test_forward_prop_says_when_finite_images_overflow(xy):
     X, Y = xy
     np.random.seed(0)
@@ -47,12 +49,14 @@ def test_forward_prop_says_when_finite_images_overflow(xy):
     with pytest.raises(ValueError, match=r"Z1 = W1·X \+ b1 overflows"):
         sf.forward_prop(W1 * 1e300, b1, W2, b2, X * 1e300)
 
+
 @pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
 def test_gradient_descent_rejects_nan_and_inf_in_X(xy, bad):
     X, Y = xy
     X[3, 7] = bad
     with pytest.raises(ValueError, match=r"X contains NaN or inf \(first at index \(3, 7\)"):
         sf.gradient_descent(X, Y, 0.1, 1, verbose=False)
+
 
 @pytest.mark.parametrize("alpha, error, words", [
     (0, ValueError, "alpha must be positive and finite, got 0"),
@@ -65,6 +69,7 @@ def test_gradient_descent_rejects_bad_learning_rates(xy, alpha, error, words):
     with pytest.raises(error, match=words):
         sf.gradient_descent(*xy, alpha, 1, verbose=False)
 
+
 @pytest.mark.parametrize("iterations, error, words", [
     (-1, ValueError, "iterations must be >= 0, got -1"),
     (2.5, TypeError, "iterations must be an integer, got 2.5"),
@@ -73,20 +78,24 @@ def test_gradient_descent_rejects_bad_iteration_counts(xy, iterations, error, wo
     with pytest.raises(error, match=words):
         sf.gradient_descent(*xy, 0.1, iterations, verbose=False)
 
+
 @pytest.mark.parametrize("dtype", ["float16", "int32", "complex128", "bogus"])
 def test_init_params_rejects_unknown_dtypes(dtype):
     with pytest.raises(ValueError, match="unknown dtype"):
         sf.init_params(dtype=dtype)
+
 
 def test_forward_prop_rejects_a_feature_count_other_than_the_models():
     W1, b1, W2, b2 = sf.init_params()
     with pytest.raises(ValueError, match="W1 has 784 input features but X has 100"):
         sf.forward_prop(W1, b1, W2, b2, np.ones((100, 3)))
 
+
 def test_forward_prop_rejects_a_bias_of_the_wrong_shape():
     W1, b1, W2, b2 = sf.init_params()
     with pytest.raises(ValueError, match=r"b1 must have shape \(10, 1\), got \(9, 1\)"):
         sf.forward_prop(W1, b1[:9], W2, b2, np.ones((784, 3)))
+
 
 def test_backward_prop_rejects_activations_of_the_wrong_shape(xy):
     X, Y = xy
@@ -95,6 +104,7 @@ def test_backward_prop_rejects_activations_of_the_wrong_shape(xy):
     with pytest.raises(ValueError, match=r"A2 must have shape \(10, 50\), got \(10, 49\)"):
         sf.backward_prop(Z1, A1, Z2, A2[:, :49], W1, W2, X, Y)
 
+
 def test_update_params_rejects_a_gradient_of_another_shape():
     params = sf.init_params()
     grads = list(params)
@@ -102,9 +112,11 @@ def test_update_params_rejects_a_gradient_of_another_shape():
     with pytest.raises(ValueError, match=r"dW2 must have the shape of W2, \(10, 10\), got \(10, 9\)"):
         sf.update_params(*params, *grads, 0.1)
 
+
 def test_get_accuracy_rejects_lengths_that_differ():
     with pytest.raises(ValueError, match="predictions has 3 entries but Y has 2"):
         sf.get_accuracy(np.zeros(3, int), np.zeros(2, int))
+
 
 def test_images_one_per_row_get_a_transpose_hint(xy):
     X, Y = xy
@@ -115,11 +127,13 @@ def test_images_one_per_row_get_a_transpose_hint(xy):
     with pytest.raises(ValueError, match=r"Y has 50 labels but X has 784 images; X looks transposed"):
         sf.gradient_descent(X.T, Y, 0.1, 1, verbose=False)
 
+
 def test_a_sparse_matrix_gets_a_clear_error(xy):
     sparse = pytest.importorskip("scipy.sparse")
     X, Y = xy
     with pytest.raises(TypeError, match=r"X is a scipy sparse matrix.*X\.toarray\(\)"):
         sf.gradient_descent(sparse.csr_matrix(X), Y, 0.1, 1, verbose=False)
+
 
 def test_unscaled_images_in_the_drop_in_get_a_warning(xy):
     X, Y = xy
