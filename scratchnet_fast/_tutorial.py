@@ -251,8 +251,10 @@ def gradient_descent(X, Y, alpha, iterations, *, n_hidden=10, n_out=10, verbose=
     images = rows(X, dtype)
     pixels = as_pixels(images)  # the seed's X / 255.: train on the uint8 pixels, an eighth of the bytes in float64
     layers = [(W1, b1.ravel()), (W2, b2.ravel())]
-    scale = dict(mean_over=scale_m)
-    net = trainer(images, Y, layers, **scale) if pixels is None else trainer(pixels, Y, layers, x_scale=PIXEL_SCALE, **scale)
+    if pixels is None:
+        net = trainer(images, Y, layers, mean_over=scale_m)
+    else:
+        net = trainer(pixels, Y, layers, x_scale=PIXEL_SCALE, mean_over=scale_m)
 
     def report(i, loss, accuracy):
         if i % 10 == 0:
