@@ -46,9 +46,28 @@ def test_affine_matches_reference(rng, dtype, m, n_in, width, activation):
     Wt = block(rng, n_in, width, dtype)
     below = rng.normal(size=(m, Wt.shape[1])).astype(dtype)
     out = np.full((m, Wt.shape[1]), np.nan, dtype)
-    dense.affine(A, m, Wt, activation, below, out)
+    dense.affine(A, dense.Rows(np.arange(m), 0, m), Wt, activation, below, out)
     name = {dense.NONE: "none", dense.RELU: "relu", dense.MASK: "mask"}[activation]
     assert_close(out, ref.affine(A.astype(float), Wt.astype(float), name, below), dtype)
+
+
+@pytest.mark.parametrize("m,n_in,width", SHAPES)
+@pytest.mark.parametrize("pixels", [False, True], ids=["floats", "pixels"])
+def test_affine_reads_the_batchs_rows_in_place_as_the_grouped_one_does(rng, dtype, m, n_in, width, pixels):
+    """The first layer without skipping: the batch's rows of X through the permutation, pixels against scaled weights,
+    the same bits as skipping the zero tiles (the same products, summed in the same order)."""
+    X, rows = batch_of(rng, m, n_in, dtype, pixels)
+    x_scale = dtype(1 / 255) if pixels else dtype(1)
+    Wt = block(rng, n_in, width, dtype)
+    scaled = np.full_like(Wt, np.nan)
+    dense.scaled_weights(Wt, x_scale, scaled)
+    out = np.full((m, Wt.shape[1]), np.nan, dtype)
+    dense.affine(X, rows, scaled, dense.RELU, out, out)
+    images = X[rows.order[3:3 + m]] * float(x_scale)
+    assert_close(out, ref.affine(images, Wt.astype(float), "relu"), dtype)
+    grouped = np.full_like(out, np.nan)
+    dense.affine_grouped(dense.Inputs(X, x_scale), rows, groups_of(X, rows, m), Wt, True, grouped)
+    np.testing.assert_array_equal(out, grouped)
 
 
 @pytest.mark.parametrize("m,n_in,width", SHAPES)

@@ -7,6 +7,7 @@ from helpers import DTYPES, assert_close, blank_borders
 from scratchnet_fast._kernels.epoch import BLOCK, WIDTH, layer_block
 from scratchnet_fast._train.choose import trainer
 from scratchnet_fast._train.full_batch import FullBatch
+from scratchnet_fast._train import mini_batch
 from scratchnet_fast._train.mini_batch import Layered
 
 # (sizes, images, batch): depths 1 to 3, widths 1 to 300, batches of 1 to m, last batches partial,
@@ -22,6 +23,13 @@ CASES = [
     ((50, 20, 10), 2 * BLOCK + 37, BLOCK + 100),
     ((12, 40, 24, 3), 3 * BLOCK, 3 * BLOCK),
 ]
+
+
+@pytest.fixture(params=["skipping", "reading_all"])
+def first_layer(request, monkeypatch):
+    """Either way the first layer may read its inputs, forced: skipping every tile of zeros, or reading every input."""
+    monkeypatch.setattr(mini_batch, "SKIP_BELOW", 2.0 if request.param == "skipping" else 0.0)
+    return request.param
 
 
 def layers_for(rng, sizes, dtype, scale=1.0):
@@ -57,7 +65,7 @@ def check_epochs(X, Y, layers, batch, dtype, epochs=2, alpha=0.1):
 
 @pytest.mark.parametrize("dtype", DTYPES, ids=lambda t: t.__name__)
 @pytest.mark.parametrize("sizes,m,batch", CASES, ids=lambda c: str(c).replace(" ", ""))
-def test_epochs_match_reference(rng, sizes, m, batch, dtype):
+def test_epochs_match_reference(rng, sizes, m, batch, dtype, first_layer):
     X = rng.random((m, sizes[0])).astype(dtype)
     Y = rng.integers(0, sizes[-1], m).astype(np.int64)
     check_epochs(X, Y, layers_for(rng, sizes, dtype), batch, dtype)
@@ -80,11 +88,42 @@ def test_digit_like_images_strided_and_fortran_inputs(rng, dtype):
 @pytest.mark.parametrize("sizes,m,batch", [((784, 128, 10), 200, 64), ((784, 33, 10), BLOCK + 50, BLOCK + 20),
                                            ((784, 17, 10), 130, 130), ((784, 40, 24, 10), 150, 32)],
                          ids=lambda c: str(c).replace(" ", ""))
-def test_uint8_pixels_train_as_pixels_over_255(rng, sizes, m, batch, dtype):
+def test_uint8_pixels_train_as_pixels_over_255(rng, sizes, m, batch, dtype, first_layer):
     """uint8 pixels read in place with x_scale 1/255 give the reference's epochs on the floats pixels / 255."""
     P = np.minimum(blank_borders(rng, rng.random((m, sizes[0]))) * 256, 255).astype(np.uint8)
     Y = rng.integers(0, sizes[-1], m).astype(np.int64)
     check_epochs(P, Y, layers_for(rng, sizes, dtype, 0.1), batch, dtype)
+
+
+@pytest.mark.parametrize("dtype", DTYPES, ids=lambda t: t.__name__)
+@pytest.mark.parametrize("pixels", [False, True], ids=["floats", "pixels"])
+def test_skipping_zeros_or_reading_every_input_gives_the_same_bits(rng, dtype, pixels, monkeypatch):
+    """The first layer's two ways of reading its inputs make the same products and sum them in the same order."""
+    X = blank_borders(rng, rng.random((300, 784)))
+    X = np.minimum(X * 256, 255).astype(np.uint8) if pixels else X.astype(dtype)
+    Y = rng.integers(0, 10, 300).astype(np.int64)
+    layers = layers_for(rng, (784, 40, 24, 10), dtype, 0.1)
+    results = []
+    for threshold in (2.0, 0.0):
+        monkeypatch.setattr(mini_batch, "SKIP_BELOW", threshold)
+        net = Layered(X, Y, layers, 64, rng=np.random.RandomState(3), x_scale=1 / 255 if pixels else 1.0)
+        assert net.data.skip == (threshold > 1)
+        results.append(([net.step(0.1) for _ in range(2)], net.theta.copy()))
+    assert results[0][0] == results[1][0]
+    np.testing.assert_array_equal(results[0][1], results[1][1])
+
+
+def test_the_first_layer_skips_zeros_on_digits_and_reads_everything_without_them(rng):
+    """Measured once per fit: digits' blank margins leave under SKIP_BELOW of their tiles nonzero, features none."""
+    digits = blank_borders(rng, rng.random((200, 784)))  # 29% of the tiles nonzero
+    Y = rng.integers(0, 10, 200).astype(np.int64)
+    layers = layers_for(rng, (784, 16, 10), np.float64, 0.1)
+    assert Layered(digits, Y, layers, 32).data.skip
+    assert not Layered(rng.normal(size=(200, 784)), Y, layers, 32).data.skip
+    mostly_blank = np.zeros((200, 784))
+    mostly_blank[:10] = 1.0  # 5% of the rows: the measure is over the rows trained on
+    assert Layered(mostly_blank, Y, layers, 32).data.skip
+    assert not Layered(mostly_blank, Y, layers, 32, rows=np.arange(10)).data.skip
 
 
 @pytest.mark.parametrize("dtype", DTYPES, ids=lambda t: t.__name__)

@@ -80,22 +80,24 @@ def _masked(v, below, t, j):
 
 
 @inline
-def _affine_tile(A, o, n, Wt, cols, activation, below, Out):
-    """Out[o + s, j:j+L | q:q+L] = f(A[o + s, :n_in] @ Wt[:n_in] + Wt[n_in]) for the rows o + s < n.
+def _affine_tile(A, batch, o, Wt, cols, activation, below, Out):
+    """Out[o + s, j:j+L | q:q+L] = f(A[batch[o + s], :n_in] @ Wt[:n_in] + Wt[n_in]) for the rows o + s < n = batch.size.
 
     f per `activation` (NONE, RELU, or MASK: times below[o + s] > 0). L = lanes.count, (j, q) = cols;
-    A (rows, ≥ n_in), Wt (n_in + 1, P), below and Out (rows, P). Rows past n - 1 repeat it and are
-    not stored.
+    A (≥ rows, ≥ n_in), floats of Wt's dtype or uint8 pixels (converted as read), batch the rows of A,
+    Wt (n_in + 1, P), below and Out (≥ n, P). Rows past n - 1 repeat it and are not stored.
     """
     n_in = Wt.shape[0] - 1
+    n = batch.shape[0]
     j, q = cols
     last = n - 1
     o1, o2, o3 = min(o + 1, last), min(o + 2, last), min(o + 3, last)
+    i0, i1, i2, i3 = batch[o], batch[o1], batch[o2], batch[o3]
     v0 = lanes.load(Wt, n_in, j)
     w0 = lanes.load(Wt, n_in, q)
     acc = (v0, w0, v0, w0, v0, w0, v0, w0)
     for k in range(n_in):
-        acc = _fma_tile(acc, (A[o, k], A[o1, k], A[o2, k], A[o3, k]), lanes.load(Wt, k, j), lanes.load(Wt, k, q))
+        acc = _fma_tile(acc, (A[i0, k], A[i1, k], A[i2, k], A[i3, k]), lanes.load(Wt, k, j), lanes.load(Wt, k, q))
     v0, w0, v1, w1, v2, w2, v3, w3 = acc
     if activation == RELU:
         acc = (_relu(v0), _relu(w0), _relu(v1), _relu(w1), _relu(v2), _relu(w2), _relu(v3), _relu(w3))
@@ -113,20 +115,39 @@ def _columns(item, blocks, P, L):
 
 
 @kernel
-def affine(A, n, Wt, activation, below, Out):
-    """Out[t] = f(A[t, :n_in] @ Wt[:n_in] + Wt[n_in]) for t < n, n_in = Wt.shape[0] - 1; Out (≥ n, P), f per
-    `activation` (`_affine_tile`).
+def affine(A, rows, Wt, activation, below, Out):
+    """Out[t] = f(A[order[start + t], :n_in] @ Wt[:n_in] + Wt[n_in]) for t < count (`Rows`), n_in = Wt.shape[0] - 1;
+    Out (≥ count, P), f per `activation` (`_affine_tile`).
 
-    A layer above the first (RELU, or NONE for the output), or the delta of the layer below one,
-    from its weights transposed (`transpose_weights`) and MASK with the activations below.
-    Tiles of four rows by two vectors of outputs.
+    The first layer on images without zeros to skip (the batch's rows of X read in place; pixels
+    against `scaled_weights`), a layer above it (RELU, or NONE for the output), or the delta of the
+    layer below one, from its weights transposed (`transpose_weights`) and MASK with the
+    activations below. One item per tile of four rows by two vectors of outputs.
     """
+    R, r0, n = rows.order, rows.start, rows.count
+    batch = R[r0:r0 + n]
     L = lanes.count(Wt.dtype)
     P = Wt.shape[1]
     blocks = (P + 2 * L - 1) // (2 * L)
     tiles = (n + ROWS - 1) // ROWS
     for item in prange(tiles * blocks):
-        _affine_tile(A, item // blocks * ROWS, n, Wt, _columns(item, blocks, P, L), activation, below, Out)
+        _affine_tile(A, batch, item // blocks * ROWS, Wt, _columns(item, blocks, P, L), activation, below, Out)
+
+
+@kernel
+def scaled_weights(Wt, x_scale, Out):
+    """Out[k] = x_scale · Wt[k] for the weights' rows k < n_in, Out[n_in] = Wt[n_in] (the biases); Wt, Out (n_in + 1, P).
+
+    The first layer's weights as `affine` reads them for pixels: the product `affine_grouped` makes
+    as it loads them, rounded the same, so both paths give the same sums.
+    """
+    n_in = Wt.shape[0] - 1
+    L = lanes.count(Wt.dtype)
+    s = lanes.splat(Wt, x_scale)
+    for k in prange(n_in + 1):
+        for j in range(0, Wt.shape[1], L):
+            v = lanes.load(Wt, k, j)
+            lanes.store(Out, lanes.mul(v, s) if k < n_in else v, k, j)
 
 
 @inline

@@ -20,10 +20,12 @@ START, N_IN, PADDED, BUFFER, WIDTH = range(5)
 n_in, its width padded to whole vectors P, where its rows begin in the activation and delta buffers, and
 its width."""
 
-EpochData = namedtuple("EpochData", "X x_scale Y masks order")
+EpochData = namedtuple("EpochData", "X x_scale Y masks skip order")
 EpochData.__doc__ = """The training set as an epoch reads it: images X (m, d), floats of the parameters' dtype (x_scale
 1) or uint8 pixels (x_scale 1/255), read in place; labels Y (m,) int64; masks (m, words) the rows'
-`dense.nonzero_tiles`; order (n,) int64, the rows to train on in this epoch's order."""
+`dense.nonzero_tiles`; skip, whether the first layer skips the tiles of zeros they mark
+(`dense.affine_grouped`) or reads every input (`dense.affine`); order (n,) int64, the rows to train
+on in this epoch's order."""
 
 Network = namedtuple("Network", "theta grad table")
 Network.__doc__ = """Every layer's parameters in one flat vector theta, a gradient buffer grad laid out the same, and
@@ -34,11 +36,12 @@ Solver.__doc__ = """The update: the `rules` rule, whether it is plain descent wi
 the gradient stage), the L2 penalty alpha, the constants `hyper`, the state (2, theta.size) and the
 count of updates made, clock[0]."""
 
-Buffers = namedtuple("Buffers", "acts deltas transposed identity first above loss correct")
+Buffers = namedtuple("Buffers", "acts deltas transposed scaled identity first above loss correct")
 Buffers.__doc__ = """An epoch's scratch, allocated once: activations and deltas (BLOCK rows per layer, laid out by the
-table's BUFFER), room for one layer's weights transposed, identity = arange(BLOCK), the first layer's
-row groups (`Groups`, filled per block) and the groups of every layer above (every row), and per-row
-loss and correct (BLOCK,)."""
+table's BUFFER), room for one layer's weights transposed and for the first layer's scaled for pixels
+read without skipping (`dense.scaled_weights`; empty otherwise), identity = arange(BLOCK), the first
+layer's row groups (`Groups`: filled per block when the epoch skips zeros, else every row) and the
+groups of every layer above (every row), and per-row loss and correct (BLOCK,)."""
 
 
 @helper
@@ -62,6 +65,16 @@ def _layer(net, solver, l):
     table = net.table
     return Layer(layer_block(net.theta, table, l), layer_block(net.grad, table, l),
                  layer_block(solver.state[0], table, l), layer_block(solver.state[1], table, l))
+
+
+@helper
+def _first_weights(Wt, x_scale, scaled):
+    """The first layer's block as `dense.affine` reads it: Wt itself for floats (x_scale 1), else scaled by x_scale."""
+    if x_scale == 1:
+        return Wt
+    out = scaled[:Wt.size].reshape(Wt.shape)
+    dense.scaled_weights(Wt, x_scale, out)
+    return out
 
 
 @helper
@@ -106,15 +119,19 @@ def epoch(data, batch, net, solver, buffers, rate):
         for r in range(s, s + size, block):
             n = min(block, s + size - r)
             rows = Rows(order, r, n)
-            dense.group_rows(data.masks, rows, buffers.first)
+            if data.skip:
+                dense.group_rows(data.masks, rows, buffers.first)
             for l in range(layers):
                 Out = _rows(buffers.acts, table, l, block)
                 Wt = layer_block(net.theta, table, l)
-                if l == 0:
+                activation = dense.RELU if l < layers - 1 else dense.NONE
+                if l == 0 and data.skip:
                     dense.affine_grouped(Inputs(data.X, data.x_scale), rows, buffers.first, Wt, l < layers - 1, Out)
+                elif l == 0:
+                    dense.affine(data.X, rows, _first_weights(Wt, data.x_scale, buffers.scaled), activation, Out, Out)
                 else:
-                    activation = dense.RELU if l < layers - 1 else dense.NONE
-                    dense.affine(_rows(buffers.acts, table, l - 1, block), n, Wt, activation, Out, Out)
+                    dense.affine(_rows(buffers.acts, table, l - 1, block), Rows(buffers.identity, 0, n), Wt, activation,
+                                 Out, Out)
             top = layers - 1
             dense.softmax_head(_rows(buffers.acts, table, top, block), table[top, WIDTH], data.Y, rows, inv_m,
                                _rows(buffers.deltas, table, top, block), buffers.loss, buffers.correct)
@@ -135,7 +152,8 @@ def epoch(data, batch, net, solver, buffers, rate):
                     width, n_in = table[l, WIDTH], table[l, N_IN]
                     WT = buffers.transposed[:(width + 1) * n_in].reshape((width + 1, n_in))
                     dense.transpose_weights(layer.W, n_in, WT)
-                    dense.affine(dZ, n, WT, dense.MASK, below, _rows(buffers.deltas, table, l - 1, block))
+                    dense.affine(dZ, Rows(buffers.identity, 0, n), WT, dense.MASK, below,
+                                 _rows(buffers.deltas, table, l - 1, block))
                     dense.weight_gradient(Inputs(below, dtype.type(1)), Rows(buffers.identity, 0, n), buffers.above, dZ, layer,
                                           update, (0, 0))
         if not at_once:

@@ -10,6 +10,25 @@ from .._simd import lanes
 from .optimizer import Optimizer
 
 
+SKIP_BELOW = 0.5
+"""The first layer skips tiles of zeros when fewer than this fraction of the training images' tiles of four inputs hold
+a nonzero. Skipping adds each tile's products to the rows' sums in memory; reading every input keeps the sums in
+registers and runs about twice as fast per product. Measured (AMD EPYC Zen 4, 2 threads, float32, 41,000 images, an
+epoch at batch 64 of 784-128-10 and at 128 of 784-256-128-10): skipping costs about 0.035 + 0.16 ρ and 0.13 + 0.21 ρ
+seconds at a fraction ρ of nonzero tiles, reading everything 0.11 and 0.26 s: even at ρ near 0.5 and 0.6. MNIST's
+digits have ρ = 0.28 (0.080 s skipping against 0.117 s), standardized or random features ρ near 1."""
+
+
+def skips_zeros(masks, rows, d):
+    """Whether the first layer should skip its inputs' zero tiles: measured once, on the `dense.nonzero_tiles` masks of
+    the training rows, against SKIP_BELOW."""
+    tiles = -(-d // dense.ROWS)
+    if len(rows) == 0:
+        return False
+    nonzero = np.unpackbits(np.ascontiguousarray(masks[rows]).view(np.uint8)).sum()
+    return nonzero < SKIP_BELOW * tiles * len(rows)
+
+
 def padded(width, dtype):
     """width rounded up to whole vectors of dtype."""
     L = lanes.count(dtype)
@@ -55,18 +74,24 @@ class Layered:
         if state is None or state.shape != (2, size) or state.dtype != dtype:
             self.optimizer.state = np.zeros((2, size), dtype)
         self.hyper = self.optimizer.hyper(dtype)
-        identity = np.arange(block, dtype=np.int64)
-        tiles = -(-d // dense.ROWS)
-        above = -(-table[:, PADDED].max() // dense.ROWS)
-        self.buffers = Buffers(
-            acts=np.zeros(buffer, dtype), deltas=np.zeros(buffer, dtype),
-            transposed=np.zeros(max(row[N_IN] * (row[WIDTH] + 1) for row in table), dtype), identity=identity,
-            first=Groups(np.zeros(tiles, np.int64), np.zeros((tiles, block), np.int32)),
-            above=Groups(np.full(above, block, np.int64), np.tile(identity.astype(np.int32), (above, 1))),
-            loss=np.zeros(block, dtype), correct=np.zeros(block, np.int64))
         masks = np.empty((X.shape[0], -(-d // (64 * dense.ROWS))), np.uint64)
         dense.nonzero_tiles(X, masks)
-        self.data = EpochData(X, dtype.type(x_scale), Y, masks, self.rows.copy())
+        skip = skips_zeros(masks, self.rows, d)
+        identity = np.arange(block, dtype=np.int64)
+
+        def every_row(tiles):
+            return Groups(np.full(tiles, block, np.int64), np.tile(identity.astype(np.int32), (tiles, 1)))
+
+        tiles = -(-d // dense.ROWS)
+        first = Groups(np.zeros(tiles, np.int64), np.zeros((tiles, block), np.int32)) if skip else every_row(tiles)
+        pixels = x_scale != 1 and not skip
+        self.buffers = Buffers(
+            acts=np.zeros(buffer, dtype), deltas=np.zeros(buffer, dtype),
+            transposed=np.zeros(max(row[N_IN] * (row[WIDTH] + 1) for row in table), dtype),
+            scaled=np.zeros((d + 1) * table[0, PADDED] if pixels else 0, dtype), identity=identity,
+            first=first, above=every_row(-(-table[:, PADDED].max() // dense.ROWS)),
+            loss=np.zeros(block, dtype), correct=np.zeros(block, np.int64))
+        self.data = EpochData(X, dtype.type(x_scale), Y, masks, skip, self.rows.copy())
 
     @property
     def theta(self):
