@@ -376,7 +376,8 @@ def weight_gradient(inputs, rows, groups, dZ, layer, update, ahead):
     R, r0, n = rows.order, rows.start, rows.count
     counts, members = groups.counts, groups.members
     Wt, G, S1, S2 = layer.W, layer.G, layer.S1, layer.S2
-    mode, rate, then_apply, hyper, rule = update.mode, update.rate, update.then_apply, update.hyper, update.rule
+    mode, rate, then_apply, rule = update.mode, update.rate, update.then_apply, update.rule
+    hyper = rules.constants(update.hyper)
     batch = R[r0:r0 + n]
     following = R[ahead[0]:ahead[0] + ahead[1]]
     n_in = Wt.shape[0] - 1

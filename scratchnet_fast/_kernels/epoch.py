@@ -9,6 +9,7 @@ time, its gradient summed in a buffer, and applied once at the end.
 from collections import namedtuple
 
 from .._compile.options import helper
+from .._simd import lanes
 from . import dense, rules
 from .dense import Inputs, Rows, Update
 from .rules import Layer
@@ -79,13 +80,21 @@ def _first_weights(Wt, x_scale, scaled):
 
 @helper
 def _squared_weights(theta, table):
-    """Σ W² over every layer's weights, biases left out: the L2 penalty's sum."""
+    """Σ W² over every layer's weights, biases left out: the L2 penalty's sum, made once per batch.
+
+    Each row of a block is summed in vectors of its dtype, then added to a float64 total: one
+    scalar loop over every weight, as it was, cost a third of an epoch of 784-128-10 at batch 64.
+    """
     total = 0.0
     for l in range(table.shape[0]):
         Wt = layer_block(theta, table, l)
+        L = lanes.count(Wt.dtype)
         for k in range(table[l, N_IN]):
-            for j in range(Wt.shape[1]):
-                total += Wt[k, j] * Wt[k, j]
+            v = lanes.splat(Wt, 0)
+            for j in range(0, Wt.shape[1], L):
+                w = lanes.load(Wt, k, j)
+                v = lanes.fma(v, w, w)
+            total += lanes.total(v)
     return total
 
 

@@ -43,8 +43,16 @@ def for_batch(hyper, rule, rate, alpha, size, t):
 
 
 @inline
+def constants(hyper):
+    """The slots of hyper as a tuple of scalars, read once before a kernel's loop: read from the array inside it, each
+    vector's update reloaded them, since the compiler cannot tell that the stores to W and its state leave hyper alone."""
+    return (hyper[RATE], hyper[DECAY], hyper[MU], hyper[BETA1], hyper[BETA2], hyper[EPSILON], hyper[RATE_T])
+
+
+@inline
 def penalised(W, k, j, g, hyper):
-    """g plus the L2 penalty's gradient decay · W[k, j:j+L], for a row k of weights (never the bias row)."""
+    """g plus the L2 penalty's gradient decay · W[k, j:j+L], for a row k of weights (never the bias row); hyper the
+    `constants`."""
     if hyper[DECAY] != 0:
         return lanes.fma(g, hyper[DECAY], lanes.load(W, k, j))
     return g
@@ -52,7 +60,8 @@ def penalised(W, k, j, g, hyper):
 
 @inline
 def apply(W, S1, S2, k, j, g, hyper, rule):
-    """Update the vector W[k, j:j+L] (and its state in S1, S2) by g, the batch's mean gradient with its penalty."""
+    """Update the vector W[k, j:j+L] (and its state in S1, S2) by g, the batch's mean gradient with its penalty; hyper
+    the `constants`."""
     w = lanes.load(W, k, j)
     if rule == PLAIN:
         w = lanes.fma(w, -hyper[RATE], g)
@@ -79,6 +88,7 @@ def apply(W, S1, S2, k, j, g, hyper, rule):
 def apply_block(layer, hyper, rule):
     """`apply` the gradient G to every vector of a `Layer`'s block W (n_in + 1, P), row n_in the biases."""
     W, G, S1, S2 = layer.W, layer.G, layer.S1, layer.S2  # taken out before the parallel loop, which must see arrays
+    hyper = constants(hyper)
     n_in = W.shape[0] - 1
     L = lanes.count(W.dtype)
     P = W.shape[1]
