@@ -4,11 +4,10 @@ import pytest
 
 import reference as ref
 from helpers import assert_close, blank_borders
-from scratchnet_fast._kernels import dense
-from scratchnet_fast._kernels.rules import PLAIN, Layer
+from scratchnet_fast._kernels import dense, losses
+from scratchnet_fast._kernels.rules import Layer
 from scratchnet_fast._simd import lanes
 from scratchnet_fast._train.mini_batch import padded
-from scratchnet_fast._train.optimizer import Optimizer
 
 # (rows in the batch, inputs, outputs): one row, a partial tile, an odd vector count, a layer wider than a vector pair.
 SHAPES = [(1, 5, 3), (7, 33, 10), (64, 784, 128), (130, 17, 40)]
@@ -85,14 +84,14 @@ def test_affine_grouped_reads_the_batchs_rows_in_place(rng, dtype, m, n_in, widt
 
 
 @pytest.mark.parametrize("m,c", [(1, 2), (9, 10), (300, 3)])
-def test_softmax_head_matches_reference(rng, dtype, m, c):
+def test_softmax_cross_entropy_of_rows_matches_reference(rng, dtype, m, c):
     P = padded(c, dtype)
     Z = (rng.normal(size=(m, P)) * 5).astype(dtype)
     Z[0, :c] = [1e4] + [-1e4] * (c - 1)  # extreme logits stay finite
     Y = rng.integers(0, c, 2 * m).astype(np.int64)
     rows = dense.Rows(rng.permutation(2 * m).astype(np.int64), m // 2, m)
     dZ, loss, correct = np.full_like(Z, np.nan), np.zeros(m, dtype), np.zeros(m, np.int64)
-    dense.softmax_head(Z, c, Y, rows, dtype(1 / m), dZ, loss, correct)
+    losses.softmax_cross_entropy_rows(Z, c, Y, rows, dtype(1 / m), dZ, loss, correct)
     y = Y[rows.order[m // 2:m // 2 + m]]
     expected_loss, expected_correct, expected_dZ = ref.softmax_head(Z.astype(float), c, y, 1 / m)
     assert_close(loss, expected_loss, dtype)
@@ -121,15 +120,15 @@ def test_weight_gradient_of_the_first_layer_writes_adds_and_applies(rng, dtype, 
     Wt = block(rng, n_in, width, dtype)
     dZ = rng.normal(size=(m, Wt.shape[1])).astype(dtype)
     dZ[:, width:] = 0
-    inputs, groups, hyper = dense.Inputs(X, x_scale), groups_of(X, rows, m), Optimizer().hyper(dtype)
+    inputs, groups = dense.Inputs(X, x_scale), groups_of(X, rows, m)
     images = X[rows.order[3:3 + m]] * float(x_scale)
     expected = ref.layer_gradient(images, dZ.astype(float), n_in)
     target = layer(Wt.copy())
-    dense.weight_gradient(inputs, rows, groups, dZ, target, dense.Update(dense.WRITE, dtype(0.1), False, hyper, PLAIN), (0, 0))
+    dense.weight_gradient(inputs, rows, groups, dZ, target, dense.Update(dense.WRITE, dtype(0.1)), (0, 0))
     assert_close(target.G, expected, dtype)
-    dense.weight_gradient(inputs, rows, groups, dZ, target, dense.Update(dense.ADD, dtype(0.1), False, hyper, PLAIN), (0, 0))
+    dense.weight_gradient(inputs, rows, groups, dZ, target, dense.Update(dense.ADD, dtype(0.1)), (0, 0))
     assert_close(target.G, 2 * expected, dtype)
-    dense.weight_gradient(inputs, rows, groups, dZ, target, dense.Update(dense.APPLY, dtype(0.1), False, hyper, PLAIN),
+    dense.weight_gradient(inputs, rows, groups, dZ, target, dense.Update(dense.APPLY, dtype(0.1)),
                           (3 + m, min(m, len(X) - 3 - m)))
     assert_close(target.W, Wt.astype(float) - float(dtype(0.1)) * expected, dtype)
 
@@ -143,7 +142,7 @@ def test_weight_gradient_above_the_first_layer_sums_every_row(rng, dtype):
     every = dense.Groups(np.full(tiles, m, np.int64), np.tile(np.arange(m, dtype=np.int32), (tiles, 1)))
     target = layer(Wt)
     dense.weight_gradient(dense.Inputs(A, dtype(1)), dense.Rows(np.arange(m, dtype=np.int64), 0, m), every, dZ, target,
-                          dense.Update(dense.WRITE, dtype(0.1), False, Optimizer().hyper(dtype), PLAIN), (0, 0))
+                          dense.Update(dense.WRITE, dtype(0.1)), (0, 0))
     assert_close(target.G, ref.layer_gradient(A.astype(float), dZ.astype(float), n_in), dtype)
 
 

@@ -30,7 +30,7 @@ from numba import prange
 from .._compile.options import inline, kernel
 from .._simd import lanes
 from .._simd.prefetch import prefetch
-from . import rules
+from . import activations
 from .memory import LINE
 
 ROWS = 4  # images (or inputs) per register tile
@@ -47,10 +47,8 @@ Groups = namedtuple("Groups", "counts members")
 Groups.__doc__ = """For each tile κ of four inputs, members[κ, :counts[κ]], in order, the positions t of the batch's
 rows that are nonzero there (`group_rows`); for a layer above the first, every t."""
 
-Update = namedtuple("Update", "mode rate then_apply hyper rule")
-Update.__doc__ = """What `weight_gradient` does with a gradient: `mode` (APPLY, WRITE, ADD: `_deliver`) at `rate`; with
-`then_apply` (and WRITE), each work item then applies the rows it wrote by the solver `rule` with
-its constants `hyper` (`rules.apply`)."""
+Update = namedtuple("Update", "mode rate")
+Update.__doc__ = """What `weight_gradient` does with a gradient: `mode` (APPLY, WRITE, ADD: `_deliver`), APPLY at `rate`."""
 
 APPLY, WRITE, ADD = 0, 1, 2  # what `_deliver` does with a vector: W -= rate · it, G = it, G += it
 NONE, RELU, MASK = 0, 1, 2  # what `affine` applies to its sums: nothing, ReLU, or the ReLU derivative of the activations below
@@ -58,8 +56,8 @@ NONE, RELU, MASK = 0, 1, 2  # what `affine` applies to its sums: nothing, ReLU, 
 
 @inline
 def _relu(v):
-    zero = lanes.splat(v, 0)
-    return lanes.where_less(v, zero, zero, v)
+    """The hidden activation of v (`activations`)."""
+    return activations.activate(activations.RELU, v)
 
 
 @inline
@@ -74,9 +72,8 @@ def _fma_tile(acc, x, u, t):
 
 @inline
 def _masked(v, below, t, j):
-    """v where below[t, j:j+L] > 0, else 0: a delta times the ReLU derivative of the activations below."""
-    zero = lanes.splat(v, 0)
-    return lanes.where_less(zero, lanes.load(below, t, j), v, zero)
+    """A delta v times the hidden activation's derivative at the activations below[t, j:j+L] (`activations`)."""
+    return activations.backward(activations.RELU, v, lanes.load(below, t, j))
 
 
 @inline
@@ -219,39 +216,6 @@ def affine_grouped(inputs, rows, groups, Wt, relu, Out):
 
 
 @kernel
-def softmax_head(Z, c, Y, rows, inv_m, dZ, loss, correct):
-    """Softmax cross-entropy of the logits Z[t, :c] against labels Y[order[start + t]], t < count (`Rows`).
-
-    Writes loss[t] (the cross-entropy), correct[t] (1 if the first largest logit is the label)
-    and dZ[t] = inv_m · (softmax(Z[t]) - onehot), zero in the padding columns c..P.
-    """
-    R, r0, n = rows.order, rows.start, rows.count
-    P = Z.shape[1]
-    zero = Z.dtype.type(0)
-    for t in prange(n):
-        y = Y[R[r0 + t]]
-        top = Z[t, 0]
-        best = 0
-        for o in range(1, c):
-            if Z[t, o] > top:
-                top = Z[t, o]
-                best = o
-        total = zero
-        for o in range(c):
-            e = np.exp(Z[t, o] - top)
-            dZ[t, o] = e
-            total += e
-        loss[t] = np.log(total) + top - Z[t, y]
-        correct[t] = best == y
-        inverse = inv_m / total
-        for o in range(c):
-            dZ[t, o] *= inverse
-        dZ[t, y] -= inv_m
-        for o in range(c, P):
-            dZ[t, o] = zero
-
-
-@kernel
 def transpose_weights(Wt, n_in, WT):
     """WT[o, k] = Wt[k, o] for o < c = WT.shape[0] - 1 and k < n_in, and WT[c] = 0: a layer's weights as (outputs, inputs)
     rows and a zero bias row, for the delta of the layer below (`affine` with MASK)."""
@@ -367,17 +331,15 @@ def weight_gradient(inputs, rows, groups, dZ, layer, update, ahead):
     For every k < n_in: Σ_t A[order[start + t], k] dZ[t] is the gradient of W[k], and Σ_t dZ[t] that
     of the bias row W[n_in]. The sum of the tile of inputs 4κ..4κ+3 runs over its members only, in
     order (`Groups`): the others are zero there (all rows for a layer above the first). `Update`
-    mode APPLY subtracts it at once, W -= rate · gradient; WRITE writes it to layer.G; ADD adds it to
-    layer.G. With `then_apply` (and mode WRITE), each work item then applies the rows it wrote by
-    `rules.apply`: any solver's update, made where the gradient is, as plain descent's APPLY is.
-    `ahead` (first, count): rows order[first:first + count] of A to prefetch, the next block's.
+    mode APPLY subtracts it at once, W -= rate · gradient (plain descent); WRITE writes it to layer.G;
+    ADD adds it to layer.G (any other solver, applied by `rules.apply_block`). `ahead` (first, count):
+    rows order[first:first + count] of A to prefetch, the next block's.
     """
     A, x_scale = inputs.A, inputs.x_scale
     R, r0, n = rows.order, rows.start, rows.count
     counts, members = groups.counts, groups.members
-    Wt, G, S1, S2 = layer.W, layer.G, layer.S1, layer.S2
-    mode, rate, then_apply, rule = update.mode, update.rate, update.then_apply, update.rule
-    hyper = rules.constants(update.hyper)
+    Wt, G = layer.W, layer.G
+    mode, rate = update.mode, update.rate
     batch = R[r0:r0 + n]
     following = R[ahead[0]:ahead[0] + ahead[1]]
     n_in = Wt.shape[0] - 1
@@ -394,7 +356,6 @@ def weight_gradient(inputs, rows, groups, dZ, layer, update, ahead):
             for t in range(following.shape[0]):
                 prefetch(A, following[t], min(tile * ROWS, n_in - 1))
         if tile == tiles:
-            k, a = n_in, 1
             _deliver(Wt, G, mode, rate, n_in, j, _bias_gradient(dZ, n, j))
             if q != j:
                 _deliver(Wt, G, mode, rate, n_in, q, _bias_gradient(dZ, n, q))
@@ -407,9 +368,3 @@ def weight_gradient(inputs, rows, groups, dZ, layer, update, ahead):
             ks = (k, min(k + 1, last), min(k + 2, last), min(k + 3, last))
             acc = _gradient_tile(A, x_scale, batch, members[tile], count, ks, dZ, cols)
             _deliver_rows(Wt, G, mode, rate, k, a, cols, acc)
-        if then_apply:  # the rows just written to G, while they are in cache
-            for s in range(a):
-                for c in range(j, q + L, L):
-                    g = lanes.load(G, k + s, c)
-                    g = rules.penalised(Wt, k + s, c, g, hyper) if k + s < n_in else g
-                    rules.apply(Wt, S1, S2, k + s, c, g, hyper, rule)

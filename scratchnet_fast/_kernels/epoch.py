@@ -10,7 +10,7 @@ from collections import namedtuple
 
 from .._compile.options import helper
 from .._simd import lanes
-from . import dense, rules
+from . import dense, losses, rules
 from .dense import Inputs, Rows, Update
 from .rules import Layer
 
@@ -104,10 +104,11 @@ def epoch(data, batch, net, solver, buffers, rate):
 
     data: `EpochData`; net: `Network`; solver: `Solver`; buffers: `Buffers`; batch: images per step;
     rate: the learning rate. The summed loss includes the penalty, 0.5 · alpha · Σ W² per batch, as
-    scikit-learn's does. The update is made inside the gradient stage: plain descent without a
-    penalty as each vector of the gradient is made, any other rule by each work item on the rows
-    it has just written to grad (one inlined copy of the rule, not one per vector: those tripled
-    the compile time). A batch too big to take at once is applied by `rules.apply_block`.
+    scikit-learn's does. Plain descent without a penalty is made inside the gradient stage, as each
+    vector of the gradient is made; any other rule, or a batch too big to take at once, writes the
+    gradient to grad and `rules.apply_block` applies it, layer by layer, after the backward pass.
+    (Each work item of the gradient stage applying the rule to the rows it had just written, as
+    before, cost 4 to 5 times as much: the rule's code in the stage's loop slowed its products.)
     """
     order, table = data.order, net.table
     m = order.shape[0]
@@ -142,13 +143,14 @@ def epoch(data, batch, net, solver, buffers, rate):
                     dense.affine(_rows(buffers.acts, table, l - 1, block), Rows(buffers.identity, 0, n), Wt, activation,
                                  Out, Out)
             top = layers - 1
-            dense.softmax_head(_rows(buffers.acts, table, top, block), table[top, WIDTH], data.Y, rows, inv_m,
-                               _rows(buffers.deltas, table, top, block), buffers.loss, buffers.correct)
+            losses.softmax_cross_entropy_rows(_rows(buffers.acts, table, top, block), table[top, WIDTH], data.Y, rows,
+                                              inv_m, _rows(buffers.deltas, table, top, block), buffers.loss,
+                                              buffers.correct)
             for t in range(n):
                 total_loss += buffers.loss[t]
                 total_correct += buffers.correct[t]
             mode = (dense.APPLY if solver.plain else dense.WRITE) if at_once else (dense.WRITE if r == s else dense.ADD)
-            update = Update(mode, rate, at_once and not solver.plain, solver.hyper, solver.rule)
+            update = Update(mode, rate)
             for l in range(top, -1, -1):
                 dZ = _rows(buffers.deltas, table, l, block)
                 layer = _layer(net, solver, l)
@@ -165,7 +167,7 @@ def epoch(data, batch, net, solver, buffers, rate):
                                  _rows(buffers.deltas, table, l - 1, block))
                     dense.weight_gradient(Inputs(below, dtype.type(1)), Rows(buffers.identity, 0, n), buffers.above, dZ, layer,
                                           update, (0, 0))
-        if not at_once:
+        if not (at_once and solver.plain):
             for l in range(layers):
                 rules.apply_block(_layer(net, solver, l), solver.hyper, solver.rule)
     return total_loss, total_correct

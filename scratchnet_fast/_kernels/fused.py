@@ -28,7 +28,7 @@ from numba.core.extending import overload
 
 from .._compile.options import helper, inline, kernel
 from .._simd import lanes
-from .._simd.exp import exp_nonpositive
+from . import activations, losses
 from .chunks import chunking, sum_chunks
 from .spans import line_columns, tile_span
 from .tiles import TILE, Tile, hidden_tile, outer_tile
@@ -144,41 +144,13 @@ def _head(layer2, z1, n, scratch, sums, dz1):
     zero = lanes.splat(p, 0)
     for k in range(h):
         z = lanes.load(z1, k, 0)
-        lanes.store(a1, lanes.where_less(z, zero, zero, z), k, 0)
+        lanes.store(a1, activations.activate(activations.RELU, z), k, 0)
     for j in range(c):
         acc = lanes.splat(p, b2[j])
         for k in range(h):
             acc = lanes.fma(acc, W2[j, k], lanes.load(a1, k, 0))
         lanes.store(p, acc, j, 0)
-    top = lanes.load(p, 0, 0)
-    best = zero
-    for j in range(1, c):
-        v = lanes.load(p, j, 0)
-        best = lanes.where_less(top, v, lanes.splat(p, j), best)
-        top = lanes.where_less(top, v, v, top)
-    lanes.store(stats, top, 0, 0)
-    lanes.store(stats, best, 1, 0)
-    loss = p.dtype.type(0)
-    correct = 0
-    for t in range(n):
-        y = ys[t]
-        loss -= p[y, t] - stats[0, t]
-        correct += stats[1, t] == y
-    total = zero
-    for j in range(c):
-        e = exp_nonpositive(lanes.sub(lanes.load(p, j, 0), top), p)
-        lanes.store(p, e, j, 0)
-        total = lanes.add(total, e)
-    lanes.store(stats, total, 2, 0)
-    for t in range(n):
-        loss += np.log(stats[2, t])
-    for j in range(c):
-        lanes.store(p, lanes.div(lanes.load(p, j, 0), total), j, 0)
-    for t in range(n):
-        p[ys[t], t] -= 1
-    for j in range(c):
-        for t in range(n, p.shape[1]):
-            p[j, t] = 0
+    loss, correct = losses.softmax_cross_entropy_lanes(p, c, ys, n, stats)
     for j in range(c):
         pj = lanes.load(p, j, 0)
         lanes.store(sum_b2, lanes.add(lanes.load(sum_b2, j, 0), pj), j, 0)
@@ -189,7 +161,7 @@ def _head(layer2, z1, n, scratch, sums, dz1):
         acc = zero
         for j in range(c):
             acc = lanes.fma(acc, W2[j, k], lanes.load(p, j, 0))
-        dz = lanes.where_less(zero, lanes.load(z1, k, 0), acc, zero)
+        dz = activations.backward(activations.RELU, acc, lanes.load(a1, k, 0))
         lanes.store(dz1, dz, k, 0)
         lanes.store(sum_b1, lanes.add(lanes.load(sum_b1, k, 0), dz), k, 0)
     return loss, correct

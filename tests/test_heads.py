@@ -1,0 +1,57 @@
+"""The table of hidden activations (`activations`) and of output losses (`losses`), each entry in both of the
+layouts the trainers use, against NumPy; the trainers' own tests hold them in place (test_fused, test_mini_batch)."""
+import numba
+import numpy as np
+import pytest
+
+import reference as ref
+from helpers import DTYPES, assert_close
+from scratchnet_fast._kernels import activations, losses
+from scratchnet_fast._simd import lanes
+
+
+@pytest.fixture(params=DTYPES, ids=lambda t: t.__name__)
+def dtype(request):
+    return request.param
+
+
+@numba.njit
+def _activation_rows(kind, Z, delta, a, d):
+    for i in range(Z.shape[0]):
+        for k in range(0, Z.shape[1], lanes.count(Z.dtype)):
+            lanes.store(a, activations.activate(kind, lanes.load(Z, i, k)), i, k)
+            lanes.store(d, activations.backward(kind, lanes.load(delta, i, k), lanes.load(a, i, k)), i, k)
+
+
+def test_relu_and_its_derivative_from_the_activation(rng, dtype):
+    L = lanes.count(dtype)
+    Z = rng.normal(size=(3, 4 * L)).astype(dtype)
+    Z[0, :5] = [np.nan, np.inf, -np.inf, 0.0, -0.0]
+    delta = rng.normal(size=Z.shape).astype(dtype)
+    a, d = np.full_like(Z, 7), np.full_like(Z, 7)
+    _activation_rows(activations.RELU, Z, delta, a, d)
+    with np.errstate(invalid="ignore"):
+        np.testing.assert_array_equal(a, np.where(Z < 0, 0, Z))  # NaN stays NaN
+        np.testing.assert_array_equal(d, np.where(Z > 0, delta, 0))
+
+
+@numba.njit
+def _lanes_head(P, ys, n, stats):
+    return losses.softmax_cross_entropy_lanes(P, P.shape[0], ys, n, stats)
+
+
+@pytest.mark.parametrize("c,n", [(2, 1), (10, 5), (10, None), (3, None)])
+def test_softmax_cross_entropy_of_lanes_matches_reference(rng, dtype, c, n):
+    """One image per lane, as the fused step holds them: loss, correct, p = softmax - onehot and zeros past n."""
+    G = lanes.count(dtype)
+    n = G if n is None else min(n, G)
+    P = (rng.normal(size=(c, G)) * 5).astype(dtype)
+    P[:, 0] = [1e4] + [-1e4] * (c - 1)  # extreme logits stay finite
+    ys = rng.integers(0, c, G).astype(np.int64)
+    Z = P[:, :n].T.astype(float)
+    loss, correct = _lanes_head(P, ys, n, np.zeros((3, G), dtype))
+    expected_loss, expected_correct, expected = ref.softmax_head(Z, c, ys[:n], 1.0)
+    assert_close(loss, expected_loss.sum(), dtype)
+    assert correct == expected_correct.sum()
+    assert_close(P[:, :n].T, expected, dtype)
+    assert not P[:, n:].any()
