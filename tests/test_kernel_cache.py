@@ -76,3 +76,35 @@ def test_without_a_writable_folder_kernels_are_cached_in_the_temporary_folder(pa
     assert list(temporary.glob("scratchnet_fast-kernels-*/_probe.probe-*.nbi"))
     _, log = run(package, **env)
     assert "data loaded" in log
+
+
+@pytest.mark.parametrize("damage", ["truncated index", "garbled index", "halved data"])
+def test_an_unreadable_cache_entry_is_compiled_again_and_saved_over(package, damage):
+    """A truncated or garbled .nbi, or half a .nbc, made every later run fail (EOFError, UnpicklingError) until the
+    cache was deleted by hand: it is a miss."""
+    run(package)
+    (index,) = (package / "__pycache__").glob("_probe.probe-*.nbi")
+    (data,) = (package / "__pycache__").glob("_probe.probe-*.nbc")
+    if damage == "truncated index":
+        index.write_bytes(index.read_bytes()[:7])
+    elif damage == "garbled index":
+        index.write_bytes(index.read_bytes()[:40] + b"\x80garbage" * 20)
+    else:
+        data.write_bytes(data.read_bytes()[:data.stat().st_size // 2])
+    value, log = run(package)
+    assert value == 2.0 and "data saved" in log
+    value, log = run(package)
+    assert value == 2.0 and "data loaded" in log
+
+
+def test_a_cache_entry_that_cannot_be_written_runs_uncached_with_one_warning(package):
+    """A write that fails (a full disk, here a folder where the data file goes) warns once; the kernel runs."""
+    run(package)
+    for path in (package / "__pycache__").glob("_probe.probe-*"):
+        name = path.name
+        path.unlink()
+        if name.endswith(".nbc"):
+            (package / "__pycache__" / name).mkdir()  # os.replace onto a folder fails
+    value, log = run(package)
+    assert value == 2.0
+    assert log.count("cannot be saved") == 1

@@ -10,6 +10,11 @@ sources: any edit, `git pull` or upgrade recompiles every kernel once.
 When neither the package folder, nor NUMBA_CACHE_DIR, nor the user's cache folder is writable,
 kernels are cached in a per-user folder under the system's temporary directory, with one warning,
 instead of failing at import.
+
+A cache entry of ours that cannot be read (a truncated or garbled index or data file: Numba
+raises EOFError or UnpicklingError, on every later run) counts as a miss: the kernel is compiled
+and saved over it. One that cannot be written (a full disk) is skipped with one warning: the
+kernel runs uncached. Other packages' cache entries keep Numba's behaviour.
 """
 import functools
 import hashlib
@@ -93,10 +98,56 @@ def _warn_once(path):
         f"cached in {path}", RuntimeWarning, stacklevel=2)
 
 
+@functools.lru_cache(maxsize=None)
+def _warn_unsaved(path, reason):
+    warnings.warn(f"compiled kernels cannot be saved in {path} ({reason}): they run uncached, compiled again in the "
+                  f"next process", RuntimeWarning, stacklevel=2)
+
+
+def _ours(cache_file):
+    """Whether a Numba IndexDataCacheFile belongs to one of this package's kernels: its stamp carries our digest."""
+    stamp = cache_file._source_stamp
+    return isinstance(stamp, tuple) and len(stamp) == 2 and stamp[1] == package_digest()
+
+
+_NUMBA = {name: getattr(caching.IndexDataCacheFile, name) for name in ("_load_index", "load", "save")}
+
+
+def _load_index(self):
+    try:
+        return _NUMBA["_load_index"](self)
+    except Exception:  # a truncated or garbled index: EOFError, UnpicklingError, ValueError, ...
+        if not _ours(self):
+            raise
+        return {}  # as an empty cache: the entries are compiled again and the index written over
+
+
+def _load(self, key):
+    try:
+        return _NUMBA["load"](self, key)
+    except Exception:  # a truncated or garbled data file
+        if not _ours(self):
+            raise
+        return None  # a miss: compiled again and saved over it
+
+
+def _save(self, key, data):
+    try:
+        _NUMBA["save"](self, key, data)
+    except OSError as error:  # no space left, a folder turned read-only, ...
+        if not _ours(self):
+            raise
+        _warn_unsaved(self._cache_path, error.strerror or str(error))
+
+
 LOCATORS = [_UserProvided, _InTree, _UserWide, _TemporaryFolder]
 
 
 def register():
-    """Put this package's locators before Numba's own: idempotent, and other packages' kernels are untouched."""
+    """Put this package's locators before Numba's own, and make our unreadable or unwritable entries misses: idempotent,
+    and other packages' kernels are untouched."""
     current = caching.CacheImpl._locator_classes
     caching.CacheImpl._locator_classes = LOCATORS + [c for c in current if c not in LOCATORS]
+    caching.IndexDataCacheFile._load_index = _load_index
+    caching.IndexDataCacheFile.load = _load
+    caching.IndexDataCacheFile.save = _save
