@@ -107,6 +107,49 @@ def _csv_error(path, frame_reader):
     return ValueError(f"{path}: not a CSV of pixel values")
 
 
+HEADER_BYTES = 1 << 16  # a digit CSV's header is about 7 KB: a first line longer than this is not one
+BLOCK_BYTES = 1 << 22  # the field-count scan reads the file in blocks of this many bytes
+
+
+def _check_header_length(path):
+    """A ValueError, before any parsing, when the CSV's first line is longer than HEADER_BYTES (pandas took 94 s and
+    3 GB to read a header of 10⁶ columns, and only then could it be refused)."""
+    with open(path, "rb") as f:
+        line = f.readline(HEADER_BYTES + 1)
+    if len(line) > HEADER_BYTES:
+        raise ValueError(f"{path}: its first line is over {HEADER_BYTES} bytes long: not the header of a digit CSV "
+                         f"(label, pixel0 … pixel783)")
+
+
+def _check_field_counts(path, fields):
+    """A ValueError naming the first line (1 is the header) that has another number of comma-separated fields than
+    `fields`; blank lines are skipped, as pandas skips them. One pass over the file in blocks: pandas reads a row
+    with a field more than the header as an index column (every pixel shifted), and one with fewer as NaN."""
+    line, commas, content = 1, 0, 0  # the line being read; its commas and its bytes other than \r so far
+    with open(path, "rb") as f:
+        while block := f.read(BLOCK_BYTES):
+            b = np.frombuffer(block, np.uint8)
+            ends = np.flatnonzero(b == 10)
+            bounds = np.concatenate(([-1], ends))
+            per_line = np.diff(np.searchsorted(np.flatnonzero(b == 44), bounds))  # commas between line ends
+            returns = np.diff(np.searchsorted(np.flatnonzero(b == 13), bounds))
+            counts = per_line.copy()
+            sizes = np.diff(bounds) - 1 - returns  # bytes other than \r and \n
+            counts[:1] += commas
+            sizes[:1] += content
+            bad = np.flatnonzero((counts != fields - 1) & (sizes > 0))
+            if len(bad):
+                raise ValueError(f"{path}: line {line + int(bad[0])} has {int(counts[bad[0]]) + 1} fields; "
+                                 f"the header has {fields}")
+            tail = b[bounds[-1] + 1:]
+            fresh = len(ends) > 0
+            commas = (0 if fresh else commas) + int(np.count_nonzero(tail == 44))
+            content = (0 if fresh else content) + int(np.count_nonzero(tail != 13))
+            line += len(ends)
+    if content and commas != fields - 1:
+        raise ValueError(f"{path}: line {line} has {commas + 1} fields; the header has {fields}")
+
+
 def load_csv(path):
     """The Kaggle digit-recognizer CSV: (X uint8 (n, 784), y uint8 (n,)), y None for a test.csv.
 
@@ -118,6 +161,7 @@ def load_csv(path):
     if os.path.getsize(path) == 0:
         raise ValueError(f"{path} is empty")
     read = functools.partial(pd.read_csv, path, engine="c")
+    _check_header_length(path)
     try:
         header = list(read(nrows=0).columns)
     except (ValueError, pd.errors.ParserError) as error:
@@ -132,6 +176,7 @@ def load_csv(path):
             f"{path} must have the columns label, pixel0 … pixel783 (or pixel0 … pixel783 for test data); "
             f"it has {len(header)} columns starting {header[:3]}"
         )
+    _check_field_counts(path, len(header))
     try:
         # int64 and our own range check: pandas before 3.1 reads 256 as 0 and -1 as 255 into uint8.
         values = read(dtype=np.int64).to_numpy()

@@ -22,7 +22,7 @@ def row(last):
     (b"", "is empty"),
     (f"label,{PIXELS}\n".encode(), "has a header but no rows"),
     (b"a,b,c\n1,2,3\n", "must have the columns label, pixel0"),
-    (row(b"0") + b"2," + b"0," * 783 + b"0,0\n", "not a well-formed CSV"),
+    (row(b"0") + b"2," + b"0," * 783 + b"0,0\n", "line 3 has 786 fields; the header has 785"),
     (row(b"abc"), "'abc' is not a whole number"),
     (row(b"256"), "'256' is outside 0-255"),
     (row(b"-1"), "'-1' is outside 0-255"),
@@ -37,6 +37,45 @@ def test_bad_csv_files_are_clear_errors(tmp_path, content, words):
     path = tmp_path / "train.csv"
     path.write_bytes(content)
     with pytest.raises(ValueError, match=words):
+        data.load(path)
+
+
+@pytest.mark.parametrize("lines, line, fields", [
+    ([b"1," + b"0," * 784 + b"9"], 2, 786),  # a field more: pandas made the first an index, shifting every pixel
+    ([b"1," + b"0," * 783 + b"9", b"2," + b"0," * 782 + b"9"], 3, 784),  # a field fewer: pandas filled in NaN
+    ([b"1," + b"0," * 783 + b"9", b"", b"2," + b"0," * 783 + b"0,0"], 4, 786),  # after a blank line
+    ([b"1," + b"0," * 10 ** 5], 2, 100002),  # pandas read a first row of 10^6 fields as one digit of its last 785
+])
+@pytest.mark.parametrize("block", [None, 7, 1000])
+def test_a_row_with_another_field_count_than_the_header_is_refused_naming_its_line(tmp_path, monkeypatch, lines, line,
+                                                                                     fields, block):
+    if block:
+        monkeypatch.setattr(data, "BLOCK_BYTES", block)  # lines across blocks
+    path = tmp_path / "train.csv"
+    path.write_bytes(f"label,{PIXELS}\r\n".encode() + b"\r\n".join(lines) + b"\r\n")
+    with pytest.raises(ValueError, match=f"train.csv: line {line} has {fields} fields; the header has 785"):
+        data.load(path)
+    path.write_bytes(path.read_bytes()[:-2])  # without the last line end
+    with pytest.raises(ValueError, match=f"line {line} has {fields} fields"):
+        data.load(path)
+
+
+@pytest.mark.parametrize("block", [None, 5, 333])
+def test_blank_lines_and_line_ends_of_any_kind_still_load(tmp_path, monkeypatch, block):
+    if block:
+        monkeypatch.setattr(data, "BLOCK_BYTES", block)
+    rows = [b"1," + b"0," * 783 + b"9", b"2," + b"3," * 783 + b"0"]
+    path = tmp_path / "train.csv"
+    for end in (b"\n", b"\r\n"):
+        path.write_bytes(f"label,{PIXELS}".encode() + end + rows[0] + end + end + rows[1])
+        X, y = data.load(path)
+        assert list(y) == [1, 2] and X[0, -1] == 9 and X[1, 0] == 3
+
+
+def test_a_header_of_a_million_columns_is_refused_before_parsing(tmp_path):
+    path = tmp_path / "train.csv"
+    path.write_bytes(b",".join(b"c%d" % i for i in range(10 ** 6)) + b"\n")
+    with pytest.raises(ValueError, match="first line is over 65536 bytes long"):
         data.load(path)
 
 
