@@ -1,5 +1,6 @@
 """Model files: an .npz of the weights with everything needed to check them, written atomically."""
 import json
+import math
 import os
 import stat
 import tempfile
@@ -102,47 +103,112 @@ def _what_it_is(path, error):
     return f" (corrupt or truncated): {error}"
 
 
+DTYPES = ("float32", "float64")  # what a model's weights may be
+HEADER_BYTES = 1 << 20  # the JSON header of a model file is a few hundred bytes
+
+
+def _npy_header(archive, info):
+    """(shape, dtype, fortran order, bytes before the data) of a member's .npy header, reading nothing after it."""
+    with archive.open(info) as f:
+        version = np.lib.format.read_magic(f)
+        if version not in ((1, 0), (2, 0)):
+            raise ValueError(f"an .npy format version {version}")
+        read = np.lib.format.read_array_header_1_0 if version == (1, 0) else np.lib.format.read_array_header_2_0
+        shape, fortran, dtype = read(f)
+        return shape, dtype, fortran, f.tell()
+
+
+def _member(archive, members, name, shape, dtypes):
+    """The array `name` of the archive, after its .npy header says it has `shape` (None: any 0-d or 1-d shape) and a
+    dtype in `dtypes` (kinds, or exact dtypes) and its declared size matches: nothing is read before that."""
+    info = members[name]
+    found, dtype, _, offset = _npy_header(archive, info)
+    if dtype.hasobject or not (dtype.name in dtypes or dtype.kind in dtypes):
+        raise ValueError(f"{name} is {dtype}: expected {' or '.join(dtypes)}")
+    if (shape is not None and found != shape) or (shape is None and len(found) > 1):
+        raise ValueError(f"{name} has shape {found}, expected {shape if shape is not None else 'a vector'}")
+    if info.file_size != offset + math.prod(found) * dtype.itemsize:
+        raise ValueError(f"{name} holds {info.file_size} bytes where its header says {offset} + {found} of {dtype}")
+    with archive.open(info) as f:
+        return np.lib.format.read_array(f, allow_pickle=False)
+
+
+def _checked_header(archive, members):
+    """The JSON header, with sizes (positive ints), dtype (float32/float64) and params (a dict) checked."""
+    if members["header"].file_size > HEADER_BYTES:
+        raise ValueError(f"a header of {members['header'].file_size} bytes")
+    header = json.loads(str(_member(archive, members, "header", (), ("U",))))
+    if not isinstance(header, dict) or header.get("format") != FORMAT:
+        raise ValueError(f"format {header.get('format') if isinstance(header, dict) else header!r}, expected {FORMAT!r}")
+    sizes = header.get("sizes")
+    if not (isinstance(sizes, list) and len(sizes) >= 2
+            and all(isinstance(n, int) and not isinstance(n, bool) and n > 0 for n in sizes)):
+        raise ValueError(f"sizes {sizes!r}: expected two or more positive whole numbers")
+    if header.get("dtype") not in DTYPES:
+        raise ValueError(f"dtype {header.get('dtype')!r}: model files hold float32 or float64 weights")
+    params = header.get("params")
+    if not isinstance(params, dict):
+        raise ValueError(f"params {params!r}: expected the estimator's parameters")
+    scale = params.get("input_scale")
+    if scale is not None and not (isinstance(scale, (int, float)) and math.isfinite(scale) and scale > 0):
+        raise ValueError(f"input_scale {scale!r}: expected a positive number")
+    return header
+
+
 def load(path):
-    """A fitted MLPClassifier from a model file, after checking every part of it; (model, header)."""
+    """A fitted MLPClassifier from a model file, after checking every part of it; (model, header).
+
+    Each array's .npy header (shape, dtype, size) is checked against the model's sizes and dtype
+    before any of its data is read, so a crafted file costs no more memory than the model it
+    claims to be; pickles are never loaded.
+    """
     path = os.fspath(path)
     if not os.path.isfile(path):
         raise ValueError(f"no such model file: {path}")
     try:
-        with np.load(path, allow_pickle=False) as npz:
-            arrays = {k: npz[k] for k in npz.files}
+        archive = zipfile.ZipFile(path)
     except (OSError, ValueError, EOFError, zipfile.BadZipFile) as error:
         raise ValueError(f"{path} is not a scratchnet-fast model file{_what_it_is(path, error)}") from None
-    if "header" not in arrays:
-        raise ValueError(f"{path} is not a scratchnet-fast model file: an .npz of the arrays {sorted(arrays)}, with no "
-                         f"'header' entry (bad or missing header). {LOOKS_LIKE}")
-    try:
-        header = json.loads(str(arrays.pop("header")))
-        classes = arrays.pop("classes")
-        sizes, dtype = header["sizes"], np.dtype(header["dtype"])
-        if header["format"] != FORMAT:
-            raise ValueError(f"format {header['format']!r}, expected {FORMAT!r}")
-    except (KeyError, TypeError, ValueError) as error:
-        raise ValueError(f"{path} is not a scratchnet-fast model file: bad or missing header ({error})") from None
-    n_layers = len(sizes) - 1
-    if set(arrays) != {f"{p}{i}" for p in "Wb" for i in range(n_layers)}:
-        raise ValueError(f"{path}: expected arrays for {n_layers} layers, found {sorted(arrays)}")
-    weights, biases = [], []
-    for i in range(n_layers):
-        W, b = arrays[f"W{i}"], arrays[f"b{i}"]
-        if W.shape != (sizes[i + 1], sizes[i]) or b.shape != (sizes[i + 1],):
-            raise ValueError(f"{path}: layer {i} has W {W.shape}, b {b.shape}; its sizes say ({sizes[i + 1]}, {sizes[i]})")
-        if W.dtype != dtype or b.dtype != dtype:
-            raise ValueError(f"{path}: layer {i} is {W.dtype}, the header says {dtype}")
-        if not (np.isfinite(W).all() and np.isfinite(b).all()):
-            raise ValueError(f"{path}: layer {i} holds NaN or inf")
-        weights.append(W)
-        biases.append(b)
+    with archive:
+        members = {info.filename[:-4]: info for info in archive.infolist() if info.filename.endswith(".npy")}
+        if "header" not in members:
+            raise ValueError(f"{path} is not a scratchnet-fast model file: an .npz of the arrays {sorted(members)}, "
+                             f"with no 'header' entry (bad or missing header). {LOOKS_LIKE}")
+        try:
+            header = _checked_header(archive, members)
+        except (KeyError, TypeError, ValueError, EOFError, zipfile.BadZipFile) as error:
+            raise ValueError(f"{path} is not a scratchnet-fast model file: bad or missing header ({error})") from None
+        sizes, dtype = header["sizes"], header["dtype"]
+        n_layers = len(sizes) - 1
+        expected = {"header", "classes"} | {f"{p}{i}" for p in "Wb" for i in range(n_layers)}
+        names = {info.filename for info in archive.infolist()}
+        if set(members) != expected or len(names) != len(expected):
+            found = sorted(names - {"header.npy", "classes.npy"})
+            raise ValueError(f"{path}: expected the arrays W0, b0 ... W{n_layers - 1}, b{n_layers - 1} and classes "
+                             f"for {n_layers} layers, found {found}")
+        weights, biases = [], []
+        try:
+            for i in range(n_layers):
+                W = _member(archive, members, f"W{i}", (sizes[i + 1], sizes[i]), (dtype,))
+                b = _member(archive, members, f"b{i}", (sizes[i + 1],), (dtype,))
+                if not (np.isfinite(W).all() and np.isfinite(b).all()):
+                    raise ValueError(f"layer {i} holds NaN or inf")
+                weights.append(W)
+                biases.append(b)
+            classes = _member(archive, members, "classes", None, tuple("biufU"))
+        except (ValueError, EOFError, zipfile.BadZipFile) as error:
+            raise ValueError(f"{path}: {error}") from None
     if classes.shape != (sizes[-1],):
         raise ValueError(f"{path}: {classes.shape[0] if classes.ndim else 0} classes for {sizes[-1]} outputs")
+    if len(np.unique(classes)) != len(classes):
+        raise ValueError(f"{path}: its classes repeat: {classes.tolist()}")
     params = dict(header["params"])
     if "hidden_layer_sizes" in params:  # JSON has no tuples
         params["hidden_layer_sizes"] = tuple(params["hidden_layer_sizes"])
-    model = MLPClassifier(**params)
+    try:
+        model = MLPClassifier(**params)
+    except TypeError as error:
+        raise ValueError(f"{path}: its params are not MLPClassifier's: {error}") from None
     model.weights_, model.biases_ = weights, biases
     model.classes_, model.n_features_in_ = classes, sizes[0]
     return model, header
