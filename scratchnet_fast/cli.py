@@ -65,7 +65,7 @@ def train(args):
     model._optimizer()  # bad solver settings fail here, before any training
     model_file.check_target(args.out)
     if args.plot:
-        model_file.check_folder(args.plot)
+        model_file.check_target(args.plot)
     print(f"training on {len(train_rows)} images from {source}, validating on {len(val_rows)}")
     terminal = sys.stderr.isatty()
     every = max(1, args.iterations // 20)
@@ -179,9 +179,10 @@ def predict(args):
     import pandas as pd
 
     frame = pd.DataFrame({"ImageId": np.arange(1, len(predicted) + 1), "Label": predicted})
-    tmp = f"{args.out}.tmp-{os.getpid()}"
-    frame.to_csv(tmp, index=False)
-    os.replace(tmp, args.out)
+    if args.out == "-":  # standard output, as command-line tools read "-"
+        frame.to_csv(sys.stdout, index=False)
+        return 0
+    model_file.write_atomically(args.out, lambda f: f.write(frame.to_csv(index=False).encode()))
     print(f"{len(predicted)} predictions written to {args.out}")
     return 0
 

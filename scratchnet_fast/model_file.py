@@ -2,8 +2,10 @@
 import json
 import math
 import os
+import re
 import stat
 import tempfile
+import time
 import zipfile
 
 import numpy as np
@@ -18,11 +20,7 @@ FORMAT = "scratchnet-fast-model/1"
 def save(model, path, **metadata):
     """Write a fitted MLPClassifier to `path` (.npz): weights, sizes, dtype, classes and `metadata`; returns the file written.
 
-    The file is written beside its destination and renamed into place, so `path` holds either
-    the old file or the whole new one, never a part. A symbolic link is followed: its target is
-    replaced and returned. A path that exists and is not a regular file (a device such as
-    /dev/null, a directory, a pipe) is refused. The file gets the permissions of the one it
-    replaces, or those of any new file (0666 less the umask).
+    Written atomically, by the rules of `write_atomically`.
     """
     check_is_fitted(model)
     layers = list(zip(model.weights_, model.biases_))
@@ -39,18 +37,57 @@ def save(model, path, **metadata):
     }
     arrays = {f"W{i}": W for i, W in enumerate(model.weights_)}
     arrays.update({f"b{i}": b for i, b in enumerate(model.biases_)})
-    target = os.path.realpath(path)
+    return write_atomically(path, lambda f: np.savez(f, header=np.array(json.dumps(header)), classes=model.classes_,
+                                                     **arrays))
+
+
+TEMPORARY = ".scratchnet-fast-tmp-"  # the prefix of our temporary files, beside the file they become
+STALE = 3600  # seconds after which a temporary file of ours is one a killed run left behind
+
+
+def _remove_stale(folder):
+    """Delete the temporary files of ours in `folder` older than STALE: left by a run killed while writing."""
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:
+        return
+    now = time.time()
+    for entry in entries:
+        try:
+            if entry.name.startswith(TEMPORARY) and entry.is_file(follow_symlinks=False) \
+                    and now - entry.stat(follow_symlinks=False).st_mtime > STALE:
+                os.unlink(entry.path)
+        except OSError:
+            pass
+
+
+def write_atomically(path, write):
+    """Write a file at `path` by write(binary file), into a temporary file beside it renamed into place; the file written.
+
+    `path` then holds either the old file or the whole new one, never a part. A symbolic link is
+    followed: its target is replaced and returned. A path that exists and is not a regular file (a
+    device such as /dev/null or /dev/stdout, a folder, a pipe) is refused (`check_target`). The file
+    gets the permissions of the one it replaces, or those of any new file (0666 less the umask). The
+    temporary file has a short name of its own (any legal name can be written), is removed on every
+    error, and those that a killed run left behind are removed by the next write to that folder.
+    """
     mode = check_target(path)
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".npz", dir=os.path.dirname(target))
+    target = os.path.realpath(path)
+    folder = os.path.dirname(target)
+    _remove_stale(folder)
+    fd, tmp = tempfile.mkstemp(prefix=TEMPORARY, dir=folder)
     try:
         with os.fdopen(fd, "wb") as f:
-            np.savez(f, header=np.array(json.dumps(header)), classes=model.classes_, **arrays)
+            write(f)
             f.flush()
             os.fsync(f.fileno())
         os.chmod(tmp, mode)
         os.replace(tmp, target)
     except BaseException:
-        os.unlink(tmp)
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
         raise
     return target
 
@@ -66,20 +103,36 @@ def check_folder(path):
     return target
 
 
+def _names_a_descriptor(path):
+    """Whether `path`, or a link on the way to its target, is a process's file descriptor (/dev/stdout, /proc/self/fd/1,
+    /dev/fd/3, ...): a stream, even when the descriptor is open on a regular file that a rename would replace."""
+    current = os.path.abspath(path)
+    for _ in range(40):  # the kernel's own limit on a chain of links
+        if re.match(r"/(proc/[^/]+/fd|dev/fd)/", current) or current in ("/dev/stdin", "/dev/stdout", "/dev/stderr"):
+            return True
+        if not os.path.islink(current):
+            return False
+        current = os.path.normpath(os.path.join(os.path.dirname(current), os.readlink(current)))
+    return False
+
+
 def check_target(path):
-    """The permission bits a model file written to `path` gets; ValueError naming `path` if it cannot be written there.
+    """The permission bits a file written to `path` gets; ValueError naming `path` if it cannot be written there.
 
     Called before training too, so that a run does not end in an error about its output.
     """
-    target = check_folder(path)
+    check_folder(path)
+    if _names_a_descriptor(path):
+        raise ValueError(f"refusing to write over {path}: it exists and is not a regular file (it names a file "
+                         f"descriptor; predict writes to standard output with --out -)")
     try:
-        status = os.stat(target)
+        status = os.stat(path)  # through any link: /dev/stdout is a link to a descriptor, not a file to replace
     except FileNotFoundError:
         umask = os.umask(0)
         os.umask(umask)
         return 0o666 & ~umask
     if not stat.S_ISREG(status.st_mode):
-        raise ValueError(f"refusing to write a model over {path}: it exists and is not a regular file")
+        raise ValueError(f"refusing to write over {path}: it exists and is not a regular file")
     return stat.S_IMODE(status.st_mode)
 
 

@@ -9,9 +9,14 @@ import numpy as np  # noqa: E402
 
 
 def _save(fig, path):
+    """Write the figure as a PNG at `path`, atomically (`model_file.write_atomically`), and close it."""
+    from .model_file import write_atomically
+
     fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
+    try:
+        write_atomically(path, lambda f: fig.savefig(f, dpi=110, format="png"))
+    finally:
+        plt.close(fig)
 
 
 def curves(loss, accuracy, path, val_loss=None, val_accuracy=None):

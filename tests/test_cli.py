@@ -229,3 +229,68 @@ def test_trained_models_read_pixels_and_older_files_still_get_floats(tmp_path, c
     status, out, _ = run(capsys, "evaluate", "--model", tmp_path / "older.npz", "--data", train)
     assert status == 0
     assert f"accuracy: {older.score(X / 255.0, y):.4f}" in out
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory):
+    """A model file trained briefly on the built-in sample."""
+    model = tmp_path_factory.mktemp("model") / "m.npz"
+    assert main(["train", "--iterations", "20", "--out", str(model), "--quiet"]) == 0
+    return model
+
+
+def special_targets(folder):
+    """Paths that are not regular files: a FIFO, a folder, a link to /dev/null and one to this process's stdout."""
+    os.mkfifo(folder / "fifo")
+    (folder / "adir").mkdir()
+    os.symlink("/dev/null", folder / "null")
+    os.symlink("/proc/self/fd/1", folder / "stdout")
+    return ["fifo", "adir", "null", "stdout"]
+
+
+ARGUMENTS = {  # each command with every output but the one under test
+    "predict --out": lambda model, test: ["predict", "--model", model, "--data", test],
+    "show --out": lambda model, test: ["show", "--model", model],
+    "evaluate --plot": lambda model, test: ["evaluate", "--model", model],
+    "evaluate --misclassified": lambda model, test: ["evaluate", "--model", model],
+    "train --plot": lambda model, test: ["train", "--iterations", 5, "--quiet", "--out", Path(model).with_name("t.npz")],
+}
+
+
+@pytest.mark.parametrize("command", ARGUMENTS)
+def test_no_output_replaces_what_is_not_a_regular_file(tmp_path, capsys, trained, kaggle, command):
+    """predict --out replaced a device, a FIFO, a link to /proc/self/fd/1 (as root: the machine's /dev/stdout)."""
+    for name in special_targets(tmp_path):
+        status, _, err = run(capsys, *ARGUMENTS[command](trained, kaggle[1]), command.split()[1], tmp_path / name)
+        assert status == 2, name
+        assert err.strip().splitlines()[-1].startswith(f"error: refusing to write over {tmp_path / name}: it exists and "
+                                                       f"is not a regular file")
+    assert os.path.islink(tmp_path / "null") and os.path.islink(tmp_path / "stdout") and (tmp_path / "adir").is_dir()
+    assert not [p for p in os.listdir(tmp_path) if "tmp" in p]
+
+
+def test_outputs_follow_links_take_any_legal_name_and_sweep_what_killed_runs_left(tmp_path, capsys, trained, kaggle):
+    target = tmp_path / "real.csv"
+    target.write_text("old")
+    os.symlink(target, tmp_path / "link.csv")
+    assert run(capsys, "predict", "--model", trained, "--data", kaggle[1], "--out", tmp_path / "link.csv")[0] == 0
+    assert os.path.islink(tmp_path / "link.csv") and target.read_text().startswith("ImageId,Label")
+    long_name = tmp_path / ("p" * 246 + ".csv")  # 250 bytes: a suffix on it would be too long a name
+    assert run(capsys, "predict", "--model", trained, "--data", kaggle[1], "--out", long_name)[0] == 0
+    assert long_name.is_file()
+    from scratchnet_fast import model_file
+
+    stale, fresh = tmp_path / f"{model_file.TEMPORARY}dead", tmp_path / f"{model_file.TEMPORARY}busy"
+    stale.write_bytes(b"x" * 100)
+    fresh.write_bytes(b"x")
+    os.utime(stale, (0, 0))
+    assert run(capsys, "show", "--model", trained, "--out", tmp_path / "digit.png")[0] == 0
+    assert not stale.exists() and fresh.exists()  # another run's, still being written
+
+
+def test_predict_to_dash_writes_the_csv_to_standard_output(capsys, trained, kaggle, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    status, out, _ = run(capsys, "predict", "--model", trained, "--data", kaggle[1], "--out", "-")
+    assert status == 0
+    lines = out.splitlines()
+    assert lines[0] == "ImageId,Label" and len(lines) == 101 and not os.path.exists("-")
