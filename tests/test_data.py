@@ -90,3 +90,19 @@ def test_labels_can_be_named_explicitly(tmp_path, pixels):
     labels = write_idx(tmp_path / "elsewhere.bin", y, False)
     assert data.load(images)[1] is None
     np.testing.assert_array_equal(data.load(images, labels)[1], y)
+
+
+def test_a_gzipped_idx_file_is_decompressed_straight_into_its_array(tmp_path):
+    """One readinto of the gzip stream decompressed all of it into a temporary first: twice the pixels at the peak."""
+    import tracemalloc
+
+    images = np.tile(np.arange(784, dtype=np.uint8) % 251, (20000, 1)).reshape(20000, 28, 28)  # 15.7 MB
+    path = write_idx(tmp_path / "images-idx3-ubyte.gz", images, compress=True)
+    tracemalloc.start()
+    try:
+        loaded = data.read_idx(path)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert np.array_equal(loaded, images)
+    assert peak < images.nbytes + 4 * data.CHUNK_BYTES
