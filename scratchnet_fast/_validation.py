@@ -1,5 +1,7 @@
 """Checks at the API edge: plain Python that runs before any kernel and names what is wrong."""
 import numbers
+import os
+import stat
 
 import numpy as np
 
@@ -136,3 +138,23 @@ def shape(name, array, expected):
     if array.shape != tuple(expected):
         raise ValueError(f"{name} must have shape {tuple(expected)}, got {array.shape}")
     return array
+
+
+_KINDS = ((stat.S_ISDIR, "a folder"), (stat.S_ISFIFO, "a named pipe (FIFO)"), (stat.S_ISCHR, "a character device"),
+          (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket"))
+
+
+def regular_file(path, what="file"):
+    """Check that `path` is a regular file to read; a ValueError saying what it is otherwise (`what`: "file",
+    "model file"): a folder, a FIFO or /dev/zero would otherwise hang, or fail as if missing."""
+    try:
+        status = os.stat(path)
+    except FileNotFoundError:
+        raise ValueError(f"no such {what}: {path}") from None
+    except OSError as error:
+        raise ValueError(f"cannot read {path}: {error.strerror or error}") from None
+    for test, kind in _KINDS:
+        if test(status.st_mode):
+            raise ValueError(f"{path} is {kind}, not a {what}")
+    if not stat.S_ISREG(status.st_mode):
+        raise ValueError(f"{path} is not a regular file")

@@ -15,6 +15,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ._validation import regular_file
+
 N_PIXELS = 784
 
 IDX_TYPES = {0x08: np.uint8, 0x09: np.int8, 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0E: ">f8"}
@@ -24,8 +26,7 @@ DEFLATE_RATIO = 1032  # deflate's largest expansion: a gzipped file never inflat
 def _open_checked(path):
     """(file object of the IDX data, whether it is gzipped), the gzip layer added when the file starts with its magic."""
     path = os.fspath(path)
-    if not os.path.isfile(path):
-        raise ValueError(f"no such file: {path}")
+    regular_file(path)
     with open(path, "rb") as f:
         gzipped = f.read(2) == b"\x1f\x8b"
     return (gzip.open(path, "rb") if gzipped else open(path, "rb")), gzipped
@@ -171,8 +172,7 @@ def load_csv(path):
     The header is `label, pixel0 … pixel783` (train.csv) or `pixel0 … pixel783` (test.csv).
     """
     path = os.fspath(path)
-    if not os.path.isfile(path):
-        raise ValueError(f"no such file: {path}")
+    regular_file(path)
     if os.path.getsize(path) == 0:
         raise ValueError(f"{path} is empty")
     read = functools.partial(pd.read_csv, path, engine="c")
@@ -233,6 +233,7 @@ def load(path, labels=None):
     An IDX file's labels are `labels`, else the labels file beside it under either of MNIST's
     names (dash or dot, gzipped or not), else none.
     """
+    regular_file(path)
     name = os.path.basename(os.fspath(path))
     if name.endswith((".csv", ".csv.gz")):
         return load_csv(path)

@@ -13,6 +13,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from . import __version__
 from ._estimator import MLPClassifier
+from ._validation import regular_file
 
 FORMAT = "scratchnet-fast-model/1"
 
@@ -216,8 +217,7 @@ def load(path):
     claims to be; pickles are never loaded.
     """
     path = os.fspath(path)
-    if not os.path.isfile(path):
-        raise ValueError(f"no such model file: {path}")
+    regular_file(path, "model file")
     try:
         archive = zipfile.ZipFile(path)
     except (OSError, ValueError, EOFError, zipfile.BadZipFile) as error:

@@ -53,3 +53,16 @@ def test_cli_threads_option(capsys, tmp_path):
     assert main(["bench", "--threads", "0"]) == 2
     assert capsys.readouterr().err.strip().endswith("got 0")
     assert numba.get_num_threads() == numba.config.NUMBA_NUM_THREADS
+
+
+@pytest.mark.parametrize("option, what", [("--data", "file"), ("--model", "model file")])
+def test_a_folder_a_fifo_or_a_device_is_named_for_what_it_is(tmp_path, capsys, option, what):
+    """They were "no such file"; a FIFO or /dev/zero read by pandas or NumPy could also hang."""
+    import os
+
+    os.mkfifo(tmp_path / "fifo")
+    (tmp_path / "adir").mkdir()
+    for path, kind in ((tmp_path / "adir", "a folder"), (tmp_path / "fifo", "a named pipe (FIFO)"),
+                       ("/dev/zero", "a character device")):
+        assert main(["train" if option == "--data" else "evaluate", option, str(path)]) == 2
+        assert capsys.readouterr().err.strip() == f"error: {path} is {kind}, not a {what}"
