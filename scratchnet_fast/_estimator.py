@@ -157,7 +157,7 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
         sizes = (sizes,) if isinstance(sizes, numbers.Integral) else tuple(sizes)
         sizes = tuple(integer("hidden_layer_sizes entries", s, 1) for s in sizes)
         alpha = positive_number("learning_rate_init", self.learning_rate_init)
-        iterations = integer("max_iter", self.max_iter)
+        iterations = integer("max_iter", self.max_iter, 1)  # scikit-learn refuses 0 too
         if self.batch_size is not None:
             integer("batch_size", self.batch_size, 1)
         if self.init not in _network.INITS:

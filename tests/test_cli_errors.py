@@ -9,7 +9,8 @@ from helpers import write_csv
 @pytest.mark.parametrize("argv, words", [
     (["train", "--data", "missing.csv"], "no such file: missing.csv"),
     (["train", "--alpha", "nan"], "learning_rate_init must be positive and finite, got nan"),
-    (["train", "--iterations", "-3"], "max_iter must be >= 0, got -3"),
+    (["train", "--iterations", "-3"], "max_iter must be >= 1, got -3"),
+    (["train", "--iterations", "0"], "max_iter must be >= 1, got 0"),
     (["train", "--dtype", "float16"], "argument --dtype: invalid choice: 'float16'"),
     (["train", "--val", "5000"], "n_val must be between 0 and 4999"),
     (["train", "--alpha", "1e300", "--iterations", "5"], "training diverged at iteration"),

@@ -12,7 +12,8 @@ def xy(rng):
 
 @pytest.mark.parametrize("params, words", [
     (dict(learning_rate_init=0), "learning_rate_init must be positive and finite"),
-    (dict(max_iter=-1), "max_iter must be >= 0, got -1"),
+    (dict(max_iter=-1), "max_iter must be >= 1, got -1"),
+    (dict(max_iter=0), "max_iter must be >= 1, got 0"),
     (dict(dtype="float16"), "unknown dtype 'float16'"),
     (dict(hidden_layer_sizes=(10, 0)), "hidden_layer_sizes entries must be >= 1, got 0"),
     (dict(batch_size=0), "batch_size must be >= 1, got 0"),
