@@ -88,22 +88,23 @@ def train(args):
                 validation = (X[val_rows], y[val_rows]) if args.plot and len(val_rows) else None  # for the curves
                 model.fit(X, y, callback=progress, stop=stop, validation=validation, rows=train_rows)
             seconds = time.perf_counter() - start
-        return _finish_training(args, model, seconds, source, X, y, train_rows, val_rows)
+        return _finish_training(args, model, seconds, source, (X, y, train_rows, val_rows), stop)
 
 
-def _finish_training(args, model, seconds, source, X, y, train_rows, val_rows):
-    """Save the model first, then score it and save the scores with it; exit status 130 when interrupted.
+def _finish_training(args, model, seconds, source, digits, stop):
+    """Save the model first, then score it and save the scores with it; exit status 130 (SIGINT) or 143 (SIGTERM)
+    when a signal came, during training or after it (`stop`), once the model is saved.
 
-    Training and validation accuracy come from one prediction over X, the rows picked from it.
-
-    A run stopped before its first iteration finished has nothing worth keeping: it writes
-    nothing, and an existing file at --out stays as it was.
+    Training and validation accuracy come from one prediction over X, the rows picked from it;
+    digits = (X, y, train_rows, val_rows). A run stopped before its first iteration finished has
+    nothing worth keeping: it writes nothing, and an existing file at --out stays as it was.
     """
+    X, y, train_rows, val_rows = digits
     print(f"{model.n_iter_} iterations in {seconds:.2f} s")
     if model.interrupted_ and model.n_iter_ == 0:
         print("interrupted before the first iteration finished: nothing saved"
               + (f", {args.out} left as it was" if os.path.exists(args.out) else ""))
-        return 130
+        return stop.status
     metadata = dict(data=source, iterations=model.n_iter_, seed=args.seed, val=args.val, interrupted=model.interrupted_)
     written = model_file.save(model, args.out, **metadata)
     where = f"{written} (the target of the link {args.out})" if os.path.islink(args.out) else args.out
@@ -111,6 +112,9 @@ def _finish_training(args, model, seconds, source, X, y, train_rows, val_rows):
         print(f"interrupted: saved the last good parameters (after {model.n_iter_} iterations) to {where}")
     else:
         print(f"model written to {where}")
+    if stop.requested and not model.interrupted_:  # it came after the last iteration: the model is saved, stop here
+        print(f"{stop.requested} after training: stopped once the model was saved, unscored")
+        return stop.status
     hits = model.predict(X) == y
     train_accuracy = float(np.mean(hits[train_rows]))
     print(_accuracy_line("training accuracy", train_accuracy, len(train_rows)))
@@ -124,7 +128,7 @@ def _finish_training(args, model, seconds, source, X, y, train_rows, val_rows):
         plots.curves(model.loss_curve_, model.accuracy_curve_, args.plot, model.validation_loss_curve_,
                      model.validation_scores_)
         print(f"curves written to {args.plot}")
-    return 130 if model.interrupted_ else 0
+    return stop.status if stop.requested else 0
 
 
 def _held_out(X, y, source, header):

@@ -35,7 +35,7 @@ def _train_and_signal(tmp_path, how, env=None, wait=0.0):
 @pytest.mark.parametrize("how", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
 def test_a_signal_during_train_saves_the_last_good_parameters(tmp_path, how):
     process, stdout, stderr = _train_and_signal(tmp_path, how, wait=3)
-    assert process.returncode == 130, stderr
+    assert process.returncode == 128 + how, stderr  # 130 for SIGINT, 143 for SIGTERM, as shells report them
     assert "interrupted: saved the last good parameters" in stdout
     assert f"{how.name}: stopping at the last completed iteration" in stderr
     assert "Traceback" not in stderr and "Exception ignored" not in stderr
@@ -62,11 +62,11 @@ def test_stop_turns_sigint_and_sigterm_into_a_request_and_restores_the_handlers(
     with train_stop(heard.append) as stop:
         assert stop.requested is None
         os.kill(os.getpid(), signal.SIGTERM)
-        assert stop.requested == "SIGTERM" and len(heard) == 1 and "SIGTERM" in heard[0]
-        os.kill(os.getpid(), signal.SIGTERM)  # a second SIGTERM changes nothing
-        with pytest.raises(KeyboardInterrupt):  # a second Ctrl-C abandons the run at once
-            os.kill(os.getpid(), signal.SIGINT)
-            time.sleep(1)
+        assert stop.requested == "SIGTERM" and stop.status == 143 and len(heard) == 1 and "SIGTERM" in heard[0]
+        for second in (signal.SIGTERM, signal.SIGINT):  # a second signal of either kind abandons the run at once
+            with pytest.raises(KeyboardInterrupt):
+                os.kill(os.getpid(), second)
+                time.sleep(1)
     assert signal.getsignal(signal.SIGTERM) is before and len(heard) == 1
 
 
@@ -94,3 +94,24 @@ def test_a_signal_stops_fit_at_the_last_iteration_completed_before_it(xy):
     assert model.interrupted_ and model.n_iter_ == 5
     for a, b in zip(model.weights_ + model.biases_, expected.weights_ + expected.biases_):
         np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize("how", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
+def test_a_signal_during_the_save_after_training_stops_once_the_model_is_saved(tmp_path, capsys, monkeypatch, how):
+    """It was swallowed: the run scored, saved again and exited 0."""
+    from scratchnet_fast import cli
+
+    real_save = model_file.save
+
+    def save_and_signal(*args, **kwargs):
+        os.kill(os.getpid(), how)  # arrives while the file is being written
+        return real_save(*args, **kwargs)
+
+    monkeypatch.setattr(model_file, "save", save_and_signal)
+    status = cli.main(["train", "--iterations", "3", "--quiet", "--out", str(tmp_path / "model.npz")])
+    out = capsys.readouterr().out
+    assert status == 128 + how
+    assert "model written to" in out and "stopped once the model was saved" in out and "accuracy" not in out
+    model, header = model_file.load(tmp_path / "model.npz")
+    assert header["metadata"]["iterations"] == 3 and not header["metadata"]["interrupted"]
+    assert sorted(os.listdir(tmp_path)) == ["model.npz"]

@@ -3,9 +3,11 @@
 Python's own Ctrl-C raises KeyboardInterrupt wherever the program happens to be. During Numba's
 first compile that is inside llvmlite, which can swallow it ("Exception ignored ... Keyboard-
 Interrupt") so that training runs on to the end; and after training it can land in the middle of
-saving or scoring. While `Stop` is entered, SIGINT and SIGTERM only set `requested`: the training
-loop looks at it after each step and ends cleanly at the last iteration completed before it. A second Ctrl-C raises
-KeyboardInterrupt at once, for a user who does not want to wait for a compile to finish.
+saving or scoring. While `Stop` is entered, the first SIGINT or SIGTERM only sets `requested`: the
+training loop looks at it after each step and ends cleanly at the last iteration completed before
+it, and the command line stops once the model is saved. A second signal of either kind raises
+KeyboardInterrupt at once, for a user (or a service manager) who does not want to wait for a
+compile or a save to finish. `status` is the exit status that says which signal it was.
 """
 import signal
 import sys
@@ -41,14 +43,18 @@ class Stop:
         self._previous.clear()
         return False
 
+    @property
+    def status(self):
+        """The shell's exit status for the signal requested, 128 + its number (130 SIGINT, 143 SIGTERM); None without."""
+        return None if self.requested is None else 128 + signal.Signals[self.requested].value
+
     def _handle(self, number, frame):
         name = signal.Signals(number).name
-        if self.requested is not None and number == signal.SIGINT:
+        if self.requested is not None:
             raise KeyboardInterrupt
-        if self.requested is None:
-            self.requested = name
-            if self.say is not None:
-                self.say(f"{name}: stopping at the last completed iteration (Ctrl-C again to abandon the run unsaved)")
+        self.requested = name
+        if self.say is not None:
+            self.say(f"{name}: stopping at the last completed iteration (Ctrl-C again to abandon the run unsaved)")
 
 
 def say_on_stderr(message):
