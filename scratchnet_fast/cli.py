@@ -66,10 +66,11 @@ def train(args):
     model_file.check_target(args.out)
     if args.plot:
         model_file.check_target(args.plot)
-    print(f"training on {len(train_rows)} images from {source}, validating on {len(val_rows)}")
     terminal = sys.stderr.isatty()
     every = max(1, args.iterations // 20)
     with Stop(say=say_on_stderr) as stop:
+        # said once the handlers are in place: a signal right after this line stops the run cleanly
+        print(f"training on {len(train_rows)} images from {source}, validating on {len(val_rows)}", flush=True)
         with tqdm(total=args.iterations, unit="it", file=sys.stderr, disable=args.quiet or not terminal) as bar:
             def progress(i, loss, accuracy):
                 """A bar on a terminal's stderr; elsewhere, a line every `every` iterations, so a log stays clean."""
