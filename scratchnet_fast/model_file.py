@@ -13,7 +13,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from . import __version__
 from ._estimator import MLPClassifier
-from ._validation import regular_file
+from ._validation import FLOAT_DTYPES, regular_file
 
 FORMAT = "scratchnet-fast-model/1"
 
@@ -157,7 +157,6 @@ def _what_it_is(path, error):
     return f" (corrupt or truncated): {error}"
 
 
-DTYPES = ("float32", "float64")  # what a model's weights may be
 HEADER_BYTES = 1 << 20  # the JSON header of a model file is a few hundred bytes
 
 
@@ -198,7 +197,7 @@ def _checked_header(archive, members):
     if not (isinstance(sizes, list) and len(sizes) >= 2
             and all(isinstance(n, int) and not isinstance(n, bool) and n > 0 for n in sizes)):
         raise ValueError(f"sizes {sizes!r}: expected two or more positive whole numbers")
-    if header.get("dtype") not in DTYPES:
+    if header.get("dtype") not in FLOAT_DTYPES:
         raise ValueError(f"dtype {header.get('dtype')!r}: model files hold float32 or float64 weights")
     params = header.get("params")
     if not isinstance(params, dict):

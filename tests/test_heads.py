@@ -5,14 +5,9 @@ import numpy as np
 import pytest
 
 import reference as ref
-from helpers import DTYPES, assert_close
+from helpers import assert_close
 from scratchnet_fast._kernels import activations, losses
 from scratchnet_fast._simd import lanes
-
-
-@pytest.fixture(params=DTYPES, ids=lambda t: t.__name__)
-def dtype(request):
-    return request.param
 
 
 @numba.njit
