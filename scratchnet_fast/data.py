@@ -147,9 +147,8 @@ def _check_field_counts(path, fields):
             b = np.frombuffer(block, np.uint8)
             ends = np.flatnonzero(b == 10)
             bounds = np.concatenate(([-1], ends))
-            per_line = np.diff(np.searchsorted(np.flatnonzero(b == 44), bounds))  # commas between line ends
+            counts = np.diff(np.searchsorted(np.flatnonzero(b == 44), bounds))  # commas between line ends
             returns = np.diff(np.searchsorted(np.flatnonzero(b == 13), bounds))
-            counts = per_line.copy()
             sizes = np.diff(bounds) - 1 - returns  # bytes other than \r and \n
             counts[:1] += commas
             sizes[:1] += content

@@ -161,21 +161,21 @@ HEADER_BYTES = 1 << 20  # the JSON header of a model file is a few hundred bytes
 
 
 def _npy_header(archive, info):
-    """(shape, dtype, fortran order, bytes before the data) of a member's .npy header, reading nothing after it."""
+    """(shape, dtype, bytes before the data) of a member's .npy header, reading nothing after it."""
     with archive.open(info) as f:
         version = np.lib.format.read_magic(f)
         if version not in ((1, 0), (2, 0)):
             raise ValueError(f"an .npy format version {version}")
         read = np.lib.format.read_array_header_1_0 if version == (1, 0) else np.lib.format.read_array_header_2_0
-        shape, fortran, dtype = read(f)
-        return shape, dtype, fortran, f.tell()
+        shape, _, dtype = read(f)
+        return shape, dtype, f.tell()
 
 
 def _member(archive, members, name, shape, dtypes):
     """The array `name` of the archive, after its .npy header says it has `shape` (None: any 0-d or 1-d shape) and a
     dtype in `dtypes` (kinds, or exact dtypes) and its declared size matches: nothing is read before that."""
     info = members[name]
-    found, dtype, _, offset = _npy_header(archive, info)
+    found, dtype, offset = _npy_header(archive, info)
     if dtype.hasobject or not (dtype.name in dtypes or dtype.kind in dtypes):
         raise ValueError(f"{name} is {dtype}: expected {' or '.join(dtypes)}")
     if (shape is not None and found != shape) or (shape is None and len(found) > 1):

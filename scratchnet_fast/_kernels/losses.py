@@ -1,6 +1,6 @@
 """The output's loss, in one place: the trainers take the head of the network from here and nowhere else.
 
-An entry is a kind of output with its loss (`SOFTMAX_CROSS_ENTROPY`, the only one yet) and, for
+An entry is a kind of output with its loss (softmax cross-entropy, the only one yet) and, for
 each of the two layouts the trainers hold their outputs in, a function from the output layer's
 sums to its loss and the delta that starts the backward pass, delta = ∂loss/∂sums:
 - `softmax_cross_entropy_rows`: one image per row (the mini-batch stages, `epoch`);
@@ -14,9 +14,6 @@ from numba import prange
 from .._compile.options import inline, kernel
 from .._simd import lanes
 from .._simd.exp import exp_nonpositive
-
-SOFTMAX_CROSS_ENTROPY = 0
-
 
 @inline
 def softmax_cross_entropy_lanes(p, c, ys, n, stats):
