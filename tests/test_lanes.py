@@ -138,6 +138,30 @@ def test_load_and_store_at_any_row_and_column(dtype):
     np.testing.assert_array_equal(out, expected)
 
 
+@numba.njit
+def _nonzero_columns(A, cols):
+    n = 0
+    for k in range(0, A.shape[1], lanes.count(A.dtype)):
+        n = lanes.store_nonzero_columns(cols, n, k, lanes.load(A, 0, k), lanes.load(A, 1, k), lanes.load(A, 2, k),
+                                        lanes.load(A, 3, k))
+    return n
+
+
+def test_store_nonzero_columns_lists_the_columns_where_any_of_four_rows_is_nonzero(dtype):
+    rng = np.random.default_rng(4)
+    A = rng.standard_normal((4, W)).astype(dtype)
+    A[rng.random(A.shape) < 0.85] = 0
+    A[:, 3] = -0.0  # a negative zero is zero
+    A[2, 5] = np.nan  # a NaN is not
+    A[:, 6] = 0
+    A[1, 6] = np.nan
+    cols = np.full(W + lanes.count(dtype), -1, np.int32)
+    n = _nonzero_columns(A, cols)
+    expected = np.flatnonzero(np.any(A != 0, axis=0))
+    assert n == len(expected) and 3 not in expected and 5 in expected and 6 in expected
+    np.testing.assert_array_equal(cols[:n], expected)
+
+
 @pytest.mark.skipif(not numba.config.BOUNDSCHECK, reason="needs NUMBA_BOUNDSCHECK=1, as .ci/run sets")
 def test_load_past_the_end_is_caught_by_boundscheck():
     @numba.njit

@@ -446,6 +446,45 @@ def any_nonzero(typingctx, a, b, c, d):
 
 
 @intrinsic
+def store_nonzero_columns(typingctx, cols, n, k, a, b, c, d):
+    """cols[n:n + p] = the columns k + l, l in order, of the p lanes l where one of the four vectors is nonzero (NaN counts,
+    -0.0 does not); returns n + p. cols: 1-D int32 with room for count more entries past n.
+
+    One compressing store (vpcompressd on AVX-512): a vector of columns costs a few instructions, blank or not.
+    """
+    if not (isinstance(cols, types.Array) and cols.ndim == 1 and cols.dtype == types.int32 and _indices(n, k)
+            and _vectors(a, b, c, d)):
+        return None
+
+    def codegen(context, builder, signature, args):
+        cols_type, n_type, k_type = signature.args[:3]
+        zero = ir.Constant(args[3].type, None)
+        bits = builder.fcmp_unordered("!=", args[3], zero)
+        for v in args[4:]:
+            bits = builder.or_(bits, builder.fcmp_unordered("!=", v, zero))
+        array = context.make_array(cols_type)(context, builder, args[0])
+        n_value = context.cast(builder, args[1], n_type, types.intp)
+        if context.enable_boundscheck:
+            end = builder.add(n_value, ir.Constant(n_value.type, a.count - 1))
+            cgutils.get_item_pointer(context, builder, cols_type, array, [end], wraparound=False, boundscheck=True)
+        pointer = cgutils.get_item_pointer(context, builder, cols_type, array, [n_value], wraparound=False)
+        integers = ir.VectorType(ir.IntType(32), a.count)
+        first = builder.trunc(context.cast(builder, args[2], k_type, types.intp), ir.IntType(32))
+        columns = builder.add(_splat(builder, integers, first), ir.Constant(integers, list(range(a.count))))
+        function = cgutils.get_or_insert_function(
+            builder.module, ir.FunctionType(ir.VoidType(), [integers, pointer.type, bits.type]),
+            f"llvm.masked.compressstore.v{a.count}i32")
+        builder.call(function, [columns, pointer, bits])
+        mask = builder.bitcast(bits, ir.IntType(a.count))
+        popcount = cgutils.get_or_insert_function(
+            builder.module, ir.FunctionType(mask.type, [mask.type]), f"llvm.ctpop.i{a.count}")
+        p = builder.zext(builder.call(popcount, [mask]), n_value.type)
+        return builder.add(n_value, p)
+
+    return types.intp(cols, n, k, a, b, c, d), codegen
+
+
+@intrinsic
 def ldexp(typingctx, v, n):
     """v * 2**n lane by lane, n integral and within the normal exponents, 2**n built from its bits."""
     if not _vectors(v, n):
@@ -526,6 +565,11 @@ if config.DISABLE_JIT:
 
     def any_nonzero(a, b, c, d):  # noqa: F811
         return bool(np.any(a != 0) or np.any(b != 0) or np.any(c != 0) or np.any(d != 0))
+
+    def store_nonzero_columns(cols, n, k, a, b, c, d):  # noqa: F811
+        found = k + np.flatnonzero((a != 0) | (b != 0) | (c != 0) | (d != 0))
+        cols[n:n + len(found)] = found
+        return n + len(found)
 
     def ldexp(v, n):  # noqa: F811
         return np.ldexp(v, n.astype(np.int32))
