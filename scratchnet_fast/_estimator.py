@@ -399,10 +399,24 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
 
     def predict_proba(self, X):
         """Class probabilities (n_samples, n_classes), columns in the order of classes_."""
-        check_is_fitted(self)
-        X = self._images(resolve_dtype(self.dtype), False, X)
+        if "weights_" not in vars(self):
+            check_is_fitted(self)  # scikit-learn's NotFittedError
+        dtype = resolve_dtype(self.dtype)
+        ready = self._ready(X, dtype)
+        if not ready:
+            X = self._images(dtype, False, X)
         with _threads.limited(self.n_jobs):
-            return _network.predict_proba(X, self._layers(), self._x_scale())
+            probabilities, finite = _network.predict_proba(X, self._layers(), self._x_scale())
+        if ready and not finite:
+            self._images(dtype, False, X)  # scikit-learn's error for a NaN or an infinity in X, if that is the cause
+        return probabilities
+
+    def _ready(self, X, dtype):
+        """Whether X can go to the kernels as it is, without scikit-learn's checks: a C-contiguous ndarray (m ≥ 1, the
+        fitted width) of the model's dtype or uint8, the model fitted without feature names. Its values are checked
+        by the kernels, which flag a sum that is not finite; scikit-learn's checks then name the cause."""
+        return (type(X) is np.ndarray and X.ndim == 2 and X.flags.c_contiguous and X.dtype in (dtype, np.uint8)
+                and X.shape[0] > 0 and X.shape[1] == self.n_features_in_ and not hasattr(self, "feature_names_in_"))
 
     def predict(self, X):
         """The most probable class of each sample."""

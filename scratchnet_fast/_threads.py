@@ -21,7 +21,10 @@ def resolve(n):
 
 @contextlib.contextmanager
 def limited(n):
-    """Run the kernels inside the block on `resolve(n)` threads, then go back to the previous count."""
+    """Run the kernels inside the block on `resolve(n)` threads, then go back to the previous count (n None: as they are)."""
+    if n is None:
+        yield
+        return
     wanted, before = resolve(n), numba.get_num_threads()
     numba.set_num_threads(wanted)
     try:

@@ -5,7 +5,7 @@ import sys
 import numpy as np
 
 from helpers import blank_borders, network, run_fused
-from scratchnet_fast import backward_prop, forward_prop, gradient_descent
+from scratchnet_fast import _network, backward_prop, forward_prop, gradient_descent
 from scratchnet_fast._kernels import per_step
 from scratchnet_fast._kernels.epoch import BLOCK
 from scratchnet_fast._train.mini_batch import Layered
@@ -42,4 +42,6 @@ for dtype in (np.float32, np.float64):
             for _ in range(2):
                 digest.update(np.array(net.step(0.1), np.float64).tobytes())
             digest.update(net.theta.tobytes())
+            for rows in (images, images[:3]):  # predictions: the parallel pass and the few-image one
+                digest.update(_network.predict_proba(rows, net.layers(), x_scale)[0].tobytes())
 sys.stdout.write(digest.hexdigest())

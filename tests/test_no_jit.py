@@ -19,8 +19,10 @@ P = sf.init_params(n_in=40)
 Z1, A1, Z2, A2 = sf.forward_prop(*P, X)
 dW1 = sf.backward_prop(Z1, A1, Z2, A2, P[0], P[2], X, Y)[0]
 model = MLPClassifier(hidden_layer_sizes=(9, 5), batch_size=8, max_iter=2, random_state=0).fit(X.T, Y)
+Xz = X.T.copy(); Xz[Xz < 0.95] = 0  # zeros enough that predictions skip them
 print(json.dumps(dict(W1=W1.tolist(), A2=A2.tolist(), dW1=dW1.tolist(), loss=model.loss_curve_,
-                      proba=model.predict_proba(X.T).tolist())))
+                      proba=model.predict_proba(X.T).tolist(), few=model.predict_proba(X.T[:2]).tolist(),
+                      sparse=model.predict_proba(Xz).tolist(), skips=bool(sf._network.skips_zeros(Xz)))))
 """
 
 
@@ -34,5 +36,6 @@ def results(disable_jit):
 
 def test_every_path_runs_without_the_jit_and_agrees_with_it():
     python, jitted = results(True), results(False)
+    assert jitted["skips"]  # the predictions' zero-skipping path ran too
     for key in jitted:
         np.testing.assert_allclose(python[key], jitted[key], rtol=1e-10, atol=1e-12, err_msg=key)

@@ -35,6 +35,30 @@ def padded(width, dtype):
     return -(-width // L) * L
 
 
+def packed(layers, block):
+    """(theta, table): copies of the layers (W (n_out, n_in), b (n_out,)) as blocks of one flat vector, and their layer
+    table (`epoch.START` ... `WIDTH`), activations laid out for `block` rows."""
+    dtype = np.dtype(layers[0][0].dtype)
+    table, size, buffer = [], 0, 0
+    n_in = layers[0][0].shape[1]
+    for W, _ in layers:
+        P = padded(W.shape[0], dtype)
+        row = [0] * 5
+        row[START], row[N_IN], row[PADDED], row[BUFFER], row[WIDTH] = size, n_in, P, buffer, W.shape[0]
+        table.append(row)
+        size += (n_in + 1) * P
+        buffer += block * P
+        n_in = P
+    table = np.array(table, np.int64)
+    theta = empty_at(size, dtype)
+    theta[:] = 0
+    for l, (W, b) in enumerate(layers):
+        Wt = layer_block(theta, table, l)
+        Wt[:W.shape[1], :W.shape[0]] = W.T
+        Wt[-1, :W.shape[0]] = b
+    return theta, table
+
+
 class Layered:
     """ReLU layers and a softmax output trained by mini-batch gradient descent on x_scale · X (m, d), Y (m,) int64.
 
@@ -52,23 +76,9 @@ class Layered:
         dtype = np.dtype(layers[0][0].dtype)
         self.batch, self.rng = min(batch, m), rng
         block = min(BLOCK, self.batch)
-        table, size, buffer = [], 0, 0
-        n_in = d
-        for W, _ in layers:
-            P = padded(W.shape[0], dtype)
-            row = [0] * 5
-            row[START], row[N_IN], row[PADDED], row[BUFFER], row[WIDTH] = size, n_in, P, buffer, W.shape[0]
-            table.append(row)
-            size += (n_in + 1) * P
-            buffer += block * P
-            n_in = P
-        table = np.array(table, np.int64)
-        theta = empty_at(size, dtype)
-        theta[:] = 0
-        for l, (W, b) in enumerate(layers):
-            Wt = layer_block(theta, table, l)
-            Wt[:W.shape[1], :W.shape[0]] = W.T
-            Wt[-1, :W.shape[0]] = b
+        theta, table = packed(layers, block)
+        size = theta.size
+        buffer = int(table[-1, BUFFER] + block * table[-1, PADDED])
         self.net = Network(theta, np.zeros_like(theta), table)
         state = self.optimizer.state
         if state is None or state.shape != (2, size) or state.dtype != dtype:
