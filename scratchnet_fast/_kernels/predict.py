@@ -20,6 +20,7 @@ from numba import prange
 
 from .._compile.options import helper, inline, kernel
 from .._simd import lanes
+from .._simd.exp import exp_nonpositive
 from . import activations
 
 ITEM = 32  # images per work item
@@ -44,11 +45,10 @@ def _nonzero_columns(A, r, cols, like):
 
 
 @inline
-def _quad(block, P, L):
-    """The four output vectors (columns j0..j3) of block `block` of a width-P layer; past P, the last vector again."""
+def _quad(block, L):
+    """The four output vectors (their first columns) of block `block` of four vectors."""
     j = block * 4 * L
-    last = P - L
-    return j, min(j + L, last), min(j + 2 * L, last), min(j + 3 * L, last)
+    return j, j + L, j + 2 * L, j + 3 * L
 
 
 @inline
@@ -105,19 +105,52 @@ def _layer_tile(A, r, Wt, cols, n, quad, relu, Out):
 
 
 @inline
+def _layer_tile1(A, r, Wt, cols, n, j, relu, Out):
+    """`_layer_tile` for the one vector of outputs at column j: the vectors of a layer past its last whole four."""
+    n_in = Wt.shape[0] - 1
+    r0, r1, r2, r3 = r
+    v0 = v1 = v2 = v3 = lanes.load(Wt, n_in, j)
+    for u in range(n):
+        k = cols[u]
+        w = lanes.load(Wt, k, j)
+        v0, v1, v2, v3 = (lanes.fma(v0, A[r0, k], w), lanes.fma(v1, A[r1, k], w), lanes.fma(v2, A[r2, k], w),
+                          lanes.fma(v3, A[r3, k], w))
+    check = lanes.add(lanes.add(lanes.sub(v0, v0), lanes.sub(v1, v1)), lanes.add(lanes.sub(v2, v2), lanes.sub(v3, v3)))
+    for s, v in ((0, v0), (1, v1), (2, v2), (3, v3)):
+        lanes.store(Out, activations.activate(activations.RELU, v) if relu else v, s, j)
+    return check
+
+
+@inline
+def _layer(A, r, Wt, cols, n, relu, Out):
+    """Out[s] = f(A[r_s, cols[:n]] @ Wt[cols[:n]] + Wt[n_in]) for the tile's four images s, every vector of the layer:
+    four at a time (`_layer_tile`), the rest one by one (`_layer_tile1`); returns their `_layer_tile` checks, summed."""
+    P = Wt.shape[1]
+    L = lanes.count(Wt.dtype)
+    quads = P // (4 * L)
+    check = lanes.splat(Wt, 0)
+    for block in range(quads):
+        check = lanes.add(check, _layer_tile(A, r, Wt, cols, n, _quad(block, L), relu, Out))
+    for j in range(quads * 4 * L, P, L):
+        check = lanes.add(check, _layer_tile1(A, r, Wt, cols, n, j, relu, Out))
+    return check
+
+
+@inline
 def _softmax_rows(Z, c, out, i, count):
-    """out[i + s, :c] = softmax(Z[s, :c]) for s < count, from Z - max Z."""
+    """out[i + s, :c] = softmax(Z[s, :c]) for s < count, from Z - max Z, a vector of Z's row at a time (`exp_nonpositive`);
+    Z (4, P) is overwritten."""
     for s in range(count):
         top = Z[s, 0]
         for o in range(1, c):
             top = max(top, Z[s, o])
+        for j in range(0, Z.shape[1], lanes.count(Z.dtype)):
+            lanes.store(Z, exp_nonpositive(lanes.sub(lanes.load(Z, s, j), lanes.splat(Z, top)), Z), s, j)
         total = Z.dtype.type(0)
         for o in range(c):
-            e = np.exp(Z[s, o] - top)
-            out[i + s, o] = e
-            total += e
+            total += Z[s, o]
         for o in range(c):
-            out[i + s, o] /= total
+            out[i + s, o] = Z[s, o] / total
 
 
 @kernel
@@ -148,16 +181,11 @@ def probabilities(X, theta, table, skip, out, check):
             n = _nonzero_columns(X, r, cols, theta) if skip else d
             start, n_in, P = table[0, 0], table[0, 1], table[0, 2]
             Wt = theta[start:start + (n_in + 1) * P].reshape((n_in + 1, P))
-            Out = H[0]
-            for block in range((P + 4 * L - 1) // (4 * L)):
-                flag = lanes.add(flag, _layer_tile(X, r, Wt, cols if skip else identity, n, _quad(block, P, L), top > 0,
-                                                   Out))
+            flag = lanes.add(flag, _layer(X, r, Wt, cols if skip else identity, n, top > 0, H[0]))
             for l in range(1, layers):
                 start, n_in, P = table[l, 0], table[l, 1], table[l, 2]
                 Wt = theta[start:start + (n_in + 1) * P].reshape((n_in + 1, P))
-                A, Out = H[(l - 1) % 2], H[l % 2]
-                for block in range((P + 4 * L - 1) // (4 * L)):
-                    _layer_tile(A, (0, 1, 2, 3), Wt, identity, n_in, _quad(block, P, L), l < top, Out)
+                _layer(H[(l - 1) % 2], (0, 1, 2, 3), Wt, identity, n_in, l < top, H[l % 2])
             _softmax_rows(H[top % 2], c, out, i, count)
         check[item] = lanes.total(flag)
 
