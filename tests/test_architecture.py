@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 PACKAGE = Path(__file__).resolve().parents[1] / "scratchnet_fast"
-PUBLIC = {"__init__", "__main__", "cli", "data", "model_file", "plots"}  # what a user imports
+PUBLIC = {"__init__", "__main__", "cli", "data", "model_file", "onnx", "plots"}  # what a user imports
 # Each internal folder and what it may import from the package besides itself.
 ALLOWED = {
     "_compile": set(),
