@@ -50,9 +50,10 @@ def check_epochs(X, Y, layers, batch, dtype, epochs=2, alpha=0.1):
     net = Layered(X, Y, layers, batch, rng=np.random.RandomState(3), x_scale=1 / 255 if pixels else 1.0)
     shuffles = np.random.RandomState(3)
     expected = as64(layers)
+    order = np.arange(len(Y))
     for _ in range(epochs):
         loss, accuracy = net.step(alpha)
-        order = shuffles.permutation(len(Y))
+        order = order[shuffles.permutation(len(Y))]  # each epoch shuffles the one before's order, as scikit-learn's
         images = X / 255.0 if pixels else X.astype(np.float64)
         expected, total, correct = ref.layered_epoch(images, Y, expected, order, batch, alpha)
         assert_close(loss, total / len(Y), dtype)

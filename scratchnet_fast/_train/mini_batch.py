@@ -66,7 +66,7 @@ class Layered:
     batch). rng: a RandomState shuffling the images every epoch, or None to keep their order.
     optimizer: an `optimizer.Optimizer`, plain gradient descent by default. The parameters' dtype
     is the layers'; X holds floats of it, or uint8 pixels. `rows` (all by default): the rows of X
-    to train on, read where they are; an epoch shuffles them.
+    to train on, read where they are; each epoch shuffles the order of the one before.
     """
 
     def __init__(self, X, Y, layers, batch, *, rng=None, optimizer=None, x_scale=1.0, rows=None):
@@ -121,8 +121,8 @@ class Layered:
     def step(self, alpha):
         """One epoch at rate alpha; returns (mean loss, accuracy) of its forward passes."""
         order = self.data.order
-        if self.rng is not None:
-            order[:] = self.rows[self.rng.permutation(len(order))]
+        if self.rng is not None:  # the last epoch's order shuffled again, as scikit-learn shuffles its sample_idx
+            order[:] = order[self.rng.permutation(len(order))]
         with np.errstate(over="ignore"):
             rate = self.net.theta.dtype.type(alpha)
         o = self.optimizer
