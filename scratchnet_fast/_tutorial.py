@@ -8,7 +8,6 @@ per row layout (free for the seed's own arrays) and returns the transpose back.
 import numbers
 import operator
 import sys
-import warnings
 
 import numpy as np
 
@@ -18,7 +17,7 @@ from ._kernels.pixels import PIXEL_SCALE, as_pixels
 from ._layout import contiguous, flat, rows
 from ._train.choose import trainer
 from ._train.loop import descend
-from ._train.watch import chance
+from ._train.watch import PIXEL_ADVICE, chance, warn
 from ._validation import features, finite, finite_through, float_dtype, labels, numeric_array, positive_number, integer, resolve_dtype
 
 
@@ -79,8 +78,8 @@ def _warn_if_unscaled(X):
     """A warning when the images hold floats above 1: the seed's are pixels / 255, in [0, 1]."""
     top = np.max(X)
     if top > 1:
-        warnings.warn(f"X holds values up to {top:g}, and the seed's images are scaled to [0, 1]: did you forget "
-                      f"/ 255?", RuntimeWarning, stacklevel=3)
+        warn(f"X holds values up to {top:g}, and the seed's images are scaled to [0, 1]: did you forget / 255?",
+             RuntimeWarning)
 
 
 def _labels_of(X, Y, n_classes):
@@ -261,7 +260,7 @@ def gradient_descent(X, Y, alpha, iterations, *, n_hidden=10, n_out=10, verbose=
             print("Iteration: ", i)
             print(accuracy)
 
-    descend(net, alpha, iterations, report if verbose else None, chance(Y))
+    descend(net, alpha, iterations, report if verbose else None, chance(Y), advice=PIXEL_ADVICE)
     (W1, b1), (W2, b2) = net.layers()
     return W1, b1.reshape(-1, 1), W2, b2.reshape(-1, 1)
 

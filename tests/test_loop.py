@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 import scratchnet_fast as sf
-from scratchnet_fast import MLPClassifier
+from helpers import seed_classifier
 from scratchnet_fast._train.full_batch import FullBatch
 from scratchnet_fast._train.loop import descend
 
@@ -32,7 +32,7 @@ def test_divergence_leaves_the_last_finite_parameters(xy):
 @pytest.mark.parametrize("batch_size", [None, 10])
 def test_divergence_stops_the_estimator(xy, batch_size):
     X, Y = xy
-    model = MLPClassifier(learning_rate_init=1e300, batch_size=batch_size, random_state=0)
+    model = seed_classifier(learning_rate_init=1e300, batch_size=batch_size, random_state=0)
     with pytest.raises(FloatingPointError, match="diverged at iteration 0"):
         model.fit(X.T * 1e10, Y)
     assert not hasattr(model, "weights_")
@@ -43,10 +43,19 @@ def test_training_that_fails_quietly_says_so(rng):
     X = rng.random((300, 20))
     y = np.repeat([0, 1, 2], 100)
     with pytest.warns(RuntimeWarning) as caught:
-        MLPClassifier(max_iter=25, learning_rate_init=1e3, random_state=0).fit(X, y)
+        seed_classifier(max_iter=25, learning_rate_init=1e3, random_state=0).fit(X, y)
     messages = [str(w.message) for w in caught]
     assert sum("the training loss grew from" in m for m in messages) == 1
     assert sum("no better than always guessing the most common label (0.333)" in m for m in messages) == 1
+    assert all(w.filename == __file__ for w in caught)  # each points at the line that called fit: this file's
+    assert not any("pixels are scaled" in m for m in messages)  # these features are not pixels
+
+
+def test_unscaled_pixels_get_the_pixel_advice(rng):
+    P = rng.integers(0, 256, (300, 20), dtype=np.uint8)
+    with pytest.warns(RuntimeWarning, match="check that the pixels are scaled to \\[0, 1\\]") as caught:
+        seed_classifier(max_iter=25, learning_rate_init=1e3, random_state=0).fit(P, np.repeat([0, 1, 2], 100))
+    assert all(w.filename == __file__ for w in caught)
 
 
 def test_sound_training_gives_no_such_warning(rng):
@@ -56,4 +65,4 @@ def test_sound_training_gives_no_such_warning(rng):
     y = (X[:, 0] > 0.5).astype(int)
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        MLPClassifier(max_iter=40, random_state=0).fit(X, y)
+        seed_classifier(max_iter=40, random_state=0).fit(X, y)

@@ -1,7 +1,7 @@
 """The training loop: iterations of a trainer's step, with the divergence check, the warnings and the stop flag."""
 import numpy as np
 
-from .watch import Watch
+from .watch import SCALE_ADVICE, Watch
 
 
 def divergence(iteration, loss, alpha):
@@ -11,7 +11,7 @@ def divergence(iteration, loss, alpha):
     )
 
 
-def descend(net, alpha, iterations, report=None, chance=None, stop=None):
+def descend(net, alpha, iterations, report=None, chance=None, stop=None, advice=SCALE_ADVICE):
     """Run `iterations` steps of `net` at rate `alpha`, calling report(i, loss, accuracy) after each.
 
     `alpha` is a number, or a function giving the rate of each step (a schedule). A report that
@@ -20,14 +20,14 @@ def descend(net, alpha, iterations, report=None, chance=None, stop=None):
     Raises FloatingPointError naming the iteration when the loss or the parameters stop being
     finite; the parameters then hold the last finite values, and so they do after a
     KeyboardInterrupt. Warns (`Watch`) when the loss runs away or the accuracy stays at
-    `chance`, the largest class's share of the labels. With `stop` (a `stopping.Stop`), a
+    `chance`, the largest class's share of the labels (`advice`: what to check of the inputs then). With `stop` (a `stopping.Stop`), a
     signal ends the run at the last iteration completed before it arrived, by a KeyboardInterrupt
     raised when the step it arrived in returns: a signal during the first step, which compiles
     the kernels, leaves the starting parameters and no iteration done.
     """
     last_good = net.theta.copy()
     rate = alpha if callable(alpha) else (lambda: alpha)
-    watch = Watch(rate(), chance)
+    watch = Watch(rate(), chance, advice)
     try:
         for i in range(iterations):
             alpha = rate()

@@ -1,7 +1,26 @@
-"""The quiet ways training fails, each said once: a loss that runs away, an accuracy stuck at chance."""
+"""The quiet ways training fails, each said once: a loss that runs away, an accuracy stuck at chance; and where a
+warning of ours points."""
+import os
+import sys
 import warnings
 
 import numpy as np
+
+
+PACKAGE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))  # scratchnet_fast, as its modules' code names it
+
+
+def warn(message, category):
+    """warnings.warn pointing at the line that called into this package (the user's), not at a line of ours: a warning
+    filter on the user's module matches it, and the message names the line to change."""
+    frame, level = sys._getframe(1), 2
+    while frame is not None and os.path.abspath(frame.f_code.co_filename).startswith(PACKAGE + os.sep):
+        frame, level = frame.f_back, level + 1
+    warnings.warn(message, category, stacklevel=level)
+
+
+SCALE_ADVICE = "that the features are on a common scale (StandardScaler, or pixels / 255)"
+PIXEL_ADVICE = "that the pixels are scaled to [0, 1] (/ 255)"
 
 
 def chance(Y):
@@ -17,10 +36,11 @@ CHANCE_MARGIN = 0.02  # within this of the largest class's share is chance
 class Watch:
     """One warning each for the two ways training fails quietly: a loss that grows well past its
     start, and a training accuracy still at chance (the largest class's share) after CHANCE_AFTER
-    iterations. The stable softmax keeps the loss finite, so neither ends in a FloatingPointError."""
+    iterations. The stable softmax keeps the loss finite, so neither ends in a FloatingPointError. `advice`: what to
+    check about the inputs when the accuracy is at chance (SCALE_ADVICE unless the caller knows better)."""
 
-    def __init__(self, alpha, chance):
-        self.alpha, self.chance = alpha, chance
+    def __init__(self, alpha, chance, advice=SCALE_ADVICE):
+        self.alpha, self.chance, self.advice = alpha, chance, advice
         self.first = None
         self.said = set()
 
@@ -29,12 +49,11 @@ class Watch:
             self.first = loss
         if "growth" not in self.said and loss > GROWTH * self.first > 0:
             self.said.add("growth")
-            warnings.warn(f"the training loss grew from {self.first:.4g} to {loss:.4g} by iteration {i}: the "
-                          f"learning rate {self.alpha} may be too large", RuntimeWarning, stacklevel=4)
+            warn(f"the training loss grew from {self.first:.4g} to {loss:.4g} by iteration {i}: the learning rate "
+                 f"{self.alpha} may be too large", RuntimeWarning)
         if "chance" not in self.said and self.chance is not None and i + 1 == CHANCE_AFTER \
                 and accuracy <= self.chance + CHANCE_MARGIN:
             self.said.add("chance")
-            warnings.warn(f"training accuracy is {accuracy:.3f} after {i + 1} iterations, no better than always "
-                          f"guessing the most common label ({self.chance:.3f}): check that the pixels are scaled "
-                          f"to [0, 1] (/ 255) and that the learning rate {self.alpha} is not too large",
-                          RuntimeWarning, stacklevel=4)
+            warn(f"training accuracy is {accuracy:.3f} after {i + 1} iterations, no better than always guessing the "
+                 f"most common label ({self.chance:.3f}): check {self.advice} and that the learning rate {self.alpha} "
+                 f"is not too large", RuntimeWarning)
