@@ -25,10 +25,10 @@ __version__ = "0.1.0"
 
 def __getattr__(name):
     # The estimator imports scikit-learn; loading it only when asked keeps the drop-in's start-up short.
-    if name == "MLPClassifier":
-        from ._estimator import MLPClassifier
+    if name in ("MLPClassifier", "SEED_TRAINING"):
+        from . import _estimator
 
-        return MLPClassifier
+        return getattr(_estimator, name)
     raise AttributeError(f"module 'scratchnet_fast' has no attribute {name!r}")
 
 

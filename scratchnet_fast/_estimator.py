@@ -1,6 +1,5 @@
 """MLPClassifier: the seed's network as a scikit-learn estimator, on the package's kernels."""
 import numbers
-import warnings
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
@@ -15,7 +14,7 @@ from ._train.choose import trainer
 from ._train.convergence import SCHEDULES, Convergence
 from ._train.loop import descend
 from ._train.optimizer import Optimizer
-from ._train.watch import chance
+from ._train.watch import PIXEL_ADVICE, SCALE_ADVICE, chance, warn
 from ._validation import integer, nonnegative_number, positive_number, resolve_dtype
 
 
@@ -34,46 +33,56 @@ def _distinct_rows(rows, m):
     return rows
 
 
+SEED_TRAINING = dict(hidden_layer_sizes=(10,), learning_rate_init=0.1, max_iter=500, batch_size=None, solver="sgd",
+                     alpha=0.0, momentum=0.0, n_iter_no_change=None, init="uniform")
+"""The seed's training as MLPClassifier's parameters, `MLPClassifier(**SEED_TRAINING)`: one hidden layer of 10,
+full-batch gradient descent at rate 0.1 for 500 iterations, no penalty, the seed's uniform start, every iteration run.
+The drop-in's `gradient_descent` and the command line train this way."""
+
+AUTO_BATCH = 200  # batch_size="auto": min(AUTO_BATCH, n_samples), as scikit-learn's
+
+
 class MLPClassifier(ClassifierMixin, BaseEstimator):
     """A ReLU network with a softmax output trained by gradient descent on the cross-entropy.
 
-    The defaults are the seed's training: one hidden layer of 10, full-batch gradient descent at
-    rate 0.1 for 500 iterations, weights uniform in [-0.5, 0.5). Parameter names follow
-    scikit-learn's MLPClassifier where they mean the same thing.
+    The defaults are scikit-learn's MLPClassifier's, so that swapping the import in scikit-learn's
+    examples gives their results: 100 hidden units, Adam at 0.001 on batches of min(200, n), L2
+    penalty 1e-4, Glorot's start, at most 200 epochs, stopping after 10 without improvement.
+    `MLPClassifier(**SEED_TRAINING)` trains as the seed does. Parameter names and meanings are
+    scikit-learn's.
 
     Parameters
     ----------
-    hidden_layer_sizes : tuple of int, default (10,)
+    hidden_layer_sizes : tuple of int, default (100,)
         Width of each hidden layer; any number of layers.
-    learning_rate_init : float, default 0.1
-        The gradient-descent step size.
-    max_iter : int, default 500
-        Iterations over the training data (epochs when batch_size is set).
-    batch_size : int or None, default None
-        None trains full-batch; an integer trains by mini-batch SGD on shuffled batches of that size.
+    learning_rate_init : float, default 0.001
+        The step size.
+    max_iter : int, default 200
+        Epochs (iterations over the training data).
+    batch_size : int, "auto" or None, default "auto"
+        Images per step, on shuffled batches: "auto" is min(200, n_samples); None trains full-batch, the seed's
+        gradient descent. A size above n_samples is clipped to it, with scikit-learn's warning.
     random_state : int, RandomState or None, default None
         Seeds the initial weights and the batch order; None draws from NumPy's global state, as the seed does.
     verbose : bool, default False
-        Print the loss and training accuracy every 10 iterations.
+        Print the loss after every epoch, as scikit-learn does.
     dtype : {'float64', 'float32'}, default 'float64'
         The precision of training and prediction; float32 is about twice as fast.
-    init : {'uniform', 'glorot'}, default 'uniform'
-        The starting weights. 'uniform' is the seed's, every weight and bias in [-0.5, 0.5): right
-        for its 10 hidden units, but it saturates wider layers. 'glorot' is scikit-learn's, uniform
-        in ±sqrt(6 / (fan_in + fan_out)) per layer, drawn as scikit-learn draws them: use it for
-        layers wider than a few dozen units, or several layers.
+    init : {'glorot', 'uniform'}, default 'glorot'
+        The starting weights. 'glorot' is scikit-learn's, uniform in ±sqrt(6 / (fan_in + fan_out))
+        per layer, drawn as scikit-learn draws them. 'uniform' is the seed's, every weight and bias in
+        [-0.5, 0.5): right for its 10 hidden units, but it saturates wider layers.
     n_jobs : int or None, default None
         Threads for training and prediction: None keeps Numba's current count (all cores, or
         NUMBA_NUM_THREADS), -1 all of them, else at most NUMBA_NUM_THREADS. Results are the
         same bits on any count.
-    solver : {'sgd', 'adam'}, default 'sgd'
+    solver : {'adam', 'sgd'}, default 'adam'
         scikit-learn's two stochastic solvers, with its update rules (`_kernels/rules.py`). 'lbfgs' is
         not offered.
-    alpha : float, default 0.0
-        The L2 penalty, as scikit-learn's (whose default is 0.0001): 0.5 · alpha · Σ W² / batch
-        size is added to each batch's loss.
-    momentum : float, default 0.0
-        Momentum of 'sgd' (scikit-learn's default is 0.9; 0 is the seed's plain descent).
+    alpha : float, default 0.0001
+        The L2 penalty, as scikit-learn's: 0.5 · alpha · Σ W² / batch size is added to each batch's loss.
+    momentum : float, default 0.9
+        Momentum of 'sgd' (0 is the seed's plain descent).
     nesterovs_momentum : bool, default True
         Nesterov's momentum for 'sgd' when momentum > 0.
     beta_1, beta_2, epsilon : float, default 0.9, 0.999, 1e-8
@@ -94,10 +103,10 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
         random_state after the weights), stop after n_iter_no_change epochs whose validation
         accuracy is not better than the best by tol, and keep the best epoch's weights.
     validation_fraction : float, default 0.1
-    n_iter_no_change : int or None, default None
+    n_iter_no_change : int or None, default 10
         Epochs without improvement by more than tol (of the training loss, or with early stopping
-        of the validation accuracy) after which training stops. scikit-learn's default is 10;
-        None never stops early, so the seed's training runs every iteration.
+        of the validation accuracy) after which training stops. None never stops early, so the
+        seed's training runs every iteration.
     tol : float, default 1e-4
     input_scale : float or None, default None
         A number that multiplies every input value, in training and prediction: 1/255 for 8-bit
@@ -121,11 +130,11 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
     fit(..., validation=(X_val, y_val)): validation_loss_curve_ and validation_scores_ (accuracy).
     """
 
-    def __init__(self, hidden_layer_sizes=(10,), learning_rate_init=0.1, max_iter=500, batch_size=None,
-                 random_state=None, verbose=False, dtype="float64", init="uniform", n_jobs=None, solver="sgd",
-                 alpha=0.0, momentum=0.0, nesterovs_momentum=True, beta_1=0.9, beta_2=0.999, epsilon=1e-8,
+    def __init__(self, hidden_layer_sizes=(100,), learning_rate_init=0.001, max_iter=200, batch_size="auto",
+                 random_state=None, verbose=False, dtype="float64", init="glorot", n_jobs=None, solver="adam",
+                 alpha=0.0001, momentum=0.9, nesterovs_momentum=True, beta_1=0.9, beta_2=0.999, epsilon=1e-8,
                  shuffle=True, warm_start=False, learning_rate="constant", power_t=0.5, early_stopping=False,
-                 validation_fraction=0.1, n_iter_no_change=None, tol=1e-4, input_scale=None):
+                 validation_fraction=0.1, n_iter_no_change=10, tol=1e-4, input_scale=None):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.learning_rate_init = learning_rate_init
         self.max_iter = max_iter
@@ -158,7 +167,7 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
         sizes = tuple(integer("hidden_layer_sizes entries", s, 1) for s in sizes)
         alpha = positive_number("learning_rate_init", self.learning_rate_init)
         iterations = integer("max_iter", self.max_iter, 1)  # scikit-learn refuses 0 too
-        if self.batch_size is not None:
+        if self.batch_size is not None and not (isinstance(self.batch_size, str) and self.batch_size == "auto"):
             integer("batch_size", self.batch_size, 1)
         if self.init not in _network.INITS:
             raise ValueError(f"unknown init {self.init!r}: use one of {', '.join(map(repr, _network.INITS))}")
@@ -271,8 +280,8 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
             self.validation_scores_ = convergence.validation_scores
         checked = self.n_iter_no_change is not None or self.early_stopping
         if checked and self.n_iter_ == iterations and not convergence.stopped and not self.interrupted_:
-            warnings.warn(f"Stochastic Optimizer: Maximum iterations ({iterations}) reached and the optimization "
-                          f"hasn't converged yet.", ConvergenceWarning)
+            warn(f"Stochastic Optimizer: Maximum iterations ({iterations}) reached and the optimization hasn't "
+                 f"converged yet.", ConvergenceWarning)
         return self
 
     def partial_fit(self, X, y, classes=None):
@@ -333,21 +342,29 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
                 if record:
                     self.validation_loss_curve_.append(val_loss)
                     self.validation_scores_.append(val_accuracy)
-            if self.verbose and i % 10 == 0:
-                print(f"Iteration {i}, loss = {loss:.6f}, training accuracy = {accuracy:.4f}")
             if callback is not None:
                 callback(i, loss, accuracy)
-            return progress.epoch_ends(loss, t0 + (i + 1) * len(rows), val_accuracy, net.layers)
+            stopped = progress.epoch_ends(loss, t0 + (i + 1) * len(rows), val_accuracy, net.layers)
+            if self.verbose:  # scikit-learn's lines
+                print(f"Iteration {len(self.loss_curve_)}, loss = {loss:.8f}")
+                if self.early_stopping:
+                    print(f"Validation score: {val_accuracy:f}")
+                if stopped:
+                    what = "Validation score" if self.early_stopping else "Training loss"
+                    print(f"{what} did not improve more than tol={self.tol:f} for {progress.n_iter_no_change} consecutive "
+                          f"epochs. Stopping.")
+            return stopped
 
         net = None
         try:
             with _threads.limited(self.n_jobs):
-                net = trainer(X, Y, layers, batch_size=self.batch_size, rng=self._rng if self.shuffle else None,
+                net = trainer(X, Y, layers, batch_size=self._batch(len(rows)), rng=self._rng if self.shuffle else None,
                               optimizer=self._solver, x_scale=x_scale, rows=rows)
-                descend(net, progress.rate, iterations, report, chance(Y[rows]), stop)
+                advice = PIXEL_ADVICE if X.dtype == np.uint8 and self.input_scale is None else SCALE_ADVICE
+                descend(net, progress.rate, iterations, report, chance(Y[rows]), stop, advice)
         except KeyboardInterrupt:
             self.interrupted_ = True
-            warnings.warn(f"training interrupted after {len(epochs)} iterations", RuntimeWarning)
+            warn(f"training interrupted after {len(epochs)} iterations", RuntimeWarning)
         layers = layers if net is None else net.layers()
         if self.early_stopping:
             layers = progress.best or layers
@@ -358,6 +375,18 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
         self.loss_ = self.loss_curve_[-1] if self.loss_curve_ else None
         self.best_loss_ = progress.best_loss
         self.best_validation_score_ = progress.best_validation_score
+
+    def _batch(self, n):
+        """Images per step for n training images: None (full batch) as it is, "auto" min(AUTO_BATCH, n), a size
+        above n clipped to n with scikit-learn's warning."""
+        if self.batch_size is None:
+            return None
+        if isinstance(self.batch_size, str):
+            return min(AUTO_BATCH, n)
+        if self.batch_size > n:
+            warn("Got `batch_size` less than 1 or larger than sample size. It is going to be clipped", UserWarning)
+            return n
+        return self.batch_size
 
     def _warm_layers(self):
         """With warm_start, the (W, b) pairs to start from (those of the last fit, or assigned coefs_), else None."""

@@ -92,3 +92,10 @@ def pixels_of(rng, m, d):
     P = np.minimum(P, 255).astype(np.uint8)
     P[0, :2] = 255
     return P
+
+
+def seed_classifier(**params):
+    """An MLPClassifier that trains as the seed does (`SEED_TRAINING`), with `params` changed."""
+    from scratchnet_fast import SEED_TRAINING, MLPClassifier
+
+    return MLPClassifier(**{**SEED_TRAINING, **params})

@@ -1,9 +1,10 @@
-"""MLPClassifier: a scikit-learn estimator on the kernels, whose defaults are the seed's training."""
+"""MLPClassifier: a scikit-learn estimator on the kernels, with scikit-learn's defaults; the seed's training on request."""
 import numpy as np
 import pytest
 from sklearn.utils.estimator_checks import check_estimator
 
 import reference as ref
+from helpers import seed_classifier
 from scratchnet_fast import MLPClassifier
 
 
@@ -27,7 +28,7 @@ def test_defaults_are_the_seeds_training(rng):
     np.random.seed(4)
     expected = ref.gradient_descent(np.asfortranarray(X.T), y, 0.1, 20)
     np.random.seed(4)
-    model = MLPClassifier(max_iter=20).fit(X, y)
+    model = seed_classifier(max_iter=20).fit(X, y)
     W1, b1, W2, b2 = expected
     for actual, e in zip((model.weights_[0], model.biases_[0], model.weights_[1], model.biases_[1]), (W1, b1.ravel(), W2, b2.ravel())):
         np.testing.assert_allclose(actual, e, rtol=0, atol=1e-12)
@@ -37,7 +38,7 @@ def test_defaults_are_the_seeds_training(rng):
                                     dict(hidden_layer_sizes=(16, 12), batch_size=50, dtype="float32")])
 def test_learns_separable_classes(rng, kwargs):
     X, y = digits_like(rng)
-    model = MLPClassifier(random_state=0, learning_rate_init=0.5, max_iter=200, **kwargs).fit(X, y)
+    model = seed_classifier(random_state=0, learning_rate_init=0.5, max_iter=200, **kwargs).fit(X, y)
     assert model.score(X, y) > 0.95
     assert model.n_iter_ == 200 and len(model.loss_curve_) == 200
     assert model.loss_curve_[-1] < model.loss_curve_[0]
@@ -45,8 +46,8 @@ def test_learns_separable_classes(rng, kwargs):
 
 def test_mini_batch_matches_the_reference_on_one_batch(rng):
     X, y = digits_like(rng, m=64)
-    full = MLPClassifier(random_state=3, max_iter=5, hidden_layer_sizes=(7, 5)).fit(X, y)
-    one_batch = MLPClassifier(random_state=3, max_iter=5, hidden_layer_sizes=(7, 5), batch_size=64).fit(X, y)
+    full = seed_classifier(random_state=3, max_iter=5, hidden_layer_sizes=(7, 5)).fit(X, y)
+    one_batch = seed_classifier(random_state=3, max_iter=5, hidden_layer_sizes=(7, 5), batch_size=64).fit(X, y)
     for a, b in zip(full.weights_ + full.biases_, one_batch.weights_ + one_batch.biases_):
         np.testing.assert_allclose(a, b, rtol=1e-12)
 
@@ -54,7 +55,7 @@ def test_mini_batch_matches_the_reference_on_one_batch(rng):
 def test_any_labels_and_probabilities(rng):
     X, y = digits_like(rng, classes=3)
     labels = np.array(["cat", "dog", "eel"])[y]
-    model = MLPClassifier(random_state=0, learning_rate_init=0.5, max_iter=100).fit(X, labels)
+    model = seed_classifier(random_state=0, learning_rate_init=0.5, max_iter=100).fit(X, labels)
     assert list(model.classes_) == ["cat", "dog", "eel"]
     proba = model.predict_proba(X)
     assert proba.shape == (len(X), 3)
@@ -64,7 +65,7 @@ def test_any_labels_and_probabilities(rng):
 
 def test_float32_trains_and_predicts_in_float32(rng):
     X, y = digits_like(rng)
-    model = MLPClassifier(dtype="float32", random_state=0).fit(X, y)
+    model = seed_classifier(dtype="float32", random_state=0).fit(X, y)
     assert model.weights_[0].dtype == np.float32
     assert model.predict_proba(X).dtype == np.float32
 
@@ -74,7 +75,7 @@ def test_fit_scores_a_validation_set_after_every_iteration(rng):
 
     X = rng.random((300, 20))
     y = (X[:, 0] + X[:, 1] > 1).astype(int)
-    model = MLPClassifier(hidden_layer_sizes=(8,), max_iter=15, random_state=0, init="glorot")
+    model = seed_classifier(hidden_layer_sizes=(8,), max_iter=15, random_state=0, init="glorot")
     model.fit(X[:200], y[:200], validation=(X[200:], y[200:]))
     assert len(model.validation_loss_curve_) == len(model.validation_scores_) == model.n_iter_ == 15
     assert model.validation_scores_[-1] == model.score(X[200:], y[200:])
@@ -101,8 +102,8 @@ def pixels_and_labels(rng, m=400, d=784, classes=10):
                                     dict(batch_size=64, max_iter=5, early_stopping=True, n_iter_no_change=2)])
 def test_uint8_pixels_with_input_scale_train_the_model_of_floats_over_255(rng, kwargs):
     P, y = pixels_and_labels(rng)
-    pixels = MLPClassifier(random_state=0, input_scale=1 / 255, **kwargs).fit(P, y)
-    floats = MLPClassifier(random_state=0, **kwargs).fit(P / 255.0, y)
+    pixels = seed_classifier(random_state=0, input_scale=1 / 255, **kwargs).fit(P, y)
+    floats = seed_classifier(random_state=0, **kwargs).fit(P / 255.0, y)
     tolerance = 1e-5 if kwargs.get("dtype") == "float32" else 1e-12
     assert pixels.n_iter_ == floats.n_iter_
     for a, b in zip(pixels.coefs_ + pixels.intercepts_, floats.coefs_ + floats.intercepts_):
@@ -121,7 +122,7 @@ def test_uint8_pixels_are_not_copied_to_floats(rng):
     P, y = pixels_and_labels(rng, m=3000)
     float_copy = P.size * 8
     for kwargs in (dict(max_iter=2), dict(batch_size=100, max_iter=1)):
-        model = MLPClassifier(random_state=0, input_scale=1 / 255, **kwargs)
+        model = seed_classifier(random_state=0, input_scale=1 / 255, **kwargs)
         model.fit(P[:50], y[:50]).predict(P[:50])  # compile outside the measurement
         tracemalloc.start()
         model.fit(P, y).predict(P)
@@ -133,7 +134,7 @@ def test_uint8_pixels_are_not_copied_to_floats(rng):
 @pytest.mark.parametrize("bad", [0, -1 / 255, float("nan"), float("inf"), "1/255", True])
 def test_a_bad_input_scale_is_named(bad):
     with pytest.raises((ValueError, TypeError), match="input_scale"):
-        MLPClassifier(input_scale=bad).fit(np.zeros((4, 3), np.uint8), [0, 1, 0, 1])
+        seed_classifier(input_scale=bad).fit(np.zeros((4, 3), np.uint8), [0, 1, 0, 1])
 
 
 @pytest.mark.parametrize("kwargs", [dict(max_iter=10), dict(batch_size=32, max_iter=3),
@@ -144,8 +145,8 @@ def test_fit_on_rows_equals_fit_on_their_copy(rng, kwargs):
     rows = rng.permutation(300)[:220]
     y = y.copy()
     y[np.setdiff1d(np.arange(300), rows)] = 99  # a label never trained on: rows left out are not read
-    copied = MLPClassifier(random_state=0, input_scale=1 / 255, **kwargs).fit(P[rows], y[rows])
-    in_place = MLPClassifier(random_state=0, input_scale=1 / 255, **kwargs).fit(P, y, rows=rows)
+    copied = seed_classifier(random_state=0, input_scale=1 / 255, **kwargs).fit(P[rows], y[rows])
+    in_place = seed_classifier(random_state=0, input_scale=1 / 255, **kwargs).fit(P, y, rows=rows)
     np.testing.assert_array_equal(in_place.classes_, copied.classes_)
     assert in_place.n_iter_ == copied.n_iter_ and in_place.t_ == copied.t_
     assert in_place.loss_curve_ == copied.loss_curve_
@@ -157,4 +158,4 @@ def test_fit_on_rows_equals_fit_on_their_copy(rng, kwargs):
                                         ([], "empty"), ([[1, 2]], "1-D"), ([0.5, 1.0], "integer")])
 def test_bad_rows_are_named(rows, error):
     with pytest.raises((ValueError, TypeError), match=error):
-        MLPClassifier().fit(np.zeros((10, 3)), np.arange(10) % 2, rows=rows)
+        seed_classifier().fit(np.zeros((10, 3)), np.arange(10) % 2, rows=rows)

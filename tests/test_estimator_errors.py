@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from scratchnet_fast import MLPClassifier
+from helpers import seed_classifier
 
 
 @pytest.fixture
@@ -21,18 +21,18 @@ def xy(rng):
 def test_estimator_rejects_bad_parameters(xy, params, words):
     X, Y = xy
     with pytest.raises(ValueError, match=words):
-        MLPClassifier(**params).fit(X.T, Y)
+        seed_classifier(**params).fit(X.T, Y)
 
 
 def test_estimator_rejects_nan_and_wrong_feature_counts(xy):
     X, Y = xy
-    model = MLPClassifier(max_iter=2).fit(X.T, Y)
+    model = seed_classifier(max_iter=2).fit(X.T, Y)
     with pytest.raises(ValueError, match="X has 783 features, but MLPClassifier is expecting 784"):
         model.predict(X.T[:, 1:])
     bad = X.T.copy()
     bad[0, 0] = np.nan
     with pytest.raises(ValueError, match="NaN"):
-        MLPClassifier().fit(bad, Y)
+        seed_classifier().fit(bad, Y)
 
 
 def test_keyboard_interrupt_keeps_the_last_completed_iteration(xy):
@@ -43,8 +43,8 @@ def test_keyboard_interrupt_keeps_the_last_completed_iteration(xy):
             raise KeyboardInterrupt
 
     with pytest.warns(RuntimeWarning, match="interrupted after 5 iterations"):
-        model = MLPClassifier(random_state=0, max_iter=100).fit(X.T, Y, callback=stop_at_five)
-    expected = MLPClassifier(random_state=0, max_iter=5).fit(X.T, Y)
+        model = seed_classifier(random_state=0, max_iter=100).fit(X.T, Y, callback=stop_at_five)
+    expected = seed_classifier(random_state=0, max_iter=5).fit(X.T, Y)
     assert model.interrupted_ and model.n_iter_ == 5
     for a, b in zip(model.weights_ + model.biases_, expected.weights_ + expected.biases_):
         np.testing.assert_array_equal(a, b)

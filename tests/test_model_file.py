@@ -4,13 +4,14 @@ import os
 import numpy as np
 import pytest
 
-from scratchnet_fast import MLPClassifier, model_file
+from helpers import seed_classifier
+from scratchnet_fast import model_file
 
 
 @pytest.fixture
 def fitted(rng):
     X, y = rng.random((80, 12)), rng.integers(0, 3, 80)
-    return MLPClassifier(hidden_layer_sizes=(5, 4), max_iter=3, random_state=0, dtype="float32").fit(X, y), X
+    return seed_classifier(hidden_layer_sizes=(5, 4), max_iter=3, random_state=0, dtype="float32").fit(X, y), X
 
 
 def test_round_trip_gives_the_same_predictions(tmp_path, fitted):
@@ -65,7 +66,7 @@ def test_an_unfitted_model_is_not_saved_and_a_reloaded_one_keeps_its_parameters(
     from sklearn.exceptions import NotFittedError
 
     with pytest.raises(NotFittedError):
-        model_file.save(MLPClassifier(), tmp_path / "m.npz")
+        model_file.save(seed_classifier(), tmp_path / "m.npz")
     model_file.save(fitted[0], tmp_path / "m.npz")
     loaded, _ = model_file.load(tmp_path / "m.npz")
     assert loaded.hidden_layer_sizes == (5, 4)

@@ -6,7 +6,8 @@ import zipfile
 import numpy as np
 import pytest
 
-from scratchnet_fast import MLPClassifier, model_file
+from helpers import seed_classifier
+from scratchnet_fast import model_file
 
 
 @pytest.fixture
@@ -18,7 +19,7 @@ def xy(rng):
 def saved(tmp_path, xy):
     X, Y = xy
     path = tmp_path / "model.npz"
-    model_file.save(MLPClassifier(max_iter=2, random_state=0).fit(X.T, Y), path)
+    model_file.save(seed_classifier(max_iter=2, random_state=0).fit(X.T, Y), path)
     return path
 
 
@@ -114,7 +115,7 @@ def test_a_member_claiming_a_huge_shape_is_refused_before_its_data_is_read(saved
 
 def test_saving_never_writes_non_finite_parameters(saved, xy):
     X, Y = xy
-    model = MLPClassifier(max_iter=1).fit(X.T, Y)
+    model = seed_classifier(max_iter=1).fit(X.T, Y)
     model.weights_[0][0, 0] = np.inf
     before = saved.read_bytes()
     with pytest.raises(ValueError, match="NaN or inf parameters"):

@@ -13,6 +13,7 @@ import pytest
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.neural_network import MLPClassifier as SklearnMLP
 
+from helpers import seed_classifier
 from scratchnet_fast import MLPClassifier
 
 EPOCHS = 5
@@ -56,7 +57,8 @@ def train_both(X, y, hidden, batch_size, rate, params):
                         shuffle=False, warm_start=True, max_iter=1, random_state=0, n_iter_no_change=10 ** 6,
                         **{"alpha": 0.0, **params})
     ours = MLPClassifier(hidden_layer_sizes=hidden, batch_size=batch_size, learning_rate_init=rate, shuffle=False,
-                         warm_start=True, max_iter=EPOCHS, dtype="float64", **params)
+                         warm_start=True, max_iter=EPOCHS, dtype="float64", n_iter_no_change=10 ** 6,
+                         **{"alpha": 0.0, **params})
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         theirs.fit(X, y)  # builds its layers; the weights are replaced below, and the optimizer starts afresh
@@ -173,13 +175,45 @@ def test_schedules_and_the_training_loss_stop_match_scikit_learn(problem, params
         np.testing.assert_allclose(a, b, rtol=TOLERANCE, atol=TOLERANCE * np.abs(b).max())
 
 
+def test_the_defaults_are_scikit_learns_and_train_as_it_does(problem):
+    X, y = problem
+    ours, theirs = MLPClassifier(), SklearnMLP()
+    assert {k: v for k, v in ours.get_params().items() if k in theirs.get_params()} == \
+        {k: v for k, v in theirs.get_params().items() if k in ours.get_params()}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        ours.set_params(random_state=0, max_iter=30).fit(X, y)
+        theirs.set_params(random_state=0, max_iter=30).fit(X, y)
+    assert ours.n_iter_ == theirs.n_iter_
+    np.testing.assert_allclose(ours.loss_curve_, theirs.loss_curve_, rtol=TOLERANCE)
+    for a, b in zip(ours.coefs_ + ours.intercepts_, theirs.coefs_ + theirs.intercepts_):
+        np.testing.assert_allclose(a, b, rtol=TOLERANCE, atol=TOLERANCE * np.abs(b).max())
+
+
+@pytest.mark.parametrize("early_stopping", [False, True])
+def test_verbose_prints_scikit_learns_lines(problem, capsys, early_stopping):
+    X, y = problem
+    printed = []
+    for model in (MLPClassifier, SklearnMLP):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            model(verbose=True, random_state=0, max_iter=60, n_iter_no_change=3, early_stopping=early_stopping,
+                  learning_rate_init=0.05, tol=0.01).fit(X, y)
+        printed.append(capsys.readouterr().out.splitlines())
+    ours, theirs = printed
+    assert len(ours) == len(theirs) > 3 and ours[-1] == theirs[-1] and ours[-1].endswith("Stopping.")
+    for a, b in zip(ours[:-1], theirs[:-1]):  # "Iteration 3, loss = 1.42472439", "Validation score: 0.420000"
+        assert a.split("=")[0].split(":")[0] == b.split("=")[0].split(":")[0]
+        assert float(a.split()[-1]) == pytest.approx(float(b.split()[-1]), rel=1e-6, abs=1e-7)
+
+
 def test_a_convergence_warning_where_scikit_learn_gives_one(problem):
     X, y = problem
     with pytest.warns(ConvergenceWarning, match="Maximum iterations \\(3\\) reached"):
         MLPClassifier(max_iter=3, n_iter_no_change=10).fit(X, y)
     with warnings.catch_warnings():
         warnings.simplefilter("error", ConvergenceWarning)
-        MLPClassifier(max_iter=3).fit(X, y)  # the seed's training does not check for convergence
+        seed_classifier(max_iter=3).fit(X, y)  # the seed's training does not check for convergence
 
 
 @pytest.mark.parametrize("solver", ["sgd", "adam"])

@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from scratchnet_fast import MLPClassifier
+from helpers import seed_classifier
 
 
 def test_threads_are_chosen_per_call_and_checked(rng):
@@ -16,9 +16,9 @@ def test_threads_are_chosen_per_call_and_checked(rng):
         with pytest.raises(error, match="number of threads"):
             threads.resolve(bad)
     X, y = rng.random((200, 30)), rng.integers(0, 3, 200)
-    one = MLPClassifier(hidden_layer_sizes=(16,), batch_size=32, max_iter=3, random_state=0, n_jobs=1).fit(X, y)
+    one = seed_classifier(hidden_layer_sizes=(16,), batch_size=32, max_iter=3, random_state=0, n_jobs=1).fit(X, y)
     assert numba.get_num_threads() == most
-    every = MLPClassifier(hidden_layer_sizes=(16,), batch_size=32, max_iter=3, random_state=0, n_jobs=-1).fit(X, y)
+    every = seed_classifier(hidden_layer_sizes=(16,), batch_size=32, max_iter=3, random_state=0, n_jobs=-1).fit(X, y)
     np.testing.assert_array_equal(one.predict_proba(X), every.predict_proba(X))
     with pytest.raises(ValueError, match="number of threads"):
-        MLPClassifier(n_jobs=most + 1).fit(X, y)
+        seed_classifier(n_jobs=most + 1).fit(X, y)
