@@ -1,10 +1,10 @@
-"""Peak memory of whole `scratchnet-fast train` runs, loading included: `python benchmarks/memory.py`.
+"""Peak memory of whole `scratchnet-fast train` (and predict) runs, loading included: `python benchmarks/memory.py`.
 
 Runs the command line in a fresh process per case and reports its peak resident set size (RSS):
 the built-in sample (5,000 digits), the 60,000 MNIST training digits in ../shared/data (gzipped),
 and with --million a 1,000,000-image uncompressed IDX file (MNIST's training digits tiled, 784 MB,
 written to a temporary folder and deleted after), which is mapped, not read, and trained on where it
-lies. The budget of issue 12: the 60,000-digit run may take at most its extra uint8 pixels
+lies, then predicted with the model trained on it. The budget of issue 12: the 60,000-digit run may take at most its extra uint8 pixels
 (55,000 x 784 bytes) plus 20 MB over the sample's run.
 """
 import argparse
@@ -101,6 +101,9 @@ def main():
                                                  folder / "m.npz", "--quiet"])
             print(f"  1,000,000 digits, {iterations} iterations (IDX, {os.path.getsize(path) / MB:.0f} MB file, mapped): "
                   f"{million / MB:7.1f} MB, anonymous {anonymous / MB:7.1f} MB; {line}")
+            million, anonymous, line = peak_rss(["predict", "--model", folder / "m.npz", "--data", path, "--out",
+                                                 folder / "p.csv"])
+            print(f"  predict on those 1,000,000 digits: {million / MB:7.1f} MB, anonymous {anonymous / MB:7.1f} MB; {line}")
 
 
 if __name__ == "__main__":

@@ -39,6 +39,10 @@ def _digits(args, need_labels=True):
     return X, y, path
 
 
+FULL_BATCH_ITERATIONS = 500  # the seed's
+MINI_BATCH_EPOCHS = 10  # with --batch-size and no --iterations: on MNIST, a 784-128-10 net is near its best by then
+
+
 def _model_inputs(model, X):
     """The uint8 pixels X as `model` takes them: as they are, scaled by its input_scale; or, for a model file
     written before input_scale (trained on pixels / 255 as floats), as those floats."""
@@ -52,15 +56,17 @@ def _accuracy_line(label, accuracy, n):
 def train(args):
     from tqdm import tqdm
 
-    from ._estimator import MLPClassifier
+    from ._estimator import SEED_TRAINING, MLPClassifier
     from ._kernels.pixels import PIXEL_SCALE
 
+    if args.iterations is None:
+        args.iterations = FULL_BATCH_ITERATIONS if args.batch_size is None else MINI_BATCH_EPOCHS
     X, y, source = _digits(args)
     train_rows, val_rows = data.split_indices(len(X), args.val, args.seed)
-    model = MLPClassifier(hidden_layer_sizes=tuple(args.hidden), learning_rate_init=args.alpha,
-                          max_iter=args.iterations, batch_size=args.batch_size, random_state=args.seed,
-                          dtype=args.dtype, init=args.init, solver=args.solver, momentum=args.momentum, alpha=args.l2,
-                          input_scale=PIXEL_SCALE)  # the models trained here read the uint8 pixels
+    model = MLPClassifier(**{**SEED_TRAINING, **dict(  # the seed's training, with what the options change
+        hidden_layer_sizes=tuple(args.hidden), learning_rate_init=args.alpha, max_iter=args.iterations,
+        batch_size=args.batch_size, random_state=args.seed, dtype=args.dtype, init=args.init, solver=args.solver,
+        momentum=args.momentum, alpha=args.l2, input_scale=PIXEL_SCALE)})  # the models trained here read the uint8 pixels
     model._check_params()
     model._optimizer()  # bad solver settings fail here, before any training
     model_file.check_target(args.out)
@@ -135,21 +141,36 @@ def _finish_training(args, model, seconds, source, digits, stop):
 def _held_out(X, y, source, header):
     """(X, y, index, source): the images to score, their numbers in the data, and what they are.
 
-    On the built-in sample, a model trained on it is scored on the images its training held out.
+    On the data a model was trained on (the built-in sample, or the file its header names), it is
+    scored on the images its training held out.
     """
     metadata = header.get("metadata", {})
     index = np.arange(len(y))
-    if source != SAMPLE:
+    trained_on = metadata.get("data")
+    same = trained_on in SAMPLE_NAMES if source == SAMPLE else trained_on == source
+    if not same:
         return X, y, index, source
-    if metadata.get("data") in SAMPLE_NAMES and "val" in metadata and "seed" in metadata and metadata["val"] > 0:
+    if "val" in metadata and "seed" in metadata and metadata["val"] > 0:
         _, val = data.split_indices(len(X), metadata["val"], metadata["seed"])
-        return X[val], y[val], val, f"{SAMPLE}: the {len(val)} images held out when this model was trained"
-    return X, y, index, f"{SAMPLE}: all of it, including any images this model was trained on"
+        return X[val], y[val], val, f"{source}: the {len(val)} images held out when this model was trained"
+    return X, y, index, f"{source}: all of it, including any images this model was trained on"
+
+
+def _trained_on(args, header):
+    """--data, or without it the file the model was trained on where it is still found (else the built-in sample)."""
+    trained_on = header.get("metadata", {}).get("data")
+    if args.data is not None or trained_on is None or trained_on in SAMPLE_NAMES:
+        return args
+    if os.path.isfile(str(trained_on)):
+        args.data = trained_on
+    else:
+        print(f"note: {trained_on}, which this model was trained on, is not found here: scoring the built-in sample")
+    return args
 
 
 def evaluate(args):
     model, header = model_file.load(args.model)
-    X, y, index, source = _held_out(*_digits(args), header)
+    X, y, index, source = _held_out(*_digits(_trained_on(args, header)), header)
     predicted = model.predict(_model_inputs(model, X))
     accuracy = float(np.mean(predicted == y))
     print(f"data: {source}")
@@ -180,7 +201,9 @@ def evaluate(args):
 def predict(args):
     model, _ = model_file.load(args.model)
     X, _, _ = _digits(args, need_labels=False)
+    start = time.perf_counter()
     predicted = model.predict(_model_inputs(model, X))
+    rate = len(predicted) / max(time.perf_counter() - start, 1e-9)
     import pandas as pd
 
     frame = pd.DataFrame({"ImageId": np.arange(1, len(predicted) + 1), "Label": predicted})
@@ -188,7 +211,7 @@ def predict(args):
         frame.to_csv(sys.stdout, index=False)
         return 0
     model_file.write_atomically(args.out, lambda f: f.write(frame.to_csv(index=False).encode()))
-    print(f"{len(predicted)} predictions written to {args.out}")
+    print(f"{len(predicted)} predictions written to {args.out} ({rate:,.0f} images per second)")
     return 0
 
 
@@ -229,15 +252,18 @@ def build_parser():
     p.add_argument("--data", help="a Kaggle train.csv or an MNIST images file, *images-idx3-ubyte or *images.idx3-ubyte, "
                                   "gzipped or not (default: built-in sample)")
     p.add_argument("--hidden", type=int, nargs="+", default=[10], metavar="N", help="hidden layer sizes (default 10)")
-    p.add_argument("--alpha", type=float, default=0.1, help="learning rate (default 0.1)")
-    p.add_argument("--iterations", type=int, default=500, help="iterations (epochs with --batch-size; default 500)")
+    p.add_argument("--learning-rate", "--alpha", dest="alpha", type=float, default=0.1,
+                   help="the step size, the seed's alpha (default 0.1; the L2 penalty is --l2)")
+    p.add_argument("--iterations", type=int, default=None,
+                   help=f"iterations, epochs with --batch-size (default {FULL_BATCH_ITERATIONS}, or "
+                        f"{MINI_BATCH_EPOCHS} epochs with --batch-size)")
     p.add_argument("--batch-size", type=int, default=None, help="mini-batch size (default: full batch)")
     p.add_argument("--dtype", choices=["float32", "float64"], default="float32", help="precision (default float32)")
     p.add_argument("--solver", choices=["sgd", "adam"], default="sgd",
                    help="the update: gradient descent (with --momentum) or Adam, as scikit-learn's (default sgd)")
     p.add_argument("--momentum", type=float, default=0.0, help="Nesterov momentum for sgd, 0 to 1 (default 0)")
     p.add_argument("--l2", type=float, default=0.0,
-                   help="L2 penalty on the weights, scikit-learn's alpha (--alpha is the learning rate; default 0)")
+                   help="L2 penalty on the weights, scikit-learn's alpha (default 0)")
     p.add_argument("--init", choices=["uniform", "glorot"], default="uniform",
                    help="starting weights: the seed's uniform [-0.5, 0.5), or glorot, scaled to each layer's "
                         "fan-in and fan-out (use it for wide or several layers; default uniform)")
@@ -249,27 +275,28 @@ def build_parser():
     p.set_defaults(run=train)
 
     p = commands.add_parser("evaluate", parents=[common, labelled], help="accuracy and confusion matrix of a model on labelled digits")
-    p.add_argument("--model", default=DEFAULT_MODEL)
-    p.add_argument("--data", help="labelled digits (default: built-in sample)")
+    p.add_argument("--model", default=DEFAULT_MODEL, help=f"the model file (default {DEFAULT_MODEL})")
+    p.add_argument("--data", help="labelled digits (default: the digits the model held out when it was trained, "
+                                  "from the file it names, else the built-in sample)")
     p.add_argument("--plot", help="write the confusion matrix to this PNG")
     p.add_argument("--misclassified", help="write a grid of misclassified digits to this PNG")
     p.set_defaults(run=evaluate)
 
     p = commands.add_parser("predict", parents=[common], help="a Kaggle submission: ImageId,Label for each image")
-    p.add_argument("--model", default=DEFAULT_MODEL)
+    p.add_argument("--model", default=DEFAULT_MODEL, help=f"the model file (default {DEFAULT_MODEL})")
     p.add_argument("--data", required=True, help="a Kaggle test.csv (or any digits file)")
-    p.add_argument("--out", default="submission.csv")
+    p.add_argument("--out", default="submission.csv", help="the CSV to write, - for standard output (default submission.csv)")
     p.set_defaults(run=predict)
 
     p = commands.add_parser("show", parents=[common, labelled], help="one digit with its predicted and true label, as a PNG")
-    p.add_argument("--model", default=DEFAULT_MODEL)
+    p.add_argument("--model", default=DEFAULT_MODEL, help=f"the model file (default {DEFAULT_MODEL})")
     p.add_argument("--data", help="digits (default: built-in sample)")
-    p.add_argument("--index", type=int, default=0)
-    p.add_argument("--out", default="digit.png")
+    p.add_argument("--index", type=int, default=0, help="which digit, counted from 0 (default 0)")
+    p.add_argument("--out", default="digit.png", help="the PNG to write (default digit.png)")
     p.set_defaults(run=show)
 
     p = commands.add_parser("bench", parents=[common], help="a quick speedup table of the kernels against NumPy on this machine")
-    p.add_argument("--images", type=int, default=10000, help="batch size to time (default 10000)")
+    p.add_argument("--images", type=int, default=10000, help="images each kernel is timed on (default 10000)")
     p.add_argument("--repeat", type=int, default=5, help="timings of each side of each piece; the table shows their minimum and median (default 5)")
     p.set_defaults(run=bench)
     return parser
@@ -294,9 +321,14 @@ def _run(argv):
             parser.print_help()
             return 0
         with _threads.limited(args.threads):
-            return args.run(args)
+            status = args.run(args)
+        sys.stdout.flush()  # here, so that a reader gone away is a BrokenPipeError below, not one at exit
+        return status
     except UsageError as error:
         message = str(error)
+    except BrokenPipeError:  # the reader of our output went away (`| head`): stop quietly, as Python's docs advise
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # nothing more to flush at exit
+        return 1
     except (ValueError, TypeError, FloatingPointError, OSError) as error:
         message = str(error)
     except KeyboardInterrupt:

@@ -74,5 +74,7 @@ def misclassified(images, predicted, true, path, index=None, limit=25):
     for ax, i in zip(axes.ravel(), wrong):
         ax.imshow(images[i].reshape(28, 28), cmap="gray")
         ax.set_title(f"#{index[i]}: true {true[i]}\npredicted {predicted[i]}", fontsize=7)
-    fig.suptitle(f"Misclassified: {int(np.sum(predicted != true))} of {len(true)} (#: --index for show)")
+    total = int(np.sum(predicted != true))
+    shown = "" if len(wrong) == total else f", {len(wrong)} of them shown"
+    fig.suptitle(f"Misclassified: {total} of {len(true)}{shown} (#: --index for show)")
     _save(fig, path)

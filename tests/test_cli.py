@@ -62,7 +62,7 @@ def test_evaluate_prints_accuracy_and_confusion_matrix(tmp_path, capsys, kaggle)
     assert status == 0
     assert "accuracy: 0." in out and "confusion matrix" in out
     rows = [line.split() for line in out.splitlines() if len(line.split()) == 11]
-    assert sum(int(n) for row in rows for n in row[1:]) == 1500
+    assert sum(int(n) for row in rows for n in row[1:]) == 1000  # the file it was trained on: its held-out digits
     assert (tmp_path / "cm.png").is_file() and (tmp_path / "wrong.png").is_file()
 
 
@@ -216,7 +216,8 @@ def test_train_takes_the_solver_momentum_and_l2(tmp_path, capsys):
 def test_trained_models_read_pixels_and_older_files_still_get_floats(tmp_path, capsys, kaggle):
     """Models trained here keep input_scale 1/255 and are fed uint8 pixels; a file without input_scale (written
     before it existed, or by fit on floats) was trained on pixels / 255 and is still fed those floats."""
-    from scratchnet_fast import MLPClassifier, data, model_file
+    from helpers import seed_classifier
+    from scratchnet_fast import data, model_file
 
     train = kaggle[0]
     path = tmp_path / "m.npz"
@@ -224,7 +225,7 @@ def test_trained_models_read_pixels_and_older_files_still_get_floats(tmp_path, c
     model, _ = model_file.load(path)
     assert model.input_scale == pytest.approx(1 / 255)
     X, y = data.load(train)
-    older = MLPClassifier(max_iter=40, random_state=0).fit(X / 255.0, y)
+    older = seed_classifier(max_iter=40, random_state=0).fit(X / 255.0, y)
     model_file.save(older, tmp_path / "older.npz")
     status, out, _ = run(capsys, "evaluate", "--model", tmp_path / "older.npz", "--data", train)
     assert status == 0
@@ -294,3 +295,48 @@ def test_predict_to_dash_writes_the_csv_to_standard_output(capsys, trained, kagg
     assert status == 0
     lines = out.splitlines()
     assert lines[0] == "ImageId,Label" and len(lines) == 101 and not os.path.exists("-")
+
+
+def test_evaluate_without_data_scores_the_held_out_digits_of_the_file_trained_on(tmp_path, capsys, kaggle):
+    train = kaggle[0]
+    model = tmp_path / "m.npz"
+    trained = run(capsys, "train", "--data", train, "--iterations", 30, "--val", 300, "--out", model, "--quiet")[1]
+    status, out, _ = run(capsys, "evaluate", "--model", model)
+    assert status == 0 and f"data: {train}: the 300 images held out when this model was trained" in out
+    validation = [line for line in trained.splitlines() if line.startswith("validation accuracy")][0]
+    assert validation.replace("validation accuracy", "accuracy") in out
+    moved = tmp_path / "moved.npz"
+    model.rename(moved)
+    train.rename(train.with_name("elsewhere.csv"))
+    try:
+        out = run(capsys, "evaluate", "--model", moved)[1]
+        assert f"note: {train}, which this model was trained on, is not found here" in out
+    finally:
+        train.with_name("elsewhere.csv").rename(train)
+
+
+def test_a_batch_size_without_iterations_trains_ten_epochs(tmp_path, capsys):
+    status, out, _ = run(capsys, "train", "--batch-size", 500, "--out", tmp_path / "m.npz", "--quiet")
+    assert status == 0 and "10 iterations in" in out
+
+
+def test_a_reader_that_goes_away_ends_the_command_quietly(tmp_path):
+    read, write = os.pipe()
+    os.close(read)  # every write to the pipe now fails: the reader of `| head` has exited
+    try:
+        done = subprocess.run([sys.executable, "-m", "scratchnet_fast", "train", "--iterations", "2", "--quiet",
+                               "--out", tmp_path / "m.npz"], stdout=write, stderr=subprocess.PIPE, text=True,
+                              timeout=600)
+    finally:
+        os.close(write)
+    assert done.returncode == 1 and done.stderr == ""
+
+
+def test_every_option_says_what_it_is_for(capsys):
+    from scratchnet_fast.cli import build_parser
+
+    commands = build_parser()._subparsers._group_actions[0].choices
+    for name, command in commands.items():
+        for action in command._actions:
+            if action.option_strings and action.dest != "help":
+                assert action.help, f"{name} {action.option_strings[0]} has no help text"

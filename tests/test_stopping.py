@@ -9,7 +9,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from scratchnet_fast import MLPClassifier, model_file
+from helpers import seed_classifier
+from scratchnet_fast import model_file
 from scratchnet_fast._train.stopping import Stop as train_stop
 
 
@@ -34,6 +35,10 @@ def _train_and_signal(tmp_path, how, env=None, wait=0.0):
 
 @pytest.mark.parametrize("how", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
 def test_a_signal_during_train_saves_the_last_good_parameters(tmp_path, how):
+    script = Path(sys.executable).with_name("scratchnet-fast")  # compiled first: the signal must land in training
+    subprocess.run([str(script), "train", "--iterations", "1", "--quiet", "--out", str(tmp_path / "warm.npz")],
+                   check=True, capture_output=True, timeout=600)
+    (tmp_path / "warm.npz").unlink()
     process, stdout, stderr = _train_and_signal(tmp_path, how, wait=3)
     assert process.returncode == 128 + how, stderr  # 130 for SIGINT, 143 for SIGTERM, as shells report them
     assert "interrupted: saved the last good parameters" in stdout
@@ -89,8 +94,8 @@ def test_a_signal_stops_fit_at_the_last_iteration_completed_before_it(xy):
             os.kill(os.getpid(), signal.SIGTERM)
 
     with train_stop() as stop, pytest.warns(RuntimeWarning, match="interrupted after 5 iterations"):
-        model = MLPClassifier(random_state=0, max_iter=100).fit(X.T, Y, callback=signal_in_the_fifth, stop=stop)
-    expected = MLPClassifier(random_state=0, max_iter=5).fit(X.T, Y)
+        model = seed_classifier(random_state=0, max_iter=100).fit(X.T, Y, callback=signal_in_the_fifth, stop=stop)
+    expected = seed_classifier(random_state=0, max_iter=5).fit(X.T, Y)
     assert model.interrupted_ and model.n_iter_ == 5
     for a, b in zip(model.weights_ + model.biases_, expected.weights_ + expected.biases_):
         np.testing.assert_array_equal(a, b)
