@@ -11,7 +11,7 @@ import sys
 
 import numpy as np
 
-from . import _network
+from . import _network, _threads
 from ._kernels import per_step
 from ._kernels.pixels import PIXEL_SCALE, as_pixels
 from ._layout import contiguous, flat, rows
@@ -33,6 +33,8 @@ def init_params(n_in=784, n_hidden=10, n_out=10, dtype="float64"):
 
 
 def _elementwise(kernel, name, Z, out_dtype=None):
+    """kernel(Z, out) on the flat values of Z, checked like the seed's inputs; out of Z's shape, in out_dtype or Z's."""
+    _threads.check_not_forked()
     Z = finite(name, numeric_array(name, Z))
     dtype = float_dtype(Z)
     Z = contiguous(np.atleast_1d(Z), dtype)
@@ -53,6 +55,7 @@ def ReLU_deriv(Z):
 
 def softmax(Z):
     """Softmax of each column of Z (c, m), the maximum subtracted first: finite for any finite Z."""
+    _threads.check_not_forked()
     Z = finite("Z", numeric_array("Z", Z, ndim=(1, 2)))
     dtype = float_dtype(Z)
     Zr = rows(Z.reshape(Z.shape[0], -1), dtype)
@@ -141,6 +144,7 @@ def _seed_m(X, m):
 
 def forward_prop(W1, b1, W2, b2, X):
     """Z1 = W1·X + b1, A1 = ReLU(Z1), Z2 = W2·A1 + b2, A2 = softmax(Z2); each (rows, m)."""
+    _threads.check_not_forked()
     X = features("X", X, check_finite=False)
     W1, b1, W2, b2 = _check_params(W1, b1, W2, b2, X)
     dtype = float_dtype(W1, b1, W2, b2, X)
@@ -152,6 +156,7 @@ def forward_prop(W1, b1, W2, b2, X):
 
 def one_hot(Y):
     """The labels Y (m,) as columns of a (Y.max() + 1, m) float64 matrix, like the seed's."""
+    _threads.check_not_forked()
     Y = numeric_array("Y", Y, ndim=1)
     Y = labels("Y", Y, Y.shape[0])
     if Y.size == 0:
@@ -167,6 +172,7 @@ def backward_prop(Z1, A1, Z2, A2, W1, W2, X, Y, *, m=None):
     m, as the seed's: the global `m` of the calling script when it is an integer (the seed's is the
     row count of its whole CSV, before the dev split), else X.shape[1], the mean.
     """
+    _threads.check_not_forked()
     X = features("X", X, check_finite=False)
     scale_m = _seed_m(X, m)
     d, m = X.shape
@@ -190,6 +196,7 @@ def backward_prop(Z1, A1, Z2, A2, W1, W2, X, Y, *, m=None):
 
 def update_params(W1, b1, W2, b2, dW1, db1, dW2, db2, alpha):
     """Each parameter minus alpha times its gradient, as new arrays."""
+    _threads.check_not_forked()
     alpha = positive_number("alpha", alpha)
     pairs = (("W1", W1, dW1), ("b1", b1, db1), ("W2", W2, dW2), ("b2", b2, db2))
     updated = []
@@ -208,6 +215,7 @@ def update_params(W1, b1, W2, b2, dW1, db1, dW2, db2, alpha):
 
 def get_predictions(A2):
     """The index of the largest entry of each column of A2 (c, m): the predicted digits (m,)."""
+    _threads.check_not_forked()
     A2 = numeric_array("A2", A2, ndim=2)
     if A2.shape[0] == 0:
         raise ValueError("A2 has no rows: need at least one class")
@@ -218,6 +226,7 @@ def get_predictions(A2):
 
 def get_accuracy(predictions, Y):
     """The fraction of predictions equal to Y."""
+    _threads.check_not_forked()
     predictions = numeric_array("predictions", predictions, ndim=1)
     Y = numeric_array("Y", Y, ndim=1)
     if predictions.shape != Y.shape:
@@ -239,6 +248,7 @@ def gradient_descent(X, Y, alpha, iterations, *, n_hidden=10, n_out=10, verbose=
     seed's backward_prop divides them (`backward_prop`): the calling script's global `m` when it is
     an integer, else X's images.
     """
+    _threads.check_not_forked()
     X = features("X", X)
     scale_m = _seed_m(X, m)
     Y = _labels_of(X, Y, n_out)
@@ -267,6 +277,7 @@ def gradient_descent(X, Y, alpha, iterations, *, n_hidden=10, n_out=10, verbose=
 
 def make_predictions(X, W1, b1, W2, b2):
     """The predicted digit of each image (column) of X: the largest of forward_prop's A2, on the prediction kernels."""
+    _threads.check_not_forked()
     X = features("X", X, check_finite=False)
     W1, b1, W2, b2 = _check_params(W1, b1, W2, b2, X)
     dtype = float_dtype(W1, b1, W2, b2, X)
