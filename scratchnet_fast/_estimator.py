@@ -39,6 +39,7 @@ SEED_TRAINING = dict(hidden_layer_sizes=(10,), learning_rate_init=0.1, max_iter=
 full-batch gradient descent at rate 0.1 for 500 iterations, no penalty, the seed's uniform start, every iteration run.
 The drop-in's `gradient_descent` and the command line train this way."""
 
+LARGE_INPUT = 1e3  # inputs beyond this size are named in a divergence's error, beside the learning rate
 AUTO_BATCH = 200  # batch_size="auto": min(AUTO_BATCH, n_samples), as scikit-learn's
 
 
@@ -362,6 +363,11 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
                               optimizer=self._solver, x_scale=x_scale, rows=rows)
                 advice = PIXEL_ADVICE if X.dtype == np.uint8 and self.input_scale is None else SCALE_ADVICE
                 descend(net, progress.rate, iterations, report, chance(Y[rows]), stop, advice)
+        except FloatingPointError as error:
+            top = max(abs(float(X.max())), abs(float(X.min()))) * x_scale  # no temporary copy of X
+            if top > LARGE_INPUT:  # as likely the cause as the rate
+                raise FloatingPointError(f"{error}, and check {SCALE_ADVICE}: X holds values up to {top:.3g}") from None
+            raise
         except KeyboardInterrupt:
             self.interrupted_ = True
             warn(f"training interrupted after {len(epochs)} iterations", RuntimeWarning)

@@ -19,6 +19,13 @@ def test_divergence_stops_gradient_descent_naming_the_iteration(xy):
         sf.gradient_descent(X * 1e10, Y, 1e300, 50, verbose=False)
 
 
+def test_inputs_that_overflow_are_named_beside_the_rate(xy):
+    X, Y = xy
+    with pytest.raises(FloatingPointError, match=r"learning rate than 0.1, and check that the features are on a common "
+                                                 r"scale .*: X holds values up to 1e\+300"):
+        seed_classifier(max_iter=3, random_state=0).fit(X.T * 1e300, Y)  # at a sound rate, 0.1: X is the cause
+
+
 def test_divergence_leaves_the_last_finite_parameters(xy):
     X, Y = xy
     W1, b1, W2, b2 = sf.init_params()
