@@ -13,6 +13,7 @@ from . import _network, _threads
 from ._train.choose import trainer
 from ._train.convergence import SCHEDULES, Convergence
 from ._train.loop import descend
+from ._train.pace import Pace
 from ._train.optimizer import Optimizer
 from ._train.watch import PIXEL_ADVICE, SCALE_ADVICE, chance, warn
 from ._validation import integer, nonnegative_number, positive_number, resolve_dtype
@@ -362,7 +363,8 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
                 net = trainer(X, Y, layers, batch_size=self._batch(len(rows)), rng=self._rng if self.shuffle else None,
                               optimizer=self._solver, x_scale=x_scale, rows=rows)
                 advice = PIXEL_ADVICE if X.dtype == np.uint8 and self.input_scale is None else SCALE_ADVICE
-                descend(net, progress.rate, iterations, report, chance(Y[rows]), stop, advice)
+                descend(net, progress.rate, iterations, report, chance(Y[rows]), stop, advice,
+                        Pace(fixed=self.n_jobs is not None))  # n_jobs given: the user's count, kept
         except FloatingPointError as error:
             top = max(abs(float(X.max())), abs(float(X.min()))) * x_scale  # no temporary copy of X
             if top > LARGE_INPUT:  # as likely the cause as the rate

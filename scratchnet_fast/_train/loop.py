@@ -1,6 +1,7 @@
 """The training loop: iterations of a trainer's step, with the divergence check, the warnings and the stop flag."""
 import numpy as np
 
+from .pace import Pace
 from .watch import SCALE_ADVICE, Watch
 
 
@@ -11,7 +12,7 @@ def divergence(iteration, loss, alpha):
     )
 
 
-def descend(net, alpha, iterations, report=None, chance=None, stop=None, advice=SCALE_ADVICE):
+def descend(net, alpha, iterations, report=None, chance=None, stop=None, advice=SCALE_ADVICE, pace=None):
     """Run `iterations` steps of `net` at rate `alpha`, calling report(i, loss, accuracy) after each.
 
     `alpha` is a number, or a function giving the rate of each step (a schedule). A report that
@@ -23,15 +24,19 @@ def descend(net, alpha, iterations, report=None, chance=None, stop=None, advice=
     `chance`, the largest class's share of the labels (`advice`: what to check of the inputs then). With `stop` (a `stopping.Stop`), a
     signal ends the run at the last iteration completed before it arrived, by a KeyboardInterrupt
     raised when the step it arrived in returns: a signal during the first step, which compiles
-    the kernels, leaves the starting parameters and no iteration done.
+    the kernels, leaves the starting parameters and no iteration done. `pace` (a `pace.Pace`; by default one
+    free to change the thread count) sets the threads of each step.
     """
     last_good = net.theta.copy()
     rate = alpha if callable(alpha) else (lambda: alpha)
     watch = Watch(rate(), chance, advice)
+    pace = pace or Pace()
     try:
         for i in range(iterations):
             alpha = rate()
+            pace.before()
             loss, accuracy = net.step(alpha)
+            pace.after()
             if stop is not None and stop.requested:  # the step the signal came in (the first compiles) is dropped
                 raise KeyboardInterrupt(stop.requested)
             if not np.isfinite(loss) or not np.isfinite(net.theta).all():
@@ -43,3 +48,5 @@ def descend(net, alpha, iterations, report=None, chance=None, stop=None, advice=
     except (FloatingPointError, KeyboardInterrupt):
         net.theta[:] = last_good
         raise
+    finally:
+        pace.restore()
