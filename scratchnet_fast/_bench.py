@@ -7,10 +7,12 @@ compilation is never counted. The pause lets the other side's idle threads stop 
 OpenBLAS's keep a core busy for a while after NumPy's products and would take it from our
 kernels' second thread. The table gives the minimum and the median of each side: the ratio of
 the minimums, with the ratio of the medians beside it, and a warning where the timings of a side
-spread too far to trust the ratio.
+spread too far to trust the ratio, or where ours ran faster on one thread than on several (another
+program holds a core).
 """
 import time
 
+import numba
 import numpy as np
 
 from . import _network
@@ -20,21 +22,30 @@ from .data import load_sample
 
 
 NOISY = 1.25  # a side whose median is this many times its minimum spread too far to trust
+BUSY = 0.9  # ours on one thread in less than this fraction of its time on several: another program holds a core
 
 
 PAUSE = 0.3  # seconds before each side's timings
 
 
 def _timings(reference, ours, repeat):
-    """ms per call of each function, `repeat` times each, each side after a pause and one untimed call."""
-    times = ([], [])
-    for side, function in enumerate((reference, ours)):
-        time.sleep(PAUSE)
-        function()
-        for _ in range(repeat):
-            start = time.perf_counter()
+    """ms per call of each function, `repeat` times each, each side after a pause and one untimed call; and ours again
+    on one thread (where more are running): (NumPy's, ours, ours on one thread or None)."""
+    threads = numba.get_num_threads()
+    times = ([], [], [] if threads > 1 else None)
+    for side, function in enumerate((reference, ours, ours)):
+        if times[side] is None:
+            continue
+        numba.set_num_threads(1 if side == 2 else threads)
+        try:
+            time.sleep(PAUSE)
             function()
-            times[side].append((time.perf_counter() - start) * 1e3)
+            for _ in range(repeat):
+                start = time.perf_counter()
+                function()
+                times[side].append((time.perf_counter() - start) * 1e3)
+        finally:
+            numba.set_num_threads(threads)
     return times
 
 
@@ -85,12 +96,16 @@ def _cases(m, dtype, rng):
     }
 
 
-def row(label, reference, ours):
-    """The table row of one piece from its timings (ms) on each side, and whether they spread too far to trust."""
+def row(label, reference, ours, single=None):
+    """The table row of one piece from its timings (ms) on each side (and of ours on one thread), and why its ratio is
+    not to be trusted: "noisy" (the timings of a side spread too far), "busy" (one thread was faster than several:
+    another program holds a core), or "" (it is)."""
     (a_min, a_med), (b_min, b_med) = (min(reference), float(np.median(reference))), (min(ours), float(np.median(ours)))
-    noisy = a_med > NOISY * a_min or b_med > NOISY * b_min
+    doubt = "noisy" if a_med > NOISY * a_min or b_med > NOISY * b_min else ""
+    if single is not None and min(single) < BUSY * b_min:
+        doubt = "busy"
     return (f"| {label} | {a_min:.3f} / {a_med:.3f} | {b_min:.3f} / {b_med:.3f} | {a_min / b_min:.1f}× / "
-            f"{a_med / b_med:.1f}×{' (noisy)' if noisy else ''} |"), noisy
+            f"{a_med / b_med:.1f}×{f' ({doubt})' if doubt else ''} |"), doubt
 
 
 def speedup_table(m=10000, repeat=5):
@@ -99,18 +114,23 @@ def speedup_table(m=10000, repeat=5):
     lines = [f"{m} images (the built-in sample's 5,000 MNIST digits, repeated), 784-10-10, {repeat} timings per side", "",
              "| piece | dtype | NumPy ms (min / median) | ours ms (min / median) | speedup (of mins / of medians) |",
              "|---|---|---:|---:|---:|"]
-    noisy = []
+    doubts = {"noisy": [], "busy": []}
     for dtype in (np.float64, np.float32):
         for name, (reference, ours) in _cases(m, dtype, rng).items():
             label = f"{name} | {np.dtype(dtype).name}"
-            line, spread = row(label, *_timings(reference, ours, repeat))
+            line, doubt = row(label, *_timings(reference, ours, repeat))
             lines.append(line)
-            if spread:
-                noisy.append(label.replace(" | ", " "))
-    if noisy:
-        lines += ["", f"noisy: {', '.join(noisy)}: a median more than {NOISY}× its minimum; another program may be "
-                      "competing for the CPU or memory, and these ratios are not to be trusted. Run again on a "
+            if doubt:
+                doubts[doubt].append(label.replace(" | ", " "))
+    if doubts["noisy"]:
+        lines += ["", f"noisy: {', '.join(doubts['noisy'])}: a median more than {NOISY}× its minimum; another program "
+                      "may be competing for the CPU or memory, and these ratios are not to be trusted. Run again on a "
                       "quiet machine, with more --repeat."]
+    if doubts["busy"]:
+        lines += ["", f"busy: {', '.join(doubts['busy'])}: ours ran faster on one thread than on "
+                      f"{numba.get_num_threads()}, so another program holds a core, and these ratios are not to be "
+                      "trusted. Run again on a quiet machine, or with --threads 1 (training picks one thread by itself "
+                      "when it is faster)."]
     if repeat < 3:
         lines += ["", f"only {repeat} timing(s) per side: too few to see the spread; use --repeat 5 or more."]
     return "\n".join(lines)

@@ -87,7 +87,10 @@ def test_bench_rows_give_min_and_median_and_flag_a_wide_spread():
     line, noisy = row("relu | float64", [2.0, 2.1, 2.2], [1.0, 1.0, 1.1])
     assert line == "| relu | float64 | 2.000 / 2.100 | 1.000 / 1.000 | 2.0× / 2.1× |" and not noisy
     line, noisy = row("relu | float64", [2.0, 2.1, 2.2], [1.0, 1.5, 3.0])
-    assert line.endswith("2.0× / 1.4× (noisy) |") and noisy
+    assert line.endswith("2.0× / 1.4× (noisy) |") and noisy == "noisy"
+    line, doubt = row("relu | float64", [2.0, 2.1, 2.2], [40.0, 41.0, 42.0], [1.0, 1.0, 1.1])  # 2 threads collapsed
+    assert line.endswith("0.1× / 0.1× (busy) |") and doubt == "busy"
+    assert row("relu | float64", [2.0, 2.1, 2.2], [1.0, 1.0, 1.1], [1.5, 1.5, 1.6])[1] == ""
 
 
 def test_console_script_is_installed():
