@@ -8,11 +8,16 @@ import scratchnet_fast
 from scratchnet_fast._compile.options import FASTMATH
 
 
+OPTIONAL = {"scratchnet_fast.onnx"}  # needs the [onnx] extra to import, and holds no kernel
+
+
 def dispatchers():
     """(module name, name, dispatcher) of every jitted function defined in the package."""
     found = []
     for info in pkgutil.walk_packages(scratchnet_fast.__path__, "scratchnet_fast."):
         if info.name.endswith("__main__"):  # runs the command line when imported
+            continue
+        if info.name in OPTIONAL:
             continue
         module = importlib.import_module(info.name)
         for name, value in vars(module).items():
