@@ -3,8 +3,8 @@
 Layout: the mini-batch trainer's (`epoch`): every layer is a block Wt (n_in + 1, P) of one flat
 vector theta, weights from input k in row k, biases in row n_in, P the width in whole vectors with
 zero padding, and the layer table (`epoch.START` ... `WIDTH`) says where each block is. For pixels
-the caller scales the first block's weights by x_scale (`dense.scaled_weights`), so the kernel never
-multiplies a pixel.
+the caller scales the first block's weights by x_scale, as `dense.scaled_weights` does for training,
+so the kernel never multiplies a pixel.
 
 Work items are ITEM consecutive images. An item takes them four at a time through every layer in
 turn, the tile's activations held in two buffers of four rows (L1): what moves through memory is
@@ -22,6 +22,7 @@ from .._compile.options import helper, inline, kernel
 from .._simd import lanes
 from .._simd.exp import exp_nonpositive
 from . import activations
+from .epoch import N_IN, PADDED, START, WIDTH
 
 ITEM = 32  # images per work item
 TILE = 4  # images per register tile
@@ -165,13 +166,13 @@ def probabilities(X, theta, table, skip, out, check):
     m, d = X.shape
     layers = table.shape[0]
     top = layers - 1
-    c = table[top, 4]
+    c = table[top, WIDTH]
     L = lanes.count(theta.dtype)
-    widest = max(d, table[:, 2].max())
-    identity = np.arange(widest, dtype=np.int32)
+    widest = table[:, PADDED].max()
+    identity = np.arange(max(d, widest), dtype=np.int32)
     for item in prange((m + ITEM - 1) // ITEM):
         cols = np.empty(d + L, np.int32)
-        H = np.empty((2, TILE, table[:, 2].max()), theta.dtype)
+        H = np.empty((2, TILE, widest), theta.dtype)
         flag = lanes.splat(theta, 0)
         stop = min(m, (item + 1) * ITEM)
         for i in range(item * ITEM, stop, TILE):
@@ -179,11 +180,11 @@ def probabilities(X, theta, table, skip, out, check):
             last = stop - 1
             r = (i, min(i + 1, last), min(i + 2, last), min(i + 3, last))
             n = _nonzero_columns(X, r, cols, theta) if skip else d
-            start, n_in, P = table[0, 0], table[0, 1], table[0, 2]
+            start, n_in, P = table[0, START], table[0, N_IN], table[0, PADDED]
             Wt = theta[start:start + (n_in + 1) * P].reshape((n_in + 1, P))
             flag = lanes.add(flag, _layer(X, r, Wt, cols if skip else identity, n, top > 0, H[0]))
             for l in range(1, layers):
-                start, n_in, P = table[l, 0], table[l, 1], table[l, 2]
+                start, n_in, P = table[l, START], table[l, N_IN], table[l, PADDED]
                 Wt = theta[start:start + (n_in + 1) * P].reshape((n_in + 1, P))
                 _layer(H[(l - 1) % 2], (0, 1, 2, 3), Wt, identity, n_in, l < top, H[l % 2])
             _softmax_rows(H[top % 2], c, out, i, count)
@@ -194,7 +195,7 @@ FEW = 8
 """Up to this many images are predicted by `few_rows`, layer by layer on the weights as they are: no parallel pass to start
 and no copy of the weights to make, which for one image cost more than its arithmetic."""
 
-RELU, NONE, SOFTMAX = 0, 1, 2  # what `few_rows` applies to a layer's sums
+RELU, SOFTMAX = 0, 1  # what `few_rows` applies to a layer's sums: a hidden layer's activation, or the output's
 
 
 @inline
@@ -215,7 +216,7 @@ def _dots4(A, i, x_scale, W, j, like):
 
 @helper
 def few_rows(A, x_scale, W, b, f, out):
-    """out[i] = f(x_scale · W @ A[i] + b) for each row i of A (m, d), f per RELU, NONE or SOFTMAX; W (h, d), out (m, h).
+    """out[i] = f(x_scale · W @ A[i] + b) for each row i of A (m, d), f per RELU or SOFTMAX; W (h, d), out (m, h).
 
     Serial, for a few images (FEW): four dot products at a time over A's row in vectors, on W in the seed's layout.
     A holds floats of W's dtype or uint8 pixels (converted as read).
