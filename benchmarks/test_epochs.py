@@ -29,7 +29,7 @@ def ours(X, Y, hidden, batch, solver, dtype, x_scale=1.0):
     net = trainer(X, Y, layers, batch_size=batch, rng=np.random.RandomState(1), optimizer=Optimizer(solver), x_scale=x_scale)
 
     def predict(X_test):
-        return _network.predict_proba(np.ascontiguousarray(X_test, dtype), net.layers()).argmax(axis=1)
+        return _network.predict_proba(np.ascontiguousarray(X_test, dtype), net.layers())[0].argmax(axis=1)
 
     return lambda: net.step(RATES[solver]), predict
 
