@@ -142,14 +142,21 @@ def _seed_m(X, m):
     return integer("m", m, 1)
 
 
-def forward_prop(W1, b1, W2, b2, X):
-    """Z1 = W1·X + b1, A1 = ReLU(Z1), Z2 = W2·A1 + b2, A2 = softmax(Z2); each (rows, m)."""
-    _threads.check_not_forked()
+def _network_inputs(W1, b1, W2, b2, X):
+    """(X checked in the seed's (d, m) layout, its images as the kernels' rows, the layers [(W1, b1), (W2, b2)]), all in
+    the dtype NumPy would compute in: what forward_prop and make_predictions run on."""
     X = features("X", X, check_finite=False)
     W1, b1, W2, b2 = _check_params(W1, b1, W2, b2, X)
     dtype = float_dtype(W1, b1, W2, b2, X)
     W1, b1, W2, b2 = _cast(dtype, W1, b1.ravel(), W2, b2.ravel())
-    (Z1, Z2), (_, A1, A2) = _network.forward(rows(X, dtype), [(W1, b1), (W2, b2)])
+    return X, rows(X, dtype), [(W1, b1), (W2, b2)]
+
+
+def forward_prop(W1, b1, W2, b2, X):
+    """Z1 = W1·X + b1, A1 = ReLU(Z1), Z2 = W2·A1 + b2, A2 = softmax(Z2); each (rows, m)."""
+    _threads.check_not_forked()
+    X, images, layers = _network_inputs(W1, b1, W2, b2, X)
+    (Z1, Z2), (_, A1, A2) = _network.forward(images, layers)
     finite_through("X", X, Z1, "Z1 = W1·X + b1")
     return Z1.T, A1.T, Z2.T, A2.T
 
@@ -278,13 +285,10 @@ def gradient_descent(X, Y, alpha, iterations, *, n_hidden=10, n_out=10, verbose=
 def make_predictions(X, W1, b1, W2, b2):
     """The predicted digit of each image (column) of X: the largest of forward_prop's A2, on the prediction kernels."""
     _threads.check_not_forked()
-    X = features("X", X, check_finite=False)
-    W1, b1, W2, b2 = _check_params(W1, b1, W2, b2, X)
-    dtype = float_dtype(W1, b1, W2, b2, X)
-    W1, b1, W2, b2 = _cast(dtype, W1, b1.ravel(), W2, b2.ravel())
-    A2, finite = _network.predict_proba(rows(X, dtype), [(W1, b1), (W2, b2)])
+    X, images, layers = _network_inputs(W1, b1, W2, b2, X)
+    A2, finite = _network.predict_proba(images, layers)
     if not finite:
-        forward_prop(W1, b1.reshape(-1, 1), W2, b2.reshape(-1, 1), X)  # its error names the input that is not finite
+        forward_prop(W1, b1, W2, b2, X)  # its error names the input that is not finite
     out = np.empty(A2.shape[0], np.int64)
     per_step.argmax_rows(A2, out)
     return out
