@@ -28,25 +28,28 @@ BUSY = 0.9  # ours on one thread in less than this fraction of its time on sever
 PAUSE = 0.3  # seconds before each side's timings
 
 
-def _timings(reference, ours, repeat):
-    """ms per call of each function, `repeat` times each, each side after a pause and one untimed call; and ours again
-    on one thread (where more are running): (NumPy's, ours, ours on one thread or None)."""
-    threads = numba.get_num_threads()
-    times = ([], [], [] if threads > 1 else None)
-    for side, function in enumerate((reference, ours, ours)):
-        if times[side] is None:
-            continue
-        numba.set_num_threads(1 if side == 2 else threads)
-        try:
-            time.sleep(PAUSE)
+def _timed(function, repeat, threads):
+    """ms per call of function on `threads` threads, `repeat` times, after a pause and one untimed call."""
+    before = numba.get_num_threads()
+    numba.set_num_threads(threads)
+    try:
+        time.sleep(PAUSE)
+        function()
+        times = []
+        for _ in range(repeat):
+            start = time.perf_counter()
             function()
-            for _ in range(repeat):
-                start = time.perf_counter()
-                function()
-                times[side].append((time.perf_counter() - start) * 1e3)
-        finally:
-            numba.set_num_threads(threads)
-    return times
+            times.append((time.perf_counter() - start) * 1e3)
+        return times
+    finally:
+        numba.set_num_threads(before)
+
+
+def _timings(reference, ours, repeat):
+    """(NumPy's ms per call, ours, ours on one thread where more are running, else None), `repeat` times each."""
+    threads = numba.get_num_threads()
+    return (_timed(reference, repeat, threads), _timed(ours, repeat, threads),
+            _timed(ours, repeat, 1) if threads > 1 else None)
 
 
 def _cases(m, dtype, rng):
