@@ -24,7 +24,7 @@ class Pace:
 
     def __init__(self, fixed=False, clock=time.perf_counter):
         self.start = numba.get_num_threads()
-        self.counts = (self.start, 1) if self.start > 1 and not fixed else (self.start,)
+        self.free = self.start > 1 and not fixed  # whether one thread may be tried instead of `start`
         self.choice = self.start
         self.seconds = {}  # the last step's time at each count
         self.step = 0
@@ -35,8 +35,8 @@ class Pace:
 
     def before(self):
         self.step += 1
-        other = self.counts[-1] if self.choice == self.counts[0] else self.counts[0]
-        self.running = other if len(self.counts) > 1 and self.step == self.probe else self.choice
+        other = 1 if self.choice == self.start else self.start
+        self.running = other if self.free and self.step == self.probe else self.choice
         numba.set_num_threads(self.running)
         self.began = self.clock()
 
@@ -47,10 +47,11 @@ class Pace:
         self.seconds[self.running] = seconds
         if self.running == self.choice:
             return
-        if seconds < (1 - MARGIN) * self.seconds[self.choice]:
+        if seconds < (1 - MARGIN) * self.seconds[self.choice]:  # the probe was faster: take its count
             self.choice, self.interval = self.running, PROBE_EVERY
-        self.probe = self.step + self.interval
-        if self.running != self.choice:  # the probe kept the choice: the next comes twice as late
+            self.probe = self.step + self.interval
+        else:  # it kept the choice: the next comes twice as late
+            self.probe = self.step + self.interval
             self.interval = min(2 * self.interval, LONGEST)
 
     def restore(self):
