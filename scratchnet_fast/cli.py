@@ -66,7 +66,8 @@ def train(args):
     model = MLPClassifier(**{**SEED_TRAINING, **dict(  # the seed's training, with what the options change
         hidden_layer_sizes=tuple(args.hidden), learning_rate_init=args.alpha, max_iter=args.iterations,
         batch_size=args.batch_size, random_state=args.seed, dtype=args.dtype, init=args.init, solver=args.solver,
-        momentum=args.momentum, alpha=args.l2, input_scale=PIXEL_SCALE, n_jobs=args.threads)})  # the models trained here read the uint8 pixels
+        momentum=args.momentum, alpha=args.l2, n_jobs=args.threads,
+        input_scale=PIXEL_SCALE)})  # the models trained here read the uint8 pixels
     model._check_params()
     model._optimizer()  # bad solver settings fail here, before any training
     model_file.check_target(args.out)
