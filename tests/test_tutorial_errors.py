@@ -1,4 +1,6 @@
 """Bad input to the drop-in functions is a clear ValueError or TypeError naming the problem."""
+import re
+
 import numpy as np
 import pytest
 
@@ -40,6 +42,9 @@ def test_per_step_functions_name_the_first_nan_or_inf_in_X_from_their_results(xy
         sf.forward_prop(*params, X)
     with pytest.raises(ValueError, match=r"X contains NaN or inf \(first at index \(3, 7\)"):
         sf.backward_prop(Z1, A1, Z2, A2, params[0], params[2], X, Y)
+    for images, where in ((X, "(3, 7)"), (X[:, 5:10], "(3, 2)")):  # the predictions' batch pass, and few images
+        with pytest.raises(ValueError, match=re.escape(f"X contains NaN or inf (first at index {where}")):
+            sf.make_predictions(images, *params)
 
 
 def test_forward_prop_says_when_finite_images_overflow(xy):
