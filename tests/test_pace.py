@@ -43,6 +43,18 @@ def test_two_threads_are_kept_where_they_are_faster_and_probes_grow_rarer(two_th
     assert probes == [3, 3 + PROBE_EVERY, 3 + 3 * PROBE_EVERY, 3 + 7 * PROBE_EVERY]
 
 
+@pytest.mark.parametrize("after, expected", [
+    ((150, 40, 200), [2, 1, 2, 1]),  # others used 110 of 200 ticks on 2 CPUs: 1.1 cores; then 2 threads probed, slower
+    ((190, 180, 200), [2, 2, 1, 2]),  # busy, but by our own threads (spinning between stages): not another program
+    ((150, 40, 8), [2, 2, 1, 2]),  # too short a first step to say
+    (None, [2, 2, 1, 2]),  # no /proc
+], ids=["another program held a core", "our own threads", "too short", "no /proc"])
+def test_a_core_held_through_the_first_step_starts_the_second_on_one_thread(two_threads, after, expected):
+    loads = iter([(0, 0, 0), after])
+    pace = Pace(ticks=lambda: next(loads), cpus=2)
+    assert run(pace, {2: 3.0, 1: 1.0} if expected[1] == 1 else {2: 1.0, 1: 3.0}, 4) == expected
+
+
 def test_a_count_the_caller_chose_is_kept(two_threads):
     assert set(run(Pace(fixed=True), {2: 3.0, 1: 1.0}, 3 * PROBE_EVERY)) == {2}
 
