@@ -41,16 +41,17 @@ def speedup_table(results):
         if not bench["group"].startswith("epoch"):
             rows[bench["group"]][bench["params"]["impl"]] = bench["stats"]["min"] * 1e3
     lines = ["| group | images | dtype | threads | NumPy ms | ours ms | speedup | vs seed float64 | PyTorch ms | vs PyTorch "
-             "| ours on uint8 pixels ms | vs seed float64 |",
-             "|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+             "| ours on uint8 pixels ms | vs seed float64 | ours on the seed's C-ordered X ms |",
+             "|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for name, t in sorted(rows.items(), key=lambda kv: [int(p) if p.isdigit() else p for p in kv[0].split(" | ")]):
         seed64 = rows.get(name.replace("float32", "float64"), {}).get("numpy")
-        torch, pixels = t.get("torch"), t.get("uint8")
+        torch, pixels, c_order = t.get("torch"), t.get("uint8"), t.get("c_order")
         cells = name.split(" | ") + [
             f"{t['numpy']:.2f}", f"{t['numba']:.2f}", f"{t['numpy'] / t['numba']:.1f}×",
             f"{seed64 / t['numba']:.1f}×" if seed64 else "",
             f"{torch:.2f}" if torch else "", f"{torch / t['numba']:.1f}×" if torch else "",
-            f"{pixels:.2f}" if pixels else "", f"{seed64 / pixels:.1f}×" if pixels and seed64 else ""]
+            f"{pixels:.2f}" if pixels else "", f"{seed64 / pixels:.1f}×" if pixels and seed64 else "",
+            f"{c_order:.2f}" if c_order else ""]
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
@@ -133,8 +134,11 @@ MEMORY = textwrap.dedent("""
     import resource, sys
     import numpy as np
     sys.path.insert(0, {tests!r})
-    m, impl = {m}, sys.argv[1]
-    X = np.random.rand(m, 784).T
+    m, impl, layout = {m}, sys.argv[1], sys.argv[2]
+    if layout == "fortran":
+        X = np.random.rand(m, 784).T  # floats, one image per column in memory
+    else:  # the seed's own X_train: data_train[1:n] / 255., C-ordered
+        X = np.random.randint(0, 256, (784, m)) / 255.0
     Y = np.arange(m) % 10
     if impl == "numpy":
         import reference as ref
@@ -151,9 +155,9 @@ MEMORY = textwrap.dedent("""
 """)
 
 
-def peak_memory(m, impl):
+def peak_memory(m, impl, layout):
     code = MEMORY.format(tests=str(HERE.parent / "tests"), m=m)
-    done = subprocess.run([sys.executable, "-c", code, impl], check=True, capture_output=True, text=True)
+    done = subprocess.run([sys.executable, "-c", code, impl, layout], check=True, capture_output=True, text=True)
     return [float(v) for v in done.stdout.split()]
 
 
@@ -178,10 +182,11 @@ def main():
     print(f"\nStart-up, fresh process to the end of its first training step (float64; then also float32): "
           f"cold cache {cold[0]:.2f} s ({cold[1]:.2f} s), warm cache {warm[0]:.2f} s ({warm[1]:.2f} s)")
     m = 1000 if args.quick else 41000
-    for impl in ("numpy", "numba"):
-        before, after, data = peak_memory(m, impl)
-        print(f"Peak RSS training on {m} float64 images ({data:.0f} MB), {impl}: {after:.0f} MB "
-              f"({after - before:+.0f} MB over the process before training)")
+    for layout, what in (("fortran", "Fortran-ordered random floats"), ("c", "the seed's C-ordered pixels / 255")):
+        for impl in ("numpy", "numba"):
+            before, after, data = peak_memory(m, impl, layout)
+            print(f"Peak RSS training on {m} float64 images ({what}, {data:.0f} MB), {impl}: {after:.0f} MB "
+                  f"({after - before:+.0f} MB over the process before training)")
 
 
 if __name__ == "__main__":

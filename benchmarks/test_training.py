@@ -48,11 +48,14 @@ def test_step(benchmark, impl, m, dtype, threads):
     benchmark.pedantic(step, rounds=5 if QUICK else 10, iterations=1)
 
 
-@pytest.mark.parametrize("impl", ["numpy", "numba"])
+@pytest.mark.parametrize("impl", ["numpy", "numba", "c_order"])
 def test_500_iterations(benchmark, impl, dtype, threads):
+    """The seed's 500 iterations; c_order is ours on the seed's own X_train, `data_train[1:n] / 255.`: C-ordered."""
     m = SIZES[-1]
     group(benchmark, "500 iterations", m, dtype, threads)
     X, Y = images(m, dtype)
+    if impl == "c_order":
+        X = np.ascontiguousarray(X)
     sf.gradient_descent(X[:, :100], Y[:100], 0.1, 1, verbose=False)  # compile or load the kernels
 
     def train():

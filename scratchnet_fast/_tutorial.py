@@ -143,20 +143,27 @@ def _seed_m(X, m):
 
 
 def _network_inputs(W1, b1, W2, b2, X):
-    """(X checked in the seed's (d, m) layout, its images as the kernels' rows, the layers [(W1, b1), (W2, b2)]), all in
-    the dtype NumPy would compute in: what forward_prop and make_predictions run on."""
+    """(X checked in the seed's (d, m) layout, its images as the kernels' rows, the scale of those, the layers
+    [(W1, b1), (W2, b2)]), all in the dtype NumPy would compute in: what forward_prop and make_predictions run on.
+
+    The rows are a view of X when it is Fortran-ordered; when they would be a copy (the seed's C-ordered X_train)
+    and X is pixels / 255, they are those uint8 pixels instead, an eighth of the copy in float64."""
     X = features("X", X, check_finite=False)
     W1, b1, W2, b2 = _check_params(W1, b1, W2, b2, X)
     dtype = float_dtype(W1, b1, W2, b2, X)
     W1, b1, W2, b2 = _cast(dtype, W1, b1.ravel(), W2, b2.ravel())
-    return X, rows(X, dtype), [(W1, b1), (W2, b2)]
+    layers = [(W1, b1), (W2, b2)]
+    pixels = as_pixels(X.T) if X.dtype == dtype and not X.T.flags.c_contiguous else None
+    if pixels is not None:
+        return X, pixels, PIXEL_SCALE, layers
+    return X, rows(X, dtype), 1.0, layers
 
 
 def forward_prop(W1, b1, W2, b2, X):
     """Z1 = W1·X + b1, A1 = ReLU(Z1), Z2 = W2·A1 + b2, A2 = softmax(Z2); each (rows, m)."""
     _threads.check_not_forked()
-    X, images, layers = _network_inputs(W1, b1, W2, b2, X)
-    (Z1, Z2), (_, A1, A2) = _network.forward(images, layers)
+    X, images, x_scale, layers = _network_inputs(W1, b1, W2, b2, X)
+    (Z1, Z2), (_, A1, A2) = _network.forward(images, layers, x_scale)
     finite_through("X", X, Z1, "Z1 = W1·X + b1")
     return Z1.T, A1.T, Z2.T, A2.T
 
@@ -264,11 +271,12 @@ def gradient_descent(X, Y, alpha, iterations, *, n_hidden=10, n_out=10, verbose=
     iterations = integer("iterations", iterations)
     dtype = float_dtype(X)
     W1, b1, W2, b2 = init_params(X.shape[0], n_hidden, n_out, dtype)
-    images = rows(X, dtype)
-    pixels = as_pixels(images)  # the seed's X / 255.: train on the uint8 pixels, an eighth of the bytes in float64
     layers = [(W1, b1.ravel()), (W2, b2.ravel())]
+    # The seed's X / 255.: train on the uint8 pixels, an eighth of the bytes in float64, read off X in either order
+    # (the seed's own X_train is C-ordered (784, m), whose float rows would be a copy of every image).
+    pixels = as_pixels(X.T) if X.dtype == dtype else None
     if pixels is None:
-        net = trainer(images, Y, layers, mean_over=scale_m)
+        net = trainer(rows(X, dtype), Y, layers, mean_over=scale_m)
     else:
         net = trainer(pixels, Y, layers, x_scale=PIXEL_SCALE, mean_over=scale_m)
 
@@ -285,8 +293,8 @@ def gradient_descent(X, Y, alpha, iterations, *, n_hidden=10, n_out=10, verbose=
 def make_predictions(X, W1, b1, W2, b2):
     """The predicted digit of each image (column) of X: the largest of forward_prop's A2, on the prediction kernels."""
     _threads.check_not_forked()
-    X, images, layers = _network_inputs(W1, b1, W2, b2, X)
-    A2, finite = _network.predict_proba(images, layers)
+    X, images, x_scale, layers = _network_inputs(W1, b1, W2, b2, X)
+    A2, finite = _network.predict_proba(images, layers, x_scale)
     if not finite:
         forward_prop(W1, b1, W2, b2, X)  # its error names the input that is not finite
     out = np.empty(A2.shape[0], np.int64)

@@ -146,6 +146,33 @@ def test_gradient_descent_trains_on_the_pixels_of_x_over_255_and_on_floats_other
         assert_close(a, e, dtype)
 
 
+def test_the_seeds_c_ordered_x_trains_and_predicts_without_a_float_copy(rng, dtype):
+    """The seed's own X_train, `data_train[1:n] / 255.`, is C-ordered (784, m): its pixels are read off it where it is,
+    never copied to float rows, and train the same model as the Fortran order does."""
+    import tracemalloc
+
+    X, Y = seed_data(rng, 3000, dtype=dtype, order="C")
+    F, params = np.asfortranarray(X), seed_params(dtype)
+    small = np.ascontiguousarray(X[:, :40])
+    calls = {
+        "gradient_descent": lambda A: sf.gradient_descent(A, Y[:A.shape[1]], 0.1, 2, verbose=False),
+        "make_predictions": lambda A: (sf.make_predictions(A, *params),),
+        "forward_prop": lambda A: sf.forward_prop(*params, A),
+    }
+    for name, call in calls.items():
+        np.random.seed(5)
+        call(small)  # compile outside the measurement
+        np.random.seed(5)
+        tracemalloc.start()
+        from_c = call(X)
+        peak = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+        assert peak < X.nbytes / 2, (name, peak, X.nbytes)  # a float copy is X.nbytes; the uint8 pixels 1/4 or 1/8
+        np.random.seed(5)
+        for a, e in zip(from_c, call(F)):
+            assert_close(a, e, dtype)
+
+
 def test_gradient_descent_trains_in_float32_for_float32_input(rng):
     X, Y = seed_data(rng, 2000)
     np.random.seed(5)
