@@ -1,4 +1,5 @@
 """MLPClassifier: the seed's network as a scikit-learn estimator, on the package's kernels."""
+import math
 import numbers
 
 import numpy as np
@@ -12,7 +13,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from . import _network, _threads
 from ._train.choose import trainer
 from ._train.convergence import SCHEDULES, Convergence
-from ._train.loop import descend
+from ._train.loop import Diverged, descend
 from ._train.pace import Pace
 from ._train.optimizer import Optimizer
 from ._train.watch import PIXEL_ADVICE, SCALE_ADVICE, chance, warn
@@ -40,6 +41,8 @@ SEED_TRAINING = dict(hidden_layer_sizes=(10,), learning_rate_init=0.1, max_iter=
 full-batch gradient descent at rate 0.1 for 500 iterations, no penalty, the seed's uniform start, every iteration run.
 The drop-in's `gradient_descent` and the command line train this way."""
 
+NON_FINITE = ("Solver produced non-finite parameter weights. The input data may contain large values and need to be "
+              "preprocessed")  # scikit-learn's words, which its tests match
 LARGE_INPUT = 1e3  # inputs beyond this size are named in a divergence's error, beside the learning rate
 AUTO_BATCH = 200  # batch_size="auto": min(AUTO_BATCH, n_samples), as scikit-learn's
 
@@ -68,8 +71,9 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
         Seeds the initial weights and the batch order; None draws from NumPy's global state, as the seed does.
     verbose : bool, default False
         Print the loss after every epoch, as scikit-learn does.
-    dtype : {'float64', 'float32'}, default 'float64'
-        The precision of training and prediction; float32 is about twice as fast.
+    dtype : {'float64', 'float32'} or None, default None
+        The precision of training (and so of the weights and predictions); float32 is about twice as fast.
+        None is scikit-learn's rule: float32 X trains in float32, anything else in float64.
     init : {'glorot', 'uniform'}, default 'glorot'
         The starting weights. 'glorot' is scikit-learn's, uniform in ±sqrt(6 / (fan_in + fan_out))
         per layer, drawn as scikit-learn draws them. 'uniform' is the seed's, every weight and bias in
@@ -133,7 +137,7 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
     """
 
     def __init__(self, hidden_layer_sizes=(100,), learning_rate_init=0.001, max_iter=200, batch_size="auto",
-                 random_state=None, verbose=False, dtype="float64", init="glorot", n_jobs=None, solver="adam",
+                 random_state=None, verbose=False, dtype=None, init="glorot", n_jobs=None, solver="adam",
                  alpha=0.0001, momentum=0.9, nesterovs_momentum=True, beta_1=0.9, beta_2=0.999, epsilon=1e-8,
                  shuffle=True, warm_start=False, learning_rate="constant", power_t=0.5, early_stopping=False,
                  validation_fraction=0.1, n_iter_no_change=10, tol=1e-4, input_scale=None):
@@ -175,7 +179,13 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
             raise ValueError(f"unknown init {self.init!r}: use one of {', '.join(map(repr, _network.INITS))}")
         _threads.resolve(self.n_jobs)
         self._x_scale()
-        return sizes, alpha, iterations, resolve_dtype(self.dtype)
+        return sizes, alpha, iterations, None if self.dtype is None else resolve_dtype(self.dtype)
+
+    def _fit_dtype(self, dtype, X):
+        """The dtype to train in: `dtype` if given, else X's if it is float32, else float64 (scikit-learn's rule)."""
+        if dtype is not None:
+            return dtype
+        return np.dtype(np.float32 if getattr(X, "dtype", None) == np.float32 else np.float64)
 
     def _x_scale(self):
         """input_scale, checked, as the number the kernels multiply the inputs by (1 for None)."""
@@ -204,7 +214,7 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
         if self.learning_rate not in SCHEDULES:
             raise ValueError(f"unknown learning_rate {self.learning_rate!r}: use one of {', '.join(map(repr, SCHEDULES))}")
         power_t, tol = nonnegative_number("power_t", self.power_t), nonnegative_number("tol", self.tol)
-        if self.n_iter_no_change is not None:
+        if self.n_iter_no_change is not None and self.n_iter_no_change != math.inf:  # np.inf: never stop, as None
             integer("n_iter_no_change", self.n_iter_no_change, 1)
         fraction = self.validation_fraction
         if self.early_stopping and (isinstance(fraction, bool) or not isinstance(fraction, numbers.Real)
@@ -250,10 +260,16 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
         if validation is not None and self.early_stopping:
             raise ValueError("give either early_stopping=True or validation=(X_val, y_val), not both")
         warm = self._warm_layers()
+        resume = warm is not None and hasattr(self, "t_")  # after a fit: go on counting, as scikit-learn's warm start
+        dtype = self._fit_dtype(dtype, X)
         X, y = self._images(dtype, True, X, y)
         check_classification_targets(y)
         rows = np.arange(len(y)) if rows is None else _distinct_rows(rows, len(y))
-        self.classes_, inverse = np.unique(y[rows], return_inverse=True)
+        classes, inverse = np.unique(y[rows], return_inverse=True)
+        if self.warm_start and hasattr(self, "classes_") and not np.array_equal(classes, self.classes_):
+            raise ValueError(f"warm_start can only be used where `y` has the same classes as in the previous call to "
+                             f"fit. Previously got {self.classes_}, `y` has {classes}")
+        self.classes_ = classes
         Y = np.zeros(len(y), np.int64)  # labels of the rows trained on; rows left out are never read
         Y[rows] = inverse.ravel()
         if validation is not None:
@@ -271,12 +287,16 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
                 raise ValueError("early_stopping: the validation set is too small; raise validation_fraction")
             X_val, Y_val = X[held], Y[held]
         self.n_layers_, self.n_outputs_, self.out_activation_ = len(shape), len(self.classes_), "softmax"
-        self.loss_curve_, self.accuracy_curve_ = [], []
-        self.validation_loss_curve_ = [] if validation is not None else None
-        self.validation_scores_ = [] if validation is not None else None
+        if resume:
+            convergence.resume(self._progress)
+        else:
+            self.loss_curve_, self.accuracy_curve_ = [], []
+        for name in ("validation_loss_curve_", "validation_scores_"):  # the curves of `validation`, if it is given
+            kept = getattr(self, name, None) if resume and not self.early_stopping else None
+            setattr(self, name, None if validation is None else [] if kept is None else kept)
         self._solver, self._progress, self._rng = optimizer, convergence, rng
         held_out = (X_val, Y_val) if validation is not None or self.early_stopping else None
-        self._train(X, Y, layers, iterations, 0, callback=callback, stop=stop, held_out=held_out, record=validation is not None,
+        self._train(X, Y, layers, iterations, self.t_ if resume else 0, callback=callback, stop=stop, held_out=held_out, record=validation is not None,
                     rows=rows)
         if self.early_stopping:
             self.validation_scores_ = convergence.validation_scores
@@ -300,6 +320,7 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
                                  f"{self.classes_.tolist()}")
         elif first:
             raise ValueError("classes must be passed on the first call to partial_fit")
+        dtype = self._fit_dtype(dtype, X) if first else self._fit_dtype(dtype, self.weights_[0])
         X, y = self._images(dtype, first, X, y)
         check_classification_targets(y)
         if first:
@@ -367,9 +388,8 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
                         Pace(fixed=self.n_jobs is not None))  # n_jobs given: the user's count, kept
         except FloatingPointError as error:
             top = max(abs(float(X.max())), abs(float(X.min()))) * x_scale  # no temporary copy of X
-            if top > LARGE_INPUT:  # as likely the cause as the rate
-                raise FloatingPointError(f"{error}, and check {SCALE_ADVICE}: X holds values up to {top:.3g}") from None
-            raise
+            hint = f", and check {SCALE_ADVICE}: X holds values up to {top:.3g}" if top > LARGE_INPUT else ""
+            raise Diverged(f"{NON_FINITE}: {error}{hint}") from None  # a large X is as likely the cause as the rate
         except KeyboardInterrupt:
             self.interrupted_ = True
             warn(f"training interrupted after {len(epochs)} iterations", RuntimeWarning)
@@ -438,7 +458,7 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
         """Class probabilities (n_samples, n_classes), columns in the order of classes_."""
         if "weights_" not in vars(self):
             check_is_fitted(self)  # scikit-learn's NotFittedError
-        dtype = resolve_dtype(self.dtype)
+        dtype = self.weights_[0].dtype
         ready = self._ready(X, dtype)
         if not ready:
             X = self._images(dtype, False, X)

@@ -46,7 +46,7 @@ MINI_BATCH_EPOCHS = 10  # with --batch-size and no --iterations: on MNIST, a 784
 def _model_inputs(model, X):
     """The uint8 pixels X as `model` takes them: as they are, scaled by its input_scale; or, for a model file
     written before input_scale (trained on pixels / 255 as floats), as those floats."""
-    return X if model.input_scale is not None else data.scale(X, model.dtype)
+    return X if model.input_scale is not None else data.scale(X, model.weights_[0].dtype)
 
 
 def _accuracy_line(label, accuracy, n):

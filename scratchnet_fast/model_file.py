@@ -32,7 +32,7 @@ def save(model, path, **metadata):
         "format": FORMAT,
         "package_version": __version__,
         "sizes": sizes,
-        "dtype": np.dtype(model.dtype).name,
+        "dtype": model.weights_[0].dtype.name,
         "params": {k: v for k, v in model.get_params().items() if k != "random_state"},
         "metadata": metadata,
     }

@@ -70,6 +70,28 @@ def test_float32_trains_and_predicts_in_float32(rng):
     assert model.predict_proba(X).dtype == np.float32
 
 
+@pytest.mark.parametrize("given, dtype, expected", [
+    (None, np.float32, np.float32), (None, np.float64, np.float64), (None, np.uint8, np.float64),
+    (None, np.int64, np.float64), ("float64", np.float32, np.float64), ("float32", np.float64, np.float32),
+])
+def test_without_a_dtype_the_model_keeps_float32_x_as_scikit_learn_does(rng, given, dtype, expected):
+    X, y = digits_like(rng, m=200)
+    X = np.clip(X * 100, 0, 255).astype(dtype)
+    model = MLPClassifier(hidden_layer_sizes=(8,), max_iter=2, dtype=given, random_state=0,
+                          input_scale=0.01 if dtype == np.uint8 else None).fit(X, y)
+    assert {a.dtype for a in model.coefs_ + model.intercepts_} == {np.dtype(expected)}
+    assert model.predict_proba(X).dtype == expected and model.predict_proba(X.astype(np.float64)).dtype == expected
+    model.partial_fit(X, y)  # goes on in the weights' dtype
+    assert model.coefs_[0].dtype == expected
+
+
+def test_weights_that_stop_being_finite_are_scikit_learns_value_error(rng):
+    X, y = digits_like(rng, m=100)
+    with pytest.raises(ValueError, match="Solver produced non-finite parameter weights. The input data may contain "
+                                         "large values and need to be preprocessed: training diverged at iteration"):
+        seed_classifier(max_iter=3, random_state=0).fit(X * 1e300, y)
+
+
 def test_fit_scores_a_validation_set_after_every_iteration(rng):
     from sklearn.metrics import log_loss
 

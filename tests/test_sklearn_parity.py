@@ -103,8 +103,9 @@ def test_coefs_are_scikit_learns_layout_and_warm_start_continues(problem):
     before = [c.copy() for c in model.coefs_]
     model.set_params(warm_start=True, max_iter=1).fit(X, y)
     assert not np.array_equal(before[0], model.coefs_[0])
-    assert model.n_iter_ == 1 and model.loss_curve_[0] < min(MLPClassifier(**{**model.get_params(), "warm_start": False})
-                                                             .fit(X, y).loss_curve_)  # it went on from where it was
+    assert model.n_iter_ == 1 and model.t_ == 3 * len(X) and len(model.loss_curve_) == 3
+    assert model.loss_curve_[-1] < min(MLPClassifier(**{**model.get_params(), "warm_start": False})
+                                       .fit(X, y).loss_curve_)  # it went on from where it was
     with pytest.raises(ValueError, match="warm_start: the weights to start from have shapes"):
         model.set_params(hidden_layer_sizes=(9,)).fit(X, y)
 
@@ -173,6 +174,49 @@ def test_schedules_and_the_training_loss_stop_match_scikit_learn(problem, params
     assert ours.best_loss_ == pytest.approx(theirs.best_loss_, rel=TOLERANCE)
     for a, b in zip(ours.coefs_ + ours.intercepts_, theirs.coefs_ + theirs.intercepts_):
         np.testing.assert_allclose(a, b, rtol=TOLERANCE, atol=TOLERANCE * np.abs(b).max())
+
+
+@pytest.mark.parametrize("params", [
+    dict(learning_rate="invscaling", power_t=0.3, learning_rate_init=0.2, n_iter_no_change=10),
+    dict(learning_rate="adaptive", learning_rate_init=0.3, momentum=0.5, n_iter_no_change=1, tol=0.02),
+], ids=["invscaling", "adaptive"])
+def test_a_warm_fit_goes_on_counting_as_scikit_learns(problem, params):
+    """A second fit with warm_start continues t_ (the invscaling rate), the loss curve, the best loss and the
+    no-improvement count; the optimizer and its rate start again, and n_iter_ counts this fit's epochs."""
+    X, y = problem
+    ours, theirs = train_both_from_random_state(X, y, solver="sgd", warm_start=True, max_iter=4,
+                                                **{"momentum": 0.0, **params})
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        theirs.fit(X, y)
+        ours.fit(X, y)
+    assert ours.t_ == theirs.t_ == 8 * len(X) and ours.n_iter_ == theirs.n_iter_ == 4
+    assert len(ours.loss_curve_) == 8
+    np.testing.assert_allclose(ours.loss_curve_, theirs.loss_curve_, rtol=TOLERANCE)
+    assert ours.best_loss_ == pytest.approx(theirs.best_loss_, rel=TOLERANCE)
+    for a, b in zip(ours.coefs_ + ours.intercepts_, theirs.coefs_ + theirs.intercepts_):
+        np.testing.assert_allclose(a, b, rtol=TOLERANCE, atol=TOLERANCE * np.abs(b).max())
+
+
+def test_a_warm_fit_onto_other_labels_is_refused_as_scikit_learn_does(problem):
+    X, y = problem
+    model = MLPClassifier(hidden_layer_sizes=(8,), max_iter=1, warm_start=True, n_iter_no_change=np.inf).fit(X, y)
+    with pytest.raises(ValueError, match=r"warm_start can only be used where `y` has the same classes as in the "
+                                         r"previous call to fit. Previously got \[0 1 2 3\], `y` has \[0 1 2 4\]"):
+        model.fit(X, np.where(y == 3, 4, y))  # as many labels as before, one of them another
+    model.set_params(warm_start=False).fit(X, np.where(y == 3, 4, y))  # a cold fit may change them
+    assert model.classes_.tolist() == [0, 1, 2, 4]
+
+
+def test_n_iter_no_change_inf_never_stops_as_scikit_learns(problem):
+    X, y = problem
+    params = dict(solver="sgd", tol=1e9, max_iter=12, n_iter_no_change=np.inf)  # no epoch improves by 1e9
+    with pytest.warns(ConvergenceWarning, match="Maximum iterations \\(12\\) reached"):
+        ours, theirs = train_both_from_random_state(X, y, **params)  # inside: ConvergenceWarning ignored for theirs
+        MLPClassifier(**params).fit(X, y)
+    assert ours.n_iter_ == theirs.n_iter_ == 12
+    with pytest.raises(TypeError, match="n_iter_no_change must be an integer"):
+        MLPClassifier(n_iter_no_change=2.5).fit(X, y)
 
 
 def test_the_defaults_are_scikit_learns_and_train_as_it_does(problem):

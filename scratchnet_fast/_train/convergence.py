@@ -33,6 +33,15 @@ class Convergence:
         self.best = None
         self.stopped = False
 
+    def resume(self, previous):
+        """Go on from the counts and bests of `previous`, the Convergence of the fit before (a warm start, as
+        scikit-learn's keeps its no-improvement count and best scores); the rate starts again from rate_init."""
+        if previous.early_stopping == self.early_stopping:
+            self.count, self.best_loss, self.best = previous.count, previous.best_loss, previous.best
+            self.best_validation_score = previous.best_validation_score
+            if self.early_stopping:
+                self.validation_scores = list(previous.validation_scores)
+
     def rate(self):
         return self.current
 

@@ -5,9 +5,14 @@ from .pace import Pace
 from .watch import SCALE_ADVICE, Watch
 
 
+class Diverged(FloatingPointError, ValueError):
+    """Training produced a loss or parameters that are not finite: a FloatingPointError, as the drop-in has always
+    raised, and a ValueError, as scikit-learn's MLP raises ("Solver produced non-finite parameter weights")."""
+
+
 def divergence(iteration, loss, alpha):
     """The error that stops a run whose loss or parameters stopped being finite."""
-    return FloatingPointError(
+    return Diverged(
         f"training diverged at iteration {iteration}: the loss is {loss:.6g}; try a smaller learning rate than {alpha}"
     )
 
@@ -18,7 +23,7 @@ def descend(net, alpha, iterations, report=None, chance=None, stop=None, advice=
     `alpha` is a number, or a function giving the rate of each step (a schedule). A report that
     returns True ends the run there (it has converged).
 
-    Raises FloatingPointError naming the iteration when the loss or the parameters stop being
+    Raises `Diverged` (a FloatingPointError and a ValueError) naming the iteration when the loss or the parameters stop being
     finite; the parameters then hold the last finite values, and so they do after a
     KeyboardInterrupt. Warns (`Watch`) when the loss runs away or the accuracy stays at
     `chance`, the largest class's share of the labels (`advice`: what to check of the inputs then). With `stop` (a `stopping.Stop`), a
