@@ -8,11 +8,13 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state
 from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from . import _network, _threads
 from ._train.choose import trainer
 from ._train.convergence import SCHEDULES, Convergence
+from . import _lbfgs
 from ._train.loop import Diverged, descend
 from ._train.pace import Pace
 from ._train.optimizer import Optimizer
@@ -44,6 +46,7 @@ The drop-in's `gradient_descent` and the command line train this way."""
 NON_FINITE = ("Solver produced non-finite parameter weights. The input data may contain large values and need to be "
               "preprocessed")  # scikit-learn's words, which its tests match
 LARGE_INPUT = 1e3  # inputs beyond this size are named in a divergence's error, beside the learning rate
+SOLVERS = ("adam", "sgd", "lbfgs")
 AUTO_BATCH = 200  # batch_size="auto": min(AUTO_BATCH, n_samples), as scikit-learn's
 
 
@@ -82,9 +85,10 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
         Threads for training and prediction: None keeps Numba's current count (all cores, or
         NUMBA_NUM_THREADS), -1 all of them, else at most NUMBA_NUM_THREADS. Results are the
         same bits on any count.
-    solver : {'adam', 'sgd'}, default 'adam'
-        scikit-learn's two stochastic solvers, with its update rules (`_kernels/rules.py`). 'lbfgs' is
-        not offered.
+    solver : {'adam', 'sgd', 'lbfgs'}, default 'adam'
+        scikit-learn's solvers: its two stochastic ones, with its update rules (`_kernels/rules.py`), and
+        'lbfgs', scipy's L-BFGS-B on the full-batch loss and gradient (max_iter iterations, max_fun
+        evaluations, tol on the gradient), for which there is no partial_fit.
     alpha : float, default 0.0001
         The L2 penalty, as scikit-learn's: 0.5 · alpha · Σ W² / batch size is added to each batch's loss.
     momentum : float, default 0.9
@@ -114,6 +118,8 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
         of the validation accuracy) after which training stops. None never stops early, so the
         seed's training runs every iteration.
     tol : float, default 1e-4
+    max_fun : int, default 15000
+        With 'lbfgs': at most this many evaluations of the loss, as scikit-learn's.
     input_scale : float or None, default None
         A number that multiplies every input value, in training and prediction: 1/255 for 8-bit
         pixels, the seed's `X / 255.`. None uses the values as they are, as scikit-learn does.
@@ -121,7 +127,7 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
         and the scale multiplies the kernels' sums, never a pixel:
         ``MLPClassifier(input_scale=1/255).fit(pixels, labels)``.
 
-    Not offered: activations other than ReLU and solver 'lbfgs'. Two or more classes always get a
+    Not offered: activations other than ReLU. Two or more classes always get a
     softmax output (scikit-learn gives two classes one logistic unit). A ConvergenceWarning is
     given, as scikit-learn gives it, when max_iter ends a run that checks for convergence
     (n_iter_no_change set, or early_stopping); the seed's training does not check.
@@ -140,7 +146,7 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
                  random_state=None, verbose=False, dtype=None, init="glorot", n_jobs=None, solver="adam",
                  alpha=0.0001, momentum=0.9, nesterovs_momentum=True, beta_1=0.9, beta_2=0.999, epsilon=1e-8,
                  shuffle=True, warm_start=False, learning_rate="constant", power_t=0.5, early_stopping=False,
-                 validation_fraction=0.1, n_iter_no_change=10, tol=1e-4, input_scale=None):
+                 validation_fraction=0.1, n_iter_no_change=10, tol=1e-4, max_fun=15000, input_scale=None):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.learning_rate_init = learning_rate_init
         self.max_iter = max_iter
@@ -165,6 +171,7 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
         self.validation_fraction = validation_fraction
         self.n_iter_no_change = n_iter_no_change
         self.tol = tol
+        self.max_fun = max_fun
         self.input_scale = input_scale
 
     def _check_params(self):
@@ -198,13 +205,16 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
 
     def _optimizer(self):
         """The solver and its constants, checked, as an `_train.optimizer.Optimizer`."""
-        if self.solver not in ("sgd", "adam"):
-            raise ValueError(f"unknown solver {self.solver!r}: use 'sgd' or 'adam' ('lbfgs' is not offered)")
+        if self.solver not in SOLVERS:
+            raise ValueError(f"unknown solver {self.solver!r}: use one of {', '.join(map(repr, SOLVERS))}")
+        integer("max_fun", self.max_fun, 1)
         for name, low, high in (("momentum", 0, 1), ("beta_1", 0, 1), ("beta_2", 0, 1)):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, numbers.Real) or not low <= value <= high \
                     or (name != "momentum" and value == high):
                 raise ValueError(f"{name} must be in [{low}, {high}{']' if name == 'momentum' else ')'}, got {value!r}")
+        if self.solver == "lbfgs":
+            return None
         return Optimizer(self.solver, float(self.momentum), bool(self.nesterovs_momentum), float(self.beta_1),
                          float(self.beta_2), positive_number("epsilon", self.epsilon),
                          nonnegative_number("alpha", self.alpha))
@@ -280,6 +290,12 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
             layers = self._check_warm(warm, shape, dtype)
         else:
             layers = _network.init_layers(shape, rng, dtype, self.init)
+        if self.solver == "lbfgs":  # full batch, no epochs: scikit-learn's lbfgs ignores batches and early stopping
+            if validation is not None:
+                raise ValueError("validation=(X_val, y_val) is scored after every epoch, and solver='lbfgs' has none")
+            self.n_layers_, self.n_outputs_, self.out_activation_ = len(shape), len(self.classes_), "softmax"
+            every = len(rows) == len(Y)  # else a copy of the rows trained on
+            return self._fit_lbfgs(X if every else X[rows], Y if every else Y[rows], shape, layers, dtype)
         if self.early_stopping:  # after the weights' draws, as scikit-learn splits (indices: no copy of X)
             rows, held = train_test_split(rows, random_state=rng, test_size=self.validation_fraction,
                                           stratify=Y[rows] if len(self.classes_) == 2 else None)
@@ -306,6 +322,38 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
                  f"converged yet.", ConvergenceWarning)
         return self
 
+    def _fit_lbfgs(self, X, Y, shape, layers, dtype):
+        """solver='lbfgs' on x_scale · X, Y from `layers`, as scikit-learn's: scipy's L-BFGS-B (`_lbfgs.py`)."""
+        if X.dtype == np.uint8:
+            X = X.astype(dtype)  # the full-batch gradient's kernels read floats: here, unlike the other solvers, a copy
+        objective = _lbfgs.Objective(X, Y, shape, dtype, float(self.alpha), self._x_scale())
+        self.interrupted_, result = False, None
+        try:
+            with _threads.limited(self.n_jobs):
+                result = _lbfgs.minimize(objective, layers, self.max_iter, self.max_fun, self.tol)
+        except KeyboardInterrupt:
+            self.interrupted_ = True
+            warn(f"training interrupted after {objective.iterations} iterations", RuntimeWarning)
+        x = objective.best if result is None else result.x
+        if not np.isfinite(x).all():
+            raise Diverged(NON_FINITE)
+        trained = objective.layers(x)
+        self.weights_, self.biases_ = [W for W, _ in trained], [b for _, b in trained]
+        self.n_iter_ = objective.iterations if result is None else min(result.nit, self.max_iter)
+        self.loss_ = objective(x)[0] if result is None else float(result.fun)
+        if not (self.warm_start and hasattr(self, "t_")):
+            self.t_ = 0  # as scikit-learn's: no images counted
+        message = None if result is None else _lbfgs.convergence_warning(result, self.n_iter_, self.max_iter)
+        if message:
+            warn(message, ConvergenceWarning)
+        return self
+
+    def _stochastic(self):
+        if self.solver == "lbfgs":
+            raise AttributeError("partial_fit is only available for stochastic optimizers. lbfgs is not stochastic.")
+        return True
+
+    @available_if(_stochastic)
     def partial_fit(self, X, y, classes=None):
         """One epoch on X, y, going on from the weights and the solver's state of the calls before (the first call
         starts them, and needs `classes`, every label there will be), as scikit-learn's partial_fit."""

@@ -111,7 +111,8 @@ def test_coefs_are_scikit_learns_layout_and_warm_start_continues(problem):
 
 
 @pytest.mark.parametrize("params, words", [
-    (dict(solver="lbfgs"), "unknown solver 'lbfgs'"),
+    (dict(solver="newton"), "unknown solver 'newton': use one of 'adam', 'sgd', 'lbfgs'"),
+    (dict(solver="lbfgs", max_fun=0), "max_fun must be >= 1"),
     (dict(momentum=1.5), "momentum must be in"),
     (dict(beta_1=1.0), "beta_1 must be in"),
     (dict(alpha=-1.0), "alpha must be a finite number >= 0"),
@@ -217,6 +218,48 @@ def test_n_iter_no_change_inf_never_stops_as_scikit_learns(problem):
     assert ours.n_iter_ == theirs.n_iter_ == 12
     with pytest.raises(TypeError, match="n_iter_no_change must be an integer"):
         MLPClassifier(n_iter_no_change=2.5).fit(X, y)
+
+
+@pytest.mark.parametrize("alpha", [0.0, 1e-3])
+@pytest.mark.parametrize("hidden", [(16,), (16, 8)], ids=["1 hidden layer", "2 hidden layers"])
+def test_lbfgs_follows_scikit_learns_to_the_same_weights(problem, hidden, alpha):
+    """scipy's L-BFGS-B on our full-batch loss and gradient: the same iterations, loss and weights as scikit-learn's."""
+    X, y = problem
+    params = dict(hidden_layer_sizes=hidden, solver="lbfgs", max_iter=30, random_state=0, alpha=alpha)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        theirs = SklearnMLP(activation="relu", **params).fit(X, y)
+        ours = MLPClassifier(dtype="float64", **params).fit(X, y)
+    assert ours.n_iter_ == theirs.n_iter_ == 30 and ours.t_ == theirs.t_ == 0
+    assert ours.loss_ == pytest.approx(theirs.loss_, rel=TOLERANCE)
+    for a, b in zip(ours.coefs_ + ours.intercepts_, theirs.coefs_ + theirs.intercepts_):
+        np.testing.assert_allclose(a, b, rtol=TOLERANCE, atol=TOLERANCE * np.abs(b).max())
+
+
+def test_lbfgs_stops_at_max_fun_and_max_iter_with_scikit_learns_warning(problem):
+    X, y = problem
+    for limit, words in ((dict(max_fun=8), "lbfgs failed to converge after"), (dict(max_iter=5), r"max_iter=5\)")):
+        params = dict(hidden_layer_sizes=(16,), solver="lbfgs", random_state=0, **{"max_iter": 200, **limit})
+        with pytest.warns(ConvergenceWarning, match=words):
+            ours = MLPClassifier(**params).fit(X, y)
+        with pytest.warns(ConvergenceWarning, match=words):
+            theirs = SklearnMLP(activation="relu", **params).fit(X, y)
+        assert ours.n_iter_ == theirs.n_iter_ <= limit.get("max_iter", 8)
+
+
+def test_lbfgs_has_no_partial_fit_and_trains_on_pixels_as_on_their_floats(problem):
+    X, y = problem
+    assert not hasattr(MLPClassifier(solver="lbfgs"), "partial_fit") and hasattr(MLPClassifier(), "partial_fit")
+    pixels = np.round(X * 255).astype(np.uint8)
+    params = dict(hidden_layer_sizes=(16,), solver="lbfgs", max_iter=20, random_state=0, dtype="float64")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        from_pixels = MLPClassifier(input_scale=1 / 255, **params).fit(pixels, y)
+        from_floats = MLPClassifier(**params).fit(pixels / 255.0, y)
+    for a, b in zip(from_pixels.coefs_, from_floats.coefs_):
+        np.testing.assert_allclose(a, b, rtol=1e-9, atol=1e-9 * np.abs(b).max())
+    with pytest.raises(ValueError, match="solver='lbfgs' has none"):
+        MLPClassifier(**params).fit(X, y, validation=(X, y))
 
 
 def test_the_defaults_are_scikit_learns_and_train_as_it_does(problem):
