@@ -43,16 +43,58 @@ def test_two_threads_are_kept_where_they_are_faster_and_probes_grow_rarer(two_th
     assert probes == [3, 3 + PROBE_EVERY, 3 + 3 * PROBE_EVERY, 3 + 7 * PROBE_EVERY]
 
 
-@pytest.mark.parametrize("after, expected", [
-    ((150, 40, 200), [2, 1, 2, 1]),  # others used 110 of 200 ticks on 2 CPUs: 1.1 cores; then 2 threads probed, slower
-    ((190, 180, 200), [2, 2, 1, 2]),  # busy, but by our own threads (spinning between stages): not another program
-    ((150, 40, 8), [2, 2, 1, 2]),  # too short a first step to say
-    (None, [2, 2, 1, 2]),  # no /proc
-], ids=["another program held a core", "our own threads", "too short", "no /proc"])
-def test_a_core_held_through_the_first_step_starts_the_second_on_one_thread(two_threads, after, expected):
-    loads = iter([(0, 0, 0), after])
-    pace = Pace(ticks=lambda: next(loads), cpus=2)
-    assert run(pace, {2: 3.0, 1: 1.0} if expected[1] == 1 else {2: 1.0, 1: 3.0}, 4) == expected
+def machine(pace, others, own=0.1, ticks=100):
+    """A fake cpu_ticks for `pace` on 2 CPUs: each call, `ticks` more ticks, of which other programs took others(step)
+    cores' worth and this process own (its threads, spinning or working) of a core."""
+    total = [0, 0, 0]
+
+    def read():
+        theirs, ours = others(pace.step) / 2 * ticks, own / 2 * ticks
+        total[0] += int(theirs + ours)
+        total[1] += int(ours)
+        total[2] += ticks
+        return tuple(total)
+    return read
+
+
+def paced(others, steps, seconds_at={2: 3.0, 1: 1.0}, **kwargs):
+    pace = Pace(cpus=2)
+    pace.ticks = machine(pace, others, **kwargs)
+    return run(pace, seconds_at, steps)
+
+
+def test_a_core_held_from_the_start_runs_every_step_on_one_thread_without_probes(two_threads):
+    assert paced(lambda step: 1.0, 3 * PROBE_EVERY) == [2] + [1] * (3 * PROBE_EVERY - 1)
+
+
+def test_when_the_other_program_stops_all_threads_come_back_and_probes_resume(two_threads):
+    used = paced(lambda step: 1.0 if step <= 5 else 0.0, 6 + 2 * PROBE_EVERY, seconds_at={2: 1.0, 1: 3.0})
+    assert used[:6] == [2, 1, 1, 1, 1, 1]  # step 6 measured quiet: two threads from step 7
+    assert used[6:] == ([2] * (PROBE_EVERY - 1) + [1]) * 2  # timing's probes again: PROBE_EVERY on, then as far again
+
+
+def test_a_core_taken_later_moves_the_next_step_to_one_thread(two_threads):
+    used = paced(lambda step: 1.0 if step >= 5 else 0.0, 10, seconds_at={2: 1.0, 1: 3.0})
+    assert used == [2, 2, 1, 2, 2, 1, 1, 1, 1, 1]  # step 3 probed one thread, slower; step 5 saw the load
+
+
+@pytest.mark.parametrize("kwargs", [dict(own=2.0), dict(ticks=2)], ids=["our own threads", "windows too short"])
+def test_our_own_threads_or_too_short_a_window_are_not_load(two_threads, kwargs):
+    """Our threads keep both CPUs busy (spinning between stages), or the steps are too short to tell: timing decides."""
+    assert paced(lambda step: 0.0 if "own" in kwargs else 1.0, 5, seconds_at={2: 1.0, 1: 3.0}, **kwargs)[:5] == \
+        [2, 2, 1, 2, 2]
+
+
+def test_windows_shorter_than_least_ticks_add_up(two_threads):
+    from scratchnet_fast._train.pace import LEAST_TICKS
+
+    used = paced(lambda step: 1.0, 3 * LEAST_TICKS, ticks=3)  # 3 ticks a read, two reads a step but the first
+    assert used[:2] == [2, 2] and set(used[LEAST_TICKS:]) == {1}
+
+
+def test_without_proc_timing_alone_decides(two_threads):
+    pace = Pace(cpus=2, ticks=lambda: None)
+    assert run(pace, {2: 3.0, 1: 1.0}, 4) == [2, 2, 1, 1] and pace.ticks is None
 
 
 def test_a_count_the_caller_chose_is_kept(two_threads):

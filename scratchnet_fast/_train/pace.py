@@ -1,18 +1,20 @@
-"""How many threads the next training step runs on, chosen by timing the steps.
+"""How many threads the next training step runs on, chosen from the machine's load and by timing the steps.
 
 When another program holds a core, every parallel stage waits for the thread that shares that
 core, and two threads run a mini-batch epoch 3 to 4 times slower than one (Intel Xeon VM, 2 cores,
 784-128-10 at batch 64: 0.385 s against 0.113 s; quiet, 0.090 s against 0.112 s). Taking work
-items dynamically does not help: each stage still ends waiting for that thread. So now and then
-one step runs on the other count, and the faster of the two counts is kept: the third step, then
-PROBE_EVERY steps later, twice as long after each probe that kept the choice (up to LONGEST), since
-a probe on the slow count costs a slow step. Results are the same bits on any thread count, so the
-choice changes only the time.
+items dynamically does not help: each stage still ends waiting for that thread. Results are the
+same bits on any thread count, so the choice changes only the time. Two ways, together:
 
-The first step is not timed (it may compile), but what the machine did meanwhile is read from
-/proc/stat: when other programs kept a core busy through it, the second step starts on one
-thread, instead of two slow epochs passing before the first probe. Our own process's time
-(/proc/self/stat, its threads spinning between stages among it) is not counted as theirs.
+- The load: the CPU time other programs take is read from /proc/stat (less our own process's,
+  /proc/self/stat, which counts our threads spinning between stages), over windows of at least
+  LEAST_TICKS clock ticks, from the first step on (which is not timed: it may compile). While
+  other programs use more than HELD of a core beyond the CPUs our threads leave spare, the steps
+  run on one thread; once they stop, on all again.
+- Timing: otherwise, now and then one step runs on the other count and the faster of the two
+  is kept (for causes the load does not show): the third step, then PROBE_EVERY steps later,
+  twice as long after each probe that kept the choice (up to LONGEST), since a probe on the
+  slow count costs a slow step.
 """
 import os
 import time
@@ -22,8 +24,8 @@ import numba
 PROBE_EVERY = 8  # steps between two probes of the other thread count, at first
 LONGEST = 128  # steps between two probes at most
 MARGIN = 0.05  # the other count is taken when its step was this much faster
-HELD = 0.5  # other programs held a core through the first step when they used this much more of one than is spare
-LEAST_TICKS = 10  # a first step shorter than this many clock ticks (summed over the CPUs) says nothing of the load
+HELD = 0.5  # other programs hold a core when they use this much more of one than our threads leave spare
+LEAST_TICKS = 10  # a window of fewer clock ticks (summed over the CPUs: 50 ms on 2) says nothing of the load
 
 
 def cpu_ticks():
@@ -41,8 +43,8 @@ def cpu_ticks():
 
 
 class Pace:
-    """`before()` sets the thread count for the next step, `after()` takes its time; `restore()` puts back the count
-    it found. With one thread allowed, or `fixed` (the caller chose the count), it never changes the count.
+    """`before()` sets the thread count for the next step, `after()` takes its time and the load; `restore()` puts back
+    the count it found. With one thread allowed, or `fixed` (the caller chose the count), it never changes the count.
     `ticks` and `cpus` give the machine's load (`cpu_ticks`) and its CPU count."""
 
     def __init__(self, fixed=False, clock=time.perf_counter, ticks=cpu_ticks, cpus=os.cpu_count()):
@@ -55,23 +57,28 @@ class Pace:
         self.clock = clock
         self.began = None
         self.running = self.start
-        self.ticks, self.spare = ticks, (cpus or 1) - self.start  # CPUs our threads leave to other programs
-        self.first = None  # cpu_ticks() as the first step began
+        self.ticks, self.cpus = ticks, cpus or 1
+        self.window = None  # cpu_ticks() where the load's current window began
+        self.loaded = False  # whether other programs hold a core: then one thread, and no probes
 
     def before(self):
         self.step += 1
+        if self.free and self.window is None and self.ticks is not None:
+            self.window = self.ticks()
+            if self.window is None:  # no /proc: timing alone
+                self.ticks = None
         other = 1 if self.choice == self.start else self.start
-        self.running = other if self.free and self.step == self.probe else self.choice
+        probing = self.free and not self.loaded and self.step == self.probe
+        self.running = other if probing else self.choice
         numba.set_num_threads(self.running)
-        if self.step == 1 and self.free:
-            self.first = self.ticks()
         self.began = self.clock()
 
     def after(self):
         seconds = self.clock() - self.began
-        if self.step == 1:
-            if self.first is not None and self.others_held_a_core(self.first, self.ticks()):
-                self.choice = 1  # step 3 probes the full count
+        loaded = self.loaded  # the count this step ran on was the load's choice, not one to time
+        if self.window is not None:
+            self._watch_load()
+        if self.step == 1 or loaded or self.loaded:
             return
         self.seconds[self.running] = seconds
         if self.running == self.choice:
@@ -83,14 +90,24 @@ class Pace:
             self.probe = self.step + self.interval
             self.interval = min(2 * self.interval, LONGEST)
 
-    def others_held_a_core(self, before, after):
-        """Whether, between the cpu_ticks() `before` and `after`, other programs kept busy more than the CPUs our
-        threads leave spare."""
-        if after is None:
-            return False
-        busy, own, total = (b - a for a, b in zip(before, after))
-        cpus = self.spare + self.start
-        return total >= LEAST_TICKS and (busy - own) / total * cpus > self.spare + HELD
+    def _watch_load(self):
+        """At the end of a window of LEAST_TICKS: one thread while other programs hold a core, all once they stop."""
+        now = self.ticks()
+        if now is None:
+            self.window = self.ticks = None
+            return
+        busy, own, total = (b - a for a, b in zip(self.window, now))
+        if total < LEAST_TICKS:
+            return
+        self.window = now
+        spare = self.cpus - self.start
+        held = (busy - own) / total * self.cpus > spare + HELD
+        if held and not self.loaded:
+            self.loaded, self.choice = True, 1
+        elif self.loaded and not held:
+            self.loaded, self.choice = False, self.start
+            self.seconds.clear()
+            self.probe, self.interval = self.step + PROBE_EVERY, PROBE_EVERY
 
     def restore(self):
         numba.set_num_threads(self.start)
