@@ -242,7 +242,7 @@ def test_lbfgs_stops_at_max_fun_and_max_iter_with_scikit_learns_warning(problem)
         params = dict(hidden_layer_sizes=(16,), solver="lbfgs", random_state=0, **{"max_iter": 200, **limit})
         with pytest.warns(ConvergenceWarning, match=words):
             ours = MLPClassifier(**params).fit(X, y)
-        with pytest.warns(ConvergenceWarning, match=words):
+        with pytest.warns(ConvergenceWarning, match="lbfgs failed to converge"):  # its words vary by version
             theirs = SklearnMLP(activation="relu", **params).fit(X, y)
         assert ours.n_iter_ == theirs.n_iter_ <= limit.get("max_iter", 8)
 
