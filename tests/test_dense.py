@@ -9,6 +9,7 @@ from scratchnet_fast._kernels.rules import Layer
 from scratchnet_fast._simd import lanes
 from scratchnet_fast._train.mini_batch import padded
 
+NOTHING = np.zeros(0, np.int64)  # no rows to prefetch
 # (rows in the batch, inputs, outputs): one row, a partial tile, an odd vector count, a layer wider than a vector pair.
 SHAPES = [(1, 5, 3), (7, 33, 10), (64, 784, 128), (130, 17, 40)]
 
@@ -124,12 +125,12 @@ def test_weight_gradient_of_the_first_layer_writes_adds_and_applies(rng, dtype, 
     images = X[rows.order[3:3 + m]] * float(x_scale)
     expected = ref.layer_gradient(images, dZ.astype(float), n_in)
     target = layer(Wt.copy())
-    dense.weight_gradient(inputs, rows, groups, dZ, target, dense.Update(dense.WRITE, dtype(0.1)), (0, 0))
+    dense.weight_gradient(inputs, rows, groups, dZ, target, dense.Update(dense.WRITE, dtype(0.1)), NOTHING)
     assert_close(target.G, expected, dtype)
-    dense.weight_gradient(inputs, rows, groups, dZ, target, dense.Update(dense.ADD, dtype(0.1)), (0, 0))
+    dense.weight_gradient(inputs, rows, groups, dZ, target, dense.Update(dense.ADD, dtype(0.1)), NOTHING)
     assert_close(target.G, 2 * expected, dtype)
     dense.weight_gradient(inputs, rows, groups, dZ, target, dense.Update(dense.APPLY, dtype(0.1)),
-                          (3 + m, min(m, len(X) - 3 - m)))
+                          rows.order[3 + m:3 + m + min(m, len(X) - 3 - m)])
     assert_close(target.W, Wt.astype(float) - float(dtype(0.1)) * expected, dtype)
 
 
@@ -142,7 +143,7 @@ def test_weight_gradient_above_the_first_layer_sums_every_row(rng, dtype):
     every = dense.Groups(np.full(tiles, m, np.int64), np.tile(np.arange(m, dtype=np.int32), (tiles, 1)))
     target = layer(Wt)
     dense.weight_gradient(dense.Inputs(A, dtype(1)), dense.Rows(np.arange(m, dtype=np.int64), 0, m), every, dZ, target,
-                          dense.Update(dense.WRITE, dtype(0.1)), (0, 0))
+                          dense.Update(dense.WRITE, dtype(0.1)), NOTHING)
     assert_close(target.G, ref.layer_gradient(A.astype(float), dZ.astype(float), n_in), dtype)
 
 

@@ -332,8 +332,8 @@ def weight_gradient(inputs, rows, groups, dZ, layer, update, ahead):
     of the bias row W[n_in]. The sum of the tile of inputs 4κ..4κ+3 runs over its members only, in
     order (`Groups`): the others are zero there (all rows for a layer above the first). `Update`
     mode APPLY subtracts it at once, W -= rate · gradient (plain descent); WRITE writes it to layer.G;
-    ADD adds it to layer.G (any other solver, applied by `rules.apply_block`). `ahead` (first, count):
-    rows order[first:first + count] of A to prefetch, the next block's.
+    ADD adds it to layer.G (any other solver, applied by `rules.apply_block`). `ahead`: the rows of A to
+    prefetch, the next block's (an array, not a tuple, so that "none" is no other signature to compile).
     """
     A, x_scale = inputs.A, inputs.x_scale
     R, r0, n = rows.order, rows.start, rows.count
@@ -341,7 +341,6 @@ def weight_gradient(inputs, rows, groups, dZ, layer, update, ahead):
     Wt, G = layer.W, layer.G
     mode, rate = update.mode, update.rate
     batch = R[r0:r0 + n]
-    following = R[ahead[0]:ahead[0] + ahead[1]]
     n_in = Wt.shape[0] - 1
     L = lanes.count(Wt.dtype)
     P = Wt.shape[1]
@@ -353,8 +352,8 @@ def weight_gradient(inputs, rows, groups, dZ, layer, update, ahead):
         j, q = cols
         per_line = LINE // A.itemsize
         if j == 0 and tile * ROWS % per_line < ROWS:
-            for t in range(following.shape[0]):
-                prefetch(A, following[t], min(tile * ROWS, n_in - 1))
+            for t in range(ahead.shape[0]):
+                prefetch(A, ahead[t], min(tile * ROWS, n_in - 1))
         if tile == tiles:
             _deliver(Wt, G, mode, rate, n_in, j, _bias_gradient(dZ, n, j))
             if q != j:

@@ -157,7 +157,7 @@ def epoch(data, batch, net, solver, buffers, rate):
                 if l == 0:
                     ahead = r + n  # the next block's rows, to prefetch
                     dense.weight_gradient(Inputs(data.X, data.x_scale), rows, buffers.first, dZ, layer, update,
-                                          (ahead, min(block, batch, m - ahead)))
+                                          order[ahead:ahead + min(block, batch, m - ahead)])
                 else:
                     below = _rows(buffers.acts, table, l - 1, block)
                     width, n_in = table[l, WIDTH], table[l, N_IN]
@@ -166,7 +166,7 @@ def epoch(data, batch, net, solver, buffers, rate):
                     dense.affine(dZ, Rows(buffers.identity, 0, n), WT, dense.MASK, below,
                                  _rows(buffers.deltas, table, l - 1, block))
                     dense.weight_gradient(Inputs(below, dtype.type(1)), Rows(buffers.identity, 0, n), buffers.above, dZ, layer,
-                                          update, (0, 0))
+                                          update, buffers.identity[:0])
         if not (at_once and solver.plain):
             for l in range(layers):
                 rules.apply_block(_layer(net, solver, l), solver.hyper, solver.rule)
