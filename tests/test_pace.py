@@ -30,15 +30,20 @@ def two_threads():
     numba.set_num_threads(before)
 
 
+def timed():
+    """A Pace that goes by the steps' times alone, whatever the machine's real load (no /proc)."""
+    return Pace(ticks=lambda: None)
+
+
 def test_one_thread_is_taken_when_two_are_slower(two_threads):
-    used = run(Pace(), {2: 3.0, 1: 1.0}, 4 * PROBE_EVERY)
+    used = run(timed(), {2: 3.0, 1: 1.0}, 4 * PROBE_EVERY)
     assert used[:3] == [2, 2, 1]  # compiling, then timed, then the first probe at one thread
     assert set(used[3:]) == {1, 2} and used[3:].count(1) > used[3:].count(2)  # one thread kept; two probed now and then
     assert numba.get_num_threads() == 2  # restored
 
 
 def test_two_threads_are_kept_where_they_are_faster_and_probes_grow_rarer(two_threads):
-    used = run(Pace(), {2: 1.0, 1: 1.6}, 64)
+    used = run(timed(), {2: 1.0, 1: 1.6}, 64)
     probes = [step + 1 for step, n in enumerate(used) if n == 1]
     assert probes == [3, 3 + PROBE_EVERY, 3 + 3 * PROBE_EVERY, 3 + 7 * PROBE_EVERY]
 
@@ -57,14 +62,41 @@ def machine(pace, others, own=0.1, ticks=100):
     return read
 
 
-def paced(others, steps, seconds_at={2: 3.0, 1: 1.0}, **kwargs):
-    pace = Pace(cpus=2)
+def paced(others, steps, seconds_at={2: 3.0, 1: 1.0}, at_start=0, **kwargs):
+    """The thread counts of `steps` steps beside other programs taking others(step) cores, at_start of them running
+    when the first step begins."""
+    pace = Pace(cpus=2, running=lambda: at_start)
     pace.ticks = machine(pace, others, **kwargs)
     return run(pace, seconds_at, steps)
 
 
 def test_a_core_held_from_the_start_runs_every_step_on_one_thread_without_probes(two_threads):
     assert paced(lambda step: 1.0, 3 * PROBE_EVERY) == [2] + [1] * (3 * PROBE_EVERY - 1)
+
+
+def test_a_program_running_when_training_starts_puts_the_first_step_on_one_thread(two_threads):
+    assert paced(lambda step: 1.0, 2 * PROBE_EVERY, at_start=1) == [1] * (2 * PROBE_EVERY)
+
+
+def test_a_program_seen_at_the_start_but_gone_costs_one_step_on_one_thread(two_threads):
+    used = paced(lambda step: 0.0, 2 + PROBE_EVERY, seconds_at={2: 1.0, 1: 3.0}, at_start=1)
+    assert used == [1] + [2] * (PROBE_EVERY - 1) + [1, 2]  # the first window said quiet: two threads, then probes
+
+
+def test_others_running_sees_a_busy_process():
+    import subprocess
+    import sys
+    import time
+
+    from scratchnet_fast._train.pace import others_running
+
+    spinner = subprocess.Popen([sys.executable, "-c", "while True: pass"])
+    try:
+        time.sleep(0.3)
+        assert others_running() >= 1  # the spinner is always running or ready to run
+    finally:
+        spinner.kill()
+        spinner.wait()
 
 
 def test_when_the_other_program_stops_all_threads_come_back_and_probes_resume(two_threads):

@@ -10,7 +10,9 @@ same bits on any thread count, so the choice changes only the time. Two ways, to
   /proc/self/stat, which counts our threads spinning between stages), over windows of at least
   LEAST_TICKS clock ticks, from the first step on (which is not timed: it may compile). While
   other programs use more than HELD of a core beyond the CPUs our threads leave spare, the steps
-  run on one thread; once they stop, on all again.
+  run on one thread; once they stop, on all again. The first step, before any window, goes by
+  the programs running at that moment (`others_running`): a wrong guess costs one step on one
+  thread, where two threads beside a busy program cost 3 to 5 times a step.
 - Timing: otherwise, now and then one step runs on the other count and the faster of the two
   is kept (for causes the load does not show): the third step, then PROBE_EVERY steps later,
   twice as long after each probe that kept the choice (up to LONGEST), since a probe on the
@@ -42,12 +44,28 @@ def cpu_ticks():
         return None
 
 
+def others_running():
+    """How many threads of other processes are running or ready to run at this moment, from /proc; None where there
+    is no /proc."""
+    try:
+        with open("/proc/stat", "rb") as f:
+            running = next(int(line.split()[1]) for line in f if line.startswith(b"procs_running"))
+        own = 0
+        for task in os.listdir("/proc/self/task"):
+            with open(f"/proc/self/task/{task}/stat", "rb") as f:
+                own += f.read().rsplit(b")", 1)[1].split()[0] == b"R"  # the state, field 3
+        return running - own
+    except (OSError, ValueError, IndexError, StopIteration):
+        return None
+
+
 class Pace:
     """`before()` sets the thread count for the next step, `after()` takes its time and the load; `restore()` puts back
     the count it found. With one thread allowed, or `fixed` (the caller chose the count), it never changes the count.
-    `ticks` and `cpus` give the machine's load (`cpu_ticks`) and its CPU count."""
+    `ticks`, `running` and `cpus` give the machine's load (`cpu_ticks`, `others_running`) and its CPU count."""
 
-    def __init__(self, fixed=False, clock=time.perf_counter, ticks=cpu_ticks, cpus=os.cpu_count()):
+    def __init__(self, fixed=False, clock=time.perf_counter, ticks=cpu_ticks, running=others_running,
+                 cpus=os.cpu_count()):
         self.start = numba.get_num_threads()
         self.free = self.start > 1 and not fixed  # whether one thread may be tried instead of `start`
         self.choice = self.start
@@ -57,7 +75,7 @@ class Pace:
         self.clock = clock
         self.began = None
         self.running = self.start
-        self.ticks, self.cpus = ticks, cpus or 1
+        self.ticks, self.running_now, self.cpus = ticks, running, cpus or 1
         self.window = None  # cpu_ticks() where the load's current window began
         self.loaded = False  # whether other programs hold a core: then one thread, and no probes
 
@@ -67,6 +85,8 @@ class Pace:
             self.window = self.ticks()
             if self.window is None:  # no /proc: timing alone
                 self.ticks = None
+            elif (self.running_now() or 0) > self.cpus - self.start:  # until a window says: one thread
+                self.loaded, self.choice = True, 1
         other = 1 if self.choice == self.start else self.start
         probing = self.free and not self.loaded and self.step == self.probe
         self.running = other if probing else self.choice
