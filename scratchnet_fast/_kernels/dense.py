@@ -95,13 +95,16 @@ def _affine_tile(A, batch, o, Wt, cols, activation, below, Out):
     acc = (v0, w0, v0, w0, v0, w0, v0, w0)
     for k in range(n_in):
         acc = _fma_tile(acc, (A[i0, k], A[i1, k], A[i2, k], A[i3, k]), lanes.load(Wt, k, j), lanes.load(Wt, k, q))
-    v0, w0, v1, w1, v2, w2, v3, w3 = acc
-    if activation == RELU:
-        acc = (_relu(v0), _relu(w0), _relu(v1), _relu(w1), _relu(v2), _relu(w2), _relu(v3), _relu(w3))
-    elif activation == MASK:
-        acc = (_masked(v0, below, o, j), _masked(w0, below, o, q), _masked(v1, below, o1, j), _masked(w1, below, o1, q),
-               _masked(v2, below, o2, j), _masked(w2, below, o2, q), _masked(v3, below, o3, j), _masked(w3, below, o3, q))
-    _deliver_rows(Wt, Out, WRITE, Wt.dtype.type(0), o, min(ROWS, n - o), cols, acc)
+    for e in range(8):  # one call site of each piece, in a loop LLVM unrolls: eight inlined copies compile slowly
+        s, second = e // 2, e % 2 == 1
+        col = q if second else j
+        if o + s < n and not (second and q == j):
+            v = acc[e]
+            if activation == RELU:
+                v = _relu(v)
+            elif activation == MASK:
+                v = _masked(v, below, o + s, col)
+            lanes.store(Out, v, o + s, col)
 
 
 @inline
@@ -303,24 +306,16 @@ def _deliver(W, G, mode, rate, k, j, g):
 @inline
 def _deliver_rows(W, G, mode, rate, k, a, cols, acc):
     """`_deliver` acc = (v0, w0, v1, w1, ...), (v_s, w_s) to rows k + s, columns (j, q) = cols, for the first a rows s; w_s
-    not when q == j."""
+    not when q == j.
+
+    One call site in a loop of constant count, which LLVM unrolls: eight inlined copies of `_deliver`, as this was
+    written out, took a second of the kernel's compile.
+    """
     j, q = cols
-    v0, w0, v1, w1, v2, w2, v3, w3 = acc
-    _deliver(W, G, mode, rate, k, j, v0)
-    if q != j:
-        _deliver(W, G, mode, rate, k, q, w0)
-    if a > 1:
-        _deliver(W, G, mode, rate, k + 1, j, v1)
-        if q != j:
-            _deliver(W, G, mode, rate, k + 1, q, w1)
-    if a > 2:
-        _deliver(W, G, mode, rate, k + 2, j, v2)
-        if q != j:
-            _deliver(W, G, mode, rate, k + 2, q, w2)
-    if a > 3:
-        _deliver(W, G, mode, rate, k + 3, j, v3)
-        if q != j:
-            _deliver(W, G, mode, rate, k + 3, q, w3)
+    for e in range(8):
+        s, second = e // 2, e % 2 == 1
+        if s < a and not (second and q == j):
+            _deliver(W, G, mode, rate, k + s, q if second else j, acc[e])
 
 
 @kernel
@@ -355,9 +350,9 @@ def weight_gradient(inputs, rows, groups, dZ, layer, update, ahead):
             for t in range(ahead.shape[0]):
                 prefetch(A, ahead[t], min(tile * ROWS, n_in - 1))
         if tile == tiles:
-            _deliver(Wt, G, mode, rate, n_in, j, _bias_gradient(dZ, n, j))
-            if q != j:
-                _deliver(Wt, G, mode, rate, n_in, q, _bias_gradient(dZ, n, q))
+            for e in range(2 if q != j else 1):
+                col = q if e == 1 else j
+                _deliver(Wt, G, mode, rate, n_in, col, _bias_gradient(dZ, n, col))
         else:
             count = min(counts[tile], n)
             if count == 0 and mode != WRITE:
