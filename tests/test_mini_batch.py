@@ -108,7 +108,7 @@ def test_skipping_zeros_or_reading_every_input_gives_the_same_bits(rng, dtype, p
     for threshold in (2.0, 0.0):
         monkeypatch.setattr(mini_batch, "SKIP_BELOW", threshold)
         net = Layered(X, Y, layers, 64, rng=np.random.RandomState(3), x_scale=1 / 255 if pixels else 1.0)
-        assert net.data.skip == (threshold > 1)
+        assert (net.data.masks is not None) == (threshold > 1)
         results.append(([net.step(0.1) for _ in range(2)], net.theta.copy()))
     assert results[0][0] == results[1][0]
     np.testing.assert_array_equal(results[0][1], results[1][1])
@@ -119,12 +119,12 @@ def test_the_first_layer_skips_zeros_on_digits_and_reads_everything_without_them
     digits = blank_borders(rng, rng.random((200, 784)))  # 29% of the tiles nonzero
     Y = rng.integers(0, 10, 200).astype(np.int64)
     layers = layers_for(rng, (784, 16, 10), np.float64, 0.1)
-    assert Layered(digits, Y, layers, 32).data.skip
-    assert not Layered(rng.normal(size=(200, 784)), Y, layers, 32).data.skip
+    assert Layered(digits, Y, layers, 32).data.masks is not None
+    assert Layered(rng.normal(size=(200, 784)), Y, layers, 32).data.masks is None
     mostly_blank = np.zeros((200, 784))
     mostly_blank[:10] = 1.0  # 5% of the rows: the measure is over the rows trained on
-    assert Layered(mostly_blank, Y, layers, 32).data.skip
-    assert not Layered(mostly_blank, Y, layers, 32, rows=np.arange(10)).data.skip
+    assert Layered(mostly_blank, Y, layers, 32).data.masks is not None
+    assert Layered(mostly_blank, Y, layers, 32, rows=np.arange(10)).data.masks is None
 
 
 @pytest.mark.parametrize("dtype", DTYPES, ids=lambda t: t.__name__)

@@ -8,6 +8,9 @@ time, its gradient summed in a buffer, and applied once at the end.
 """
 from collections import namedtuple
 
+from numba import types
+from numba.extending import overload
+
 from .._compile.options import helper
 from .._simd import lanes
 from . import dense, losses, rules
@@ -21,12 +24,12 @@ START, N_IN, PADDED, BUFFER, WIDTH = range(5)
 n_in, its width padded to whole vectors P, where its rows begin in the activation and delta buffers, and
 its width."""
 
-EpochData = namedtuple("EpochData", "X x_scale Y masks skip order")
+EpochData = namedtuple("EpochData", "X x_scale Y masks order")
 EpochData.__doc__ = """The training set as an epoch reads it: images X (m, d), floats of the parameters' dtype (x_scale
 1) or uint8 pixels (x_scale 1/255), read in place; labels Y (m,) int64; masks (m, words) the rows'
-`dense.nonzero_tiles`; skip, whether the first layer skips the tiles of zeros they mark
-(`dense.affine_grouped`) or reads every input (`dense.affine`); order (n,) int64, the rows to train
-on in this epoch's order."""
+`dense.nonzero_tiles` when the first layer skips the tiles of zeros they mark (`dense.affine_grouped`), or None when
+it reads every input (`dense.affine`): a choice made by type, so that an epoch compiles only the path it takes;
+order (n,) int64, the rows to train on in this epoch's order."""
 
 Network = namedtuple("Network", "theta grad table")
 Network.__doc__ = """Every layer's parameters in one flat vector theta, a gradient buffer grad laid out the same, and
@@ -76,6 +79,26 @@ def _first_weights(Wt, x_scale, scaled):
     out = scaled[:Wt.size].reshape(Wt.shape)
     dense.scaled_weights(Wt, x_scale, out)
     return out
+
+
+def _first_layer(masks, data, rows, buffers, Wt, relu, Out):
+    """Out = the first layer's sums of the images data.X[order[start:start + count]] (`Rows`), ReLU'd when `relu`:
+    skipping the zero tiles that masks mark, or, when masks is None, reading every input. Jitted code only."""
+    raise NotImplementedError("called from jitted code only")
+
+
+@overload(_first_layer)
+def _first_layer_for(masks, data, rows, buffers, Wt, relu, Out):
+    if isinstance(masks, types.NoneType):
+        def read_every_input(masks, data, rows, buffers, Wt, relu, Out):
+            activation = dense.RELU if relu else dense.NONE
+            dense.affine(data.X, rows, _first_weights(Wt, data.x_scale, buffers.scaled), activation, Out, Out)
+        return read_every_input
+
+    def skip_zero_tiles(masks, data, rows, buffers, Wt, relu, Out):
+        dense.group_rows(masks, rows, buffers.first)
+        dense.affine_grouped(Inputs(data.X, data.x_scale), rows, buffers.first, Wt, relu, Out)
+    return skip_zero_tiles
 
 
 @helper
@@ -129,19 +152,13 @@ def epoch(data, batch, net, solver, buffers, rate):
         for r in range(s, s + size, block):
             n = min(block, s + size - r)
             rows = Rows(order, r, n)
-            if data.skip:
-                dense.group_rows(data.masks, rows, buffers.first)
-            for l in range(layers):
-                Out = _rows(buffers.acts, table, l, block)
-                Wt = layer_block(net.theta, table, l)
+            _first_layer(data.masks, data, rows, buffers, layer_block(net.theta, table, 0), layers > 1,
+                         _rows(buffers.acts, table, 0, block))
+            for l in range(1, layers):
                 activation = dense.RELU if l < layers - 1 else dense.NONE
-                if l == 0 and data.skip:
-                    dense.affine_grouped(Inputs(data.X, data.x_scale), rows, buffers.first, Wt, l < layers - 1, Out)
-                elif l == 0:
-                    dense.affine(data.X, rows, _first_weights(Wt, data.x_scale, buffers.scaled), activation, Out, Out)
-                else:
-                    dense.affine(_rows(buffers.acts, table, l - 1, block), Rows(buffers.identity, 0, n), Wt, activation,
-                                 Out, Out)
+                dense.affine(_rows(buffers.acts, table, l - 1, block), Rows(buffers.identity, 0, n),
+                             layer_block(net.theta, table, l), activation, _rows(buffers.acts, table, l, block),
+                             _rows(buffers.acts, table, l, block))
             top = layers - 1
             losses.softmax_cross_entropy_rows(_rows(buffers.acts, table, top, block), table[top, WIDTH], data.Y, rows,
                                               inv_m, _rows(buffers.deltas, table, top, block), buffers.loss,

@@ -101,7 +101,7 @@ class Layered:
             scaled=np.zeros((d + 1) * table[0, PADDED] if pixels else 0, dtype), identity=identity,
             first=first, above=every_row(-(-table[:, PADDED].max() // dense.ROWS)),
             loss=np.zeros(block, dtype), correct=np.zeros(block, np.int64))
-        self.data = EpochData(X, dtype.type(x_scale), Y, masks, skip, self.rows.copy())
+        self.data = EpochData(X, dtype.type(x_scale), Y, masks if skip else None, self.rows.copy())
 
     @property
     def theta(self):
