@@ -2,7 +2,7 @@
 
 Each case runs in a fresh process with a NUMBA_CACHE_DIR of its own, empty: the first `gradient_descent` (the seed's
 fused step) and the first mini-batch `MLPClassifier(hidden_layer_sizes=(128,), batch_size=64).fit` with sgd and with
-adam, in float64 and float32, on 2,000 MNIST digits (from ../shared/data; random pixels without it), where the first
+adam, and the first `predict_proba` after such a fit, in float64 and float32, on 2,000 MNIST digits (from ../shared/data; random pixels without it), where the first
 layer skips tiles of zeros, and on normal features, where it reads every input: an epoch compiles only the path it
 takes. Prints the seconds of that first call, import not included, and which kernels compiled the longest (each
 figure includes the kernels it calls).
@@ -37,6 +37,11 @@ warnings.simplefilter("ignore")
 start = time.perf_counter()
 if what == "gradient_descent":
     sf.gradient_descent(np.asfortranarray(X), Y, 0.1, 2, verbose=False)
+elif what == "predict_proba":  # after a fit, whose compiles are not counted
+    model = sf.MLPClassifier(hidden_layer_sizes=(128,), batch_size=64, max_iter=1, dtype=dtype).fit(X.T.copy(), Y)
+    spent.clear()
+    start = time.perf_counter()
+    model.predict_proba(X.T.copy())
 else:
     sf.MLPClassifier(hidden_layer_sizes=(128,), batch_size=64, solver=what, max_iter=1, dtype=dtype,
                      random_state=0).fit(X.T.copy(), Y)
@@ -48,12 +53,14 @@ print(f"{seconds:.2f} s; " + ", ".join(f"{k} {v:.1f} s" for k, v in top))
 
 def main():
     cases = [("gradient_descent", "mnist")] + [(solver, kind) for solver in ("sgd", "adam") for kind in ("mnist", "normal")]
+    cases += [("predict_proba", "mnist")]
     for what, kind in cases:
         for dtype in ("float64", "float32"):
             with tempfile.TemporaryDirectory() as cache:
                 done = subprocess.run([sys.executable, "-c", CASE, what, dtype, kind], check=True, capture_output=True,
                                       text=True, env={**os.environ, "NUMBA_CACHE_DIR": cache}, cwd=HERE)
-            name = "first gradient_descent" if what == "gradient_descent" else f"first mini-batch fit, {what}"
+            name = {"gradient_descent": "first gradient_descent", "predict_proba": "first predict_proba after a fit"}.get(
+                what, f"first mini-batch fit, {what}")
             print(f"{name}, {kind}, {dtype}: {done.stdout.strip()}", flush=True)
 
 

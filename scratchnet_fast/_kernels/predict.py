@@ -66,16 +66,13 @@ def _fma16(acc, x, u):
 
 @inline
 def _store4(Out, s, quad, v, relu):
-    """Out[s, j_v:j_v + L] = v_v (ReLU'd when relu) for the quad's four vectors."""
-    j0, j1, j2, j3 = quad
-    v0, v1, v2, v3 = v
-    if relu:
-        v0, v1, v2, v3 = (activations.activate(activations.RELU, v0), activations.activate(activations.RELU, v1),
-                          activations.activate(activations.RELU, v2), activations.activate(activations.RELU, v3))
-    lanes.store(Out, v0, s, j0)
-    lanes.store(Out, v1, s, j1)
-    lanes.store(Out, v2, s, j2)
-    lanes.store(Out, v3, s, j3)
+    """Out[s, j_v:j_v + L] = v_v (ReLU'd when relu) for the quad's four vectors: one call site of each piece, in a loop
+    LLVM unrolls (an inlined copy per vector and image, as this was written out, cost seconds of compile)."""
+    for e in range(4):
+        x = v[e]
+        if relu:
+            x = activations.activate(activations.RELU, x)
+        lanes.store(Out, x, s, quad[e])
 
 
 @inline
@@ -98,10 +95,8 @@ def _layer_tile(A, r, Wt, cols, n, quad, relu, Out):
     check = lanes.splat(Wt, 0)
     for v in (a0, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11, a12, a13, a14, a15):
         check = lanes.add(check, lanes.sub(v, v))
-    _store4(Out, 0, quad, (a0, a1, a2, a3), relu)
-    _store4(Out, 1, quad, (a4, a5, a6, a7), relu)
-    _store4(Out, 2, quad, (a8, a9, a10, a11), relu)
-    _store4(Out, 3, quad, (a12, a13, a14, a15), relu)
+    for s in range(4):
+        _store4(Out, s, quad, (acc[4 * s], acc[4 * s + 1], acc[4 * s + 2], acc[4 * s + 3]), relu)
     return check
 
 
