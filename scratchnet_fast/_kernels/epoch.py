@@ -81,24 +81,28 @@ def _first_weights(Wt, x_scale, scaled):
     return out
 
 
+def _read_every_input(masks, data, rows, buffers, Wt, relu, Out):
+    """`_first_layer` reading every input (`dense.affine`; for pixels on weights scaled by x_scale)."""
+    activation = dense.RELU if relu else dense.NONE
+    dense.affine(data.X, rows, _first_weights(Wt, data.x_scale, buffers.scaled), activation, Out, Out)
+
+
+def _skip_zero_tiles(masks, data, rows, buffers, Wt, relu, Out):
+    """`_first_layer` skipping the zero tiles that masks mark (`dense.group_rows`, then `dense.affine_grouped`)."""
+    dense.group_rows(masks, rows, buffers.first)
+    dense.affine_grouped(Inputs(data.X, data.x_scale), rows, buffers.first, Wt, relu, Out)
+
+
 def _first_layer(masks, data, rows, buffers, Wt, relu, Out):
     """Out = the first layer's sums of the images data.X[order[start:start + count]] (`Rows`), ReLU'd when `relu`:
-    skipping the zero tiles that masks mark, or, when masks is None, reading every input. Jitted code only."""
-    raise NotImplementedError("called from jitted code only")
+    skipping the zero tiles that masks mark, or, when masks is None, reading every input. In jitted code the choice
+    is made by masks' type (`_first_layer_for`), so that an epoch compiles only its path."""
+    (_read_every_input if masks is None else _skip_zero_tiles)(masks, data, rows, buffers, Wt, relu, Out)
 
 
 @overload(_first_layer)
 def _first_layer_for(masks, data, rows, buffers, Wt, relu, Out):
-    if isinstance(masks, types.NoneType):
-        def read_every_input(masks, data, rows, buffers, Wt, relu, Out):
-            activation = dense.RELU if relu else dense.NONE
-            dense.affine(data.X, rows, _first_weights(Wt, data.x_scale, buffers.scaled), activation, Out, Out)
-        return read_every_input
-
-    def skip_zero_tiles(masks, data, rows, buffers, Wt, relu, Out):
-        dense.group_rows(masks, rows, buffers.first)
-        dense.affine_grouped(Inputs(data.X, data.x_scale), rows, buffers.first, Wt, relu, Out)
-    return skip_zero_tiles
+    return _read_every_input if isinstance(masks, types.NoneType) else _skip_zero_tiles
 
 
 @helper
