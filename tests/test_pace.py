@@ -65,7 +65,7 @@ def machine(pace, others, own=0.1, ticks=100):
 def paced(others, steps, seconds_at={2: 3.0, 1: 1.0}, at_start=0, **kwargs):
     """The thread counts of `steps` steps beside other programs taking others(step) cores, at_start of them running
     when the first step begins."""
-    pace = Pace(cpus=2, running=lambda: at_start)
+    pace = Pace(cpus=2, others=lambda: at_start)
     pace.ticks = machine(pace, others, **kwargs)
     return run(pace, seconds_at, steps)
 

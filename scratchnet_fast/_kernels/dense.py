@@ -96,15 +96,23 @@ def _affine_tile(A, batch, o, Wt, cols, activation, below, Out):
     for k in range(n_in):
         acc = _fma_tile(acc, (A[i0, k], A[i1, k], A[i2, k], A[i3, k]), lanes.load(Wt, k, j), lanes.load(Wt, k, q))
     for e in range(8):  # one call site of each piece, in a loop LLVM unrolls: eight inlined copies compile slowly
-        s, second = e // 2, e % 2 == 1
-        col = q if second else j
-        if o + s < n and not (second and q == j):
+        s, col, stored = _entry(e, cols)
+        if stored and o + s < n:
             v = acc[e]
             if activation == RELU:
                 v = _relu(v)
             elif activation == MASK:
                 v = _masked(v, below, o + s, col)
             lanes.store(Out, v, o + s, col)
+
+
+@inline
+def _entry(e, cols):
+    """Where entry e of a tile's (v0, w0, v1, w1, ...) goes: (row offset s, column j or q of cols = (j, q), whether it is
+    stored at all: w_s is not when the block has one vector, q == j)."""
+    j, q = cols
+    second = e % 2 == 1
+    return e // 2, q if second else j, not (second and q == j)
 
 
 @inline
@@ -311,11 +319,10 @@ def _deliver_rows(W, G, mode, rate, k, a, cols, acc):
     One call site in a loop of constant count, which LLVM unrolls: eight inlined copies of `_deliver`, as this was
     written out, took a second of the kernel's compile.
     """
-    j, q = cols
     for e in range(8):
-        s, second = e // 2, e % 2 == 1
-        if s < a and not (second and q == j):
-            _deliver(W, G, mode, rate, k + s, q if second else j, acc[e])
+        s, col, stored = _entry(e, cols)
+        if stored and s < a:
+            _deliver(W, G, mode, rate, k + s, col, acc[e])
 
 
 @kernel
@@ -350,9 +357,10 @@ def weight_gradient(inputs, rows, groups, dZ, layer, update, ahead):
             for t in range(ahead.shape[0]):
                 prefetch(A, ahead[t], min(tile * ROWS, n_in - 1))
         if tile == tiles:
-            for e in range(2 if q != j else 1):
-                col = q if e == 1 else j
-                _deliver(Wt, G, mode, rate, n_in, col, _bias_gradient(dZ, n, col))
+            for e in range(2):
+                _, col, stored = _entry(e, cols)
+                if stored:
+                    _deliver(Wt, G, mode, rate, n_in, col, _bias_gradient(dZ, n, col))
         else:
             count = min(counts[tile], n)
             if count == 0 and mode != WRITE:

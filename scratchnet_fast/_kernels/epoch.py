@@ -160,9 +160,9 @@ def epoch(data, batch, net, solver, buffers, rate):
                          _rows(buffers.acts, table, 0, block))
             for l in range(1, layers):
                 activation = dense.RELU if l < layers - 1 else dense.NONE
+                Out = _rows(buffers.acts, table, l, block)
                 dense.affine(_rows(buffers.acts, table, l - 1, block), Rows(buffers.identity, 0, n),
-                             layer_block(net.theta, table, l), activation, _rows(buffers.acts, table, l, block),
-                             _rows(buffers.acts, table, l, block))
+                             layer_block(net.theta, table, l), activation, Out, Out)
             top = layers - 1
             losses.softmax_cross_entropy_rows(_rows(buffers.acts, table, top, block), table[top, WIDTH], data.Y, rows,
                                               inv_m, _rows(buffers.deltas, table, top, block), buffers.loss,

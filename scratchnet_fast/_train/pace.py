@@ -62,9 +62,9 @@ def others_running():
 class Pace:
     """`before()` sets the thread count for the next step, `after()` takes its time and the load; `restore()` puts back
     the count it found. With one thread allowed, or `fixed` (the caller chose the count), it never changes the count.
-    `ticks`, `running` and `cpus` give the machine's load (`cpu_ticks`, `others_running`) and its CPU count."""
+    `ticks`, `others` and `cpus` give the machine's load (`cpu_ticks`, `others_running`) and its CPU count."""
 
-    def __init__(self, fixed=False, clock=time.perf_counter, ticks=cpu_ticks, running=others_running,
+    def __init__(self, fixed=False, clock=time.perf_counter, ticks=cpu_ticks, others=others_running,
                  cpus=os.cpu_count()):
         self.start = numba.get_num_threads()
         self.free = self.start > 1 and not fixed  # whether one thread may be tried instead of `start`
@@ -75,7 +75,7 @@ class Pace:
         self.clock = clock
         self.began = None
         self.running = self.start
-        self.ticks, self.running_now, self.cpus = ticks, running, cpus or 1
+        self.ticks, self.others, self.cpus = ticks, others, cpus or 1
         self.window = None  # cpu_ticks() where the load's current window began
         self.loaded = False  # whether other programs hold a core: then one thread, and no probes
 
@@ -85,7 +85,7 @@ class Pace:
             self.window = self.ticks()
             if self.window is None:  # no /proc: timing alone
                 self.ticks = None
-            elif (self.running_now() or 0) > self.cpus - self.start:  # until a window says: one thread
+            elif (self.others() or 0) > self.cpus - self.start:  # until a window says: one thread
                 self.loaded, self.choice = True, 1
         other = 1 if self.choice == self.start else self.start
         probing = self.free and not self.loaded and self.step == self.probe
