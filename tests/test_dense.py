@@ -1,4 +1,5 @@
 """Each mini-batch stage (`_kernels/dense.py`) against its NumPy twin in reference.py; the whole epoch is in test_mini_batch."""
+import numba
 import numpy as np
 import pytest
 
@@ -98,6 +99,37 @@ def test_softmax_cross_entropy_of_rows_matches_reference(rng, dtype, m, c):
     assert_close(loss, expected_loss, dtype)
     assert_close(dZ, expected_dZ, dtype)
     np.testing.assert_array_equal(correct, expected_correct)
+
+
+@numba.njit
+def _head_rows(Z, c, Y, rows, inv_m, dZ, loss, correct):
+    losses.head_rows(Z, c, Y, rows, inv_m, dZ, loss, correct)
+
+
+@pytest.mark.parametrize("m,c", [(1, 1), (9, 3), (300, 17)])
+def test_squared_error_of_rows_matches_reference_and_is_the_head_of_float_targets(rng, dtype, m, c):
+    """scikit-learn's squared error: loss 0.5 · mean over outputs of (z - y)², delta inv_m · (z - y), zero padding;
+    `head_rows` takes it for targets (m, c) and the softmax for labels (m,), in jitted code as in Python."""
+    P = padded(c, dtype)
+    Z = rng.normal(size=(m, P)).astype(dtype)
+    Y = (rng.normal(size=(2 * m, c)) * 3).astype(dtype)
+    rows = dense.Rows(rng.permutation(2 * m).astype(np.int64), m // 2, m)
+    y = Y[rows.order[m // 2:m // 2 + m]].astype(float)
+    error = Z[:, :c].astype(float) - y
+    expected_dZ = np.zeros((m, P))
+    expected_dZ[:, :c] = error / m
+    for head in (losses.squared_error_rows, _head_rows, losses.head_rows):
+        dZ, loss, correct = np.full_like(Z, np.nan), np.full(m, np.nan, dtype), np.full(m, 7, np.int64)
+        head(Z, c, Y, rows, dtype(1 / m), dZ, loss, correct)
+        assert_close(loss, 0.5 * (error ** 2).mean(axis=1), dtype)
+        assert_close(dZ, expected_dZ, dtype)
+        assert not correct.any()
+    labels = rng.integers(0, c, 2 * m).astype(np.int64)
+    dZ, loss, correct = np.full_like(Z, np.nan), np.zeros(m, dtype), np.zeros(m, np.int64)
+    _head_rows(Z, c, labels, rows, dtype(1 / m), dZ, loss, correct)
+    expected_loss, _, expected_dZ = ref.softmax_head(Z.astype(float), c, labels[rows.order[m // 2:m // 2 + m]], 1 / m)
+    assert_close(loss, expected_loss, dtype)
+    assert_close(dZ, expected_dZ, dtype)
 
 
 def test_transpose_weights_gives_outputs_by_inputs_and_a_zero_bias_row(rng, dtype):

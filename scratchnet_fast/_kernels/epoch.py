@@ -1,4 +1,5 @@
-"""Mini-batch gradient descent for any stack of ReLU layers and a softmax output, on the `dense` stages.
+"""Mini-batch gradient descent for any stack of ReLU layers and an output with its loss (`losses.head_rows`), on the
+`dense` stages.
 
 An epoch runs as one jitted loop: each batch is a slice of a permutation of the images, read in
 place from X; its forward pass, loss, backward pass and update are a handful of parallel stages
@@ -26,7 +27,8 @@ its width."""
 
 EpochData = namedtuple("EpochData", "X x_scale Y masks order")
 EpochData.__doc__ = """The training set as an epoch reads it: images X (m, d), floats of the parameters' dtype (x_scale
-1) or uint8 pixels (x_scale 1/255), read in place; labels Y (m,) int64; masks (m, words) the rows'
+1) or uint8 pixels (x_scale 1/255), read in place; labels Y (m,) int64 (a softmax output) or float targets Y (m, c) of the parameters' dtype (an
+identity output, squared error); masks (m, words) the rows'
 `dense.nonzero_tiles` when the first layer skips the tiles of zeros they mark (`dense.affine_grouped`), or None when
 it reads every input (`dense.affine`): a choice made by type, so that an epoch compiles only the path it takes;
 order (n,) int64, the rows to train on in this epoch's order."""
@@ -164,9 +166,8 @@ def epoch(data, batch, net, solver, buffers, rate):
                 dense.affine(_rows(buffers.acts, table, l - 1, block), Rows(buffers.identity, 0, n),
                              layer_block(net.theta, table, l), activation, Out, Out)
             top = layers - 1
-            losses.softmax_cross_entropy_rows(_rows(buffers.acts, table, top, block), table[top, WIDTH], data.Y, rows,
-                                              inv_m, _rows(buffers.deltas, table, top, block), buffers.loss,
-                                              buffers.correct)
+            losses.head_rows(_rows(buffers.acts, table, top, block), table[top, WIDTH], data.Y, rows, inv_m,
+                             _rows(buffers.deltas, table, top, block), buffers.loss, buffers.correct)
             for t in range(n):
                 total_loss += buffers.loss[t]
                 total_correct += buffers.correct[t]

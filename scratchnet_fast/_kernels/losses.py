@@ -1,14 +1,21 @@
 """The output's loss, in one place: the trainers take the head of the network from here and nowhere else.
 
-An entry is a kind of output with its loss (softmax cross-entropy, the only one yet) and, for
-each of the two layouts the trainers hold their outputs in, a function from the output layer's
-sums to its loss and the delta that starts the backward pass, delta = ∂loss/∂sums:
-- `softmax_cross_entropy_rows`: one image per row (the mini-batch stages, `epoch`);
-- `softmax_cross_entropy_lanes`: one image per lane of a vector (the fused step, `fused`).
-For softmax cross-entropy, delta = softmax(z) - onehot(label), and the loss is
-log Σ exp(z) - z[label], each computed from z - max z so that no exp overflows.
+An entry is a kind of output with its loss and, for the layouts the trainers hold their outputs
+in, a function from the output layer's sums to its loss and the delta that starts the backward
+pass, delta = ∂loss/∂sums:
+- softmax cross-entropy (classification, labels): `softmax_cross_entropy_rows`, one image per row
+  (the mini-batch stages, `epoch`), and `softmax_cross_entropy_lanes`, one image per lane of a
+  vector (the fused step, `fused`). delta = softmax(z) - onehot(label), and the loss is
+  log Σ exp(z) - z[label], each computed from z - max z so that no exp overflows.
+- squared error of an identity output (regression, float targets): `squared_error_rows`, one
+  image per row. The loss is scikit-learn's, 0.5 · mean over the c outputs of (z - y)², and its
+  delta scikit-learn's, z - y (the gradient of the sum over outputs, not of their mean).
+`head_rows` takes the entry by the targets' type, labels (m,) or targets (m, c), so that an epoch
+compiles only its own.
 """
 import numpy as np
+from numba import types
+from numba.extending import overload
 
 from .._compile.options import helper, inline
 from .._simd import lanes
@@ -89,3 +96,42 @@ def softmax_cross_entropy_rows(Z, c, Y, rows, inv_m, dZ, loss, correct):
         dZ[t, y] -= inv_m
         for o in range(c, P):
             dZ[t, o] = zero
+
+
+@helper
+def squared_error_rows(Z, c, Y, rows, inv_m, dZ, loss, correct):
+    """Squared error of the outputs Z[t, :c] against targets Y[order[start + t], :c], t < count (`Rows`).
+
+    Writes loss[t] = 0.5 · Σ_o (Z[t, o] - y_o)² / c, correct[t] = 0 (no labels to match) and
+    dZ[t] = inv_m · (Z[t] - y), zero in the padding columns c..P. Serial, as the softmax's.
+    """
+    R, r0, n = rows.order, rows.start, rows.count
+    P = Z.shape[1]
+    zero = Z.dtype.type(0)
+    half_mean = 0.5 / c
+    for t in range(n):
+        i = R[r0 + t]
+        total = 0.0
+        for o in range(c):
+            e = Z[t, o] - Y[i, o]
+            total += e * e
+            dZ[t, o] = inv_m * e
+        loss[t] = half_mean * total
+        correct[t] = 0
+        for o in range(c, P):
+            dZ[t, o] = zero
+
+
+def head_rows(Z, c, Y, rows, inv_m, dZ, loss, correct):
+    """The output's loss and delta, one image per row: `softmax_cross_entropy_rows` for labels Y (m,), `squared_error_rows`
+    for targets Y (m, c). In jitted code the entry is chosen by Y's type (`_head_rows_for`)."""
+    (softmax_cross_entropy_rows if Y.ndim == 1 else squared_error_rows)(Z, c, Y, rows, inv_m, dZ, loss, correct)
+
+
+@overload(head_rows)
+def _head_rows_for(Z, c, Y, rows, inv_m, dZ, loss, correct):
+    entry = softmax_cross_entropy_rows if isinstance(Y, types.Array) and Y.ndim == 1 else squared_error_rows
+
+    def head(Z, c, Y, rows, inv_m, dZ, loss, correct):
+        entry(Z, c, Y, rows, inv_m, dZ, loss, correct)
+    return head
