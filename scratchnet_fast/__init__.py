@@ -25,7 +25,7 @@ __version__ = "0.1.0"
 
 def __getattr__(name):
     # The estimator imports scikit-learn; loading it only when asked keeps the drop-in's start-up short.
-    if name in ("MLPClassifier", "SEED_TRAINING"):
+    if name in ("MLPClassifier", "MLPRegressor", "SEED_TRAINING"):
         from . import _estimator
 
         return getattr(_estimator, name)

@@ -1,9 +1,13 @@
-"""MLPClassifier: the seed's network as a scikit-learn estimator, on the package's kernels."""
+"""MLPClassifier and MLPRegressor: the seed's network as scikit-learn estimators, on the package's kernels.
+
+The two share everything (`_Multilayer`, as scikit-learn's BaseMultilayerPerceptron) but their head: the classifier's
+softmax output on labels, the regressor's identity output on float targets with the squared error; the kernels take
+the loss by the targets' type (`_kernels.losses.head_rows`)."""
 import math
 import numbers
 
 import numpy as np
-from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state
@@ -50,7 +54,349 @@ SOLVERS = ("adam", "sgd", "lbfgs")
 AUTO_BATCH = 200  # batch_size="auto": min(AUTO_BATCH, n_samples), as scikit-learn's
 
 
-class MLPClassifier(ClassifierMixin, BaseEstimator):
+class _Multilayer(BaseEstimator):
+    """What MLPClassifier and MLPRegressor share, as scikit-learn's BaseMultilayerPerceptron: the parameters, their
+    checks, the solvers and the training loop. A subclass gives its head: `_out_activation`, the targets as the kernels
+    take them (`_fit_targets`, `_partial_targets`, `_validation_set`: class indices (m,) int64, or float targets (m, c)
+    of the training dtype), the number of outputs they need (`_outputs`), its curves (`_new_curves`) and the held-out
+    scores (`_held_out_scores`).
+    """
+
+    _y_checks = {}  # what scikit-learn's validate_data checks of y beside the defaults
+
+    def __init__(self, hidden_layer_sizes=(100,), learning_rate_init=0.001, max_iter=200, batch_size="auto",
+                 random_state=None, verbose=False, dtype=None, init="glorot", n_jobs=None, solver="adam",
+                 alpha=0.0001, momentum=0.9, nesterovs_momentum=True, beta_1=0.9, beta_2=0.999, epsilon=1e-8,
+                 shuffle=True, warm_start=False, learning_rate="constant", power_t=0.5, early_stopping=False,
+                 validation_fraction=0.1, n_iter_no_change=10, tol=1e-4, max_fun=15000, input_scale=None,
+                 activation="relu"):
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.learning_rate_init = learning_rate_init
+        self.max_iter = max_iter
+        self.batch_size = batch_size
+        self.random_state = random_state
+        self.verbose = verbose
+        self.dtype = dtype
+        self.init = init
+        self.n_jobs = n_jobs
+        self.solver = solver
+        self.alpha = alpha
+        self.momentum = momentum
+        self.nesterovs_momentum = nesterovs_momentum
+        self.beta_1 = beta_1
+        self.beta_2 = beta_2
+        self.epsilon = epsilon
+        self.shuffle = shuffle
+        self.warm_start = warm_start
+        self.learning_rate = learning_rate
+        self.power_t = power_t
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.n_iter_no_change = n_iter_no_change
+        self.tol = tol
+        self.max_fun = max_fun
+        self.input_scale = input_scale
+        self.activation = activation
+
+    def _check_params(self):
+        sizes = self.hidden_layer_sizes
+        sizes = (sizes,) if isinstance(sizes, numbers.Integral) else tuple(sizes)
+        sizes = tuple(integer("hidden_layer_sizes entries", s, 1) for s in sizes)
+        alpha = positive_number("learning_rate_init", self.learning_rate_init)
+        iterations = integer("max_iter", self.max_iter, 1)  # scikit-learn refuses 0 too
+        if self.batch_size is not None and not (isinstance(self.batch_size, str) and self.batch_size == "auto"):
+            integer("batch_size", self.batch_size, 1)
+        if self.init not in _network.INITS:
+            raise ValueError(f"unknown init {self.init!r}: use one of {', '.join(map(repr, _network.INITS))}")
+        if self.activation != "relu":
+            raise ValueError(f"activation {self.activation!r} is not offered: the hidden layers are ReLU "
+                             f"(activation='relu'); scikit-learn's 'identity', 'logistic' and 'tanh' are not here yet")
+        _threads.resolve(self.n_jobs)
+        self._x_scale()
+        return sizes, alpha, iterations, None if self.dtype is None else resolve_dtype(self.dtype)
+
+    def _fit_dtype(self, dtype, X):
+        """The dtype to train in: `dtype` if given, else X's if it is float32, else float64 (scikit-learn's rule)."""
+        if dtype is not None:
+            return dtype
+        return np.dtype(np.float32 if getattr(X, "dtype", None) == np.float32 else np.float64)
+
+    def _x_scale(self):
+        """input_scale, checked, as the number the kernels multiply the inputs by (1 for None)."""
+        return 1.0 if self.input_scale is None else positive_number("input_scale", self.input_scale)
+
+    def _images(self, dtype, reset, X, *y):
+        """X (and y, if given) validated as scikit-learn does, X C-contiguous: uint8 kept as it is, else as dtype."""
+        kept = (dtype, np.uint8) if getattr(X, "dtype", None) == np.uint8 else dtype
+        return validate_data(self, X, *y, dtype=kept, order="C", reset=reset, **(self._y_checks if y else {}))
+
+    def _optimizer(self):
+        """The solver and its constants, checked, as an `_train.optimizer.Optimizer`."""
+        if self.solver not in SOLVERS:
+            raise ValueError(f"unknown solver {self.solver!r}: use one of {', '.join(map(repr, SOLVERS))}")
+        integer("max_fun", self.max_fun, 1)
+        for name, low, high in (("momentum", 0, 1), ("beta_1", 0, 1), ("beta_2", 0, 1)):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, numbers.Real) or not low <= value <= high \
+                    or (name != "momentum" and value == high):
+                raise ValueError(f"{name} must be in [{low}, {high}{']' if name == 'momentum' else ')'}, got {value!r}")
+        if self.solver == "lbfgs":
+            return None
+        return Optimizer(self.solver, float(self.momentum), bool(self.nesterovs_momentum), float(self.beta_1),
+                         float(self.beta_2), positive_number("epsilon", self.epsilon),
+                         nonnegative_number("alpha", self.alpha))
+
+    def _convergence(self, rate):
+        """The schedule and stopping rules, checked, as a `convergence.Convergence`."""
+        if self.learning_rate not in SCHEDULES:
+            raise ValueError(f"unknown learning_rate {self.learning_rate!r}: use one of {', '.join(map(repr, SCHEDULES))}")
+        power_t, tol = nonnegative_number("power_t", self.power_t), nonnegative_number("tol", self.tol)
+        if self.n_iter_no_change is not None and self.n_iter_no_change != math.inf:  # np.inf: never stop, as None
+            integer("n_iter_no_change", self.n_iter_no_change, 1)
+        fraction = self.validation_fraction
+        if self.early_stopping and (isinstance(fraction, bool) or not isinstance(fraction, numbers.Real)
+                                    or not 0 < fraction < 1):
+            raise ValueError(f"validation_fraction must be between 0 and 1, got {fraction!r}")
+        patience = self.n_iter_no_change if self.n_iter_no_change is not None or not self.early_stopping else 10
+        return Convergence(rate, self.learning_rate, power_t, self.solver == "sgd", tol, patience,
+                           bool(self.early_stopping))
+
+    @property
+    def coefs_(self):
+        """The weights in scikit-learn's layout, (n_in, n_out) per layer: transposed views of weights_."""
+        return [W.T for W in self.weights_]
+
+    @coefs_.setter
+    def coefs_(self, coefs):
+        self.weights_ = [np.ascontiguousarray(np.asarray(C).T) for C in coefs]
+
+    @property
+    def intercepts_(self):
+        """The biases, (n_out,) per layer: biases_."""
+        return self.biases_
+
+    @intercepts_.setter
+    def intercepts_(self, intercepts):
+        self.biases_ = [np.ascontiguousarray(b) for b in intercepts]
+
+    def fit(self, X, y, callback=None, stop=None, validation=None, rows=None):
+        """Train on X (n_samples, n_features) and y (labels, or a regressor's targets); callback(i, loss, accuracy)
+        after each iteration (accuracy None for a regressor).
+
+        With `rows` (distinct indices), train on X[rows] and y[rows] as if they were given, but read
+        them where they are in X: holding out part of a large set costs no copy of the images.
+        Ctrl-C (KeyboardInterrupt) ends training early and keeps the last completed iteration,
+        with `interrupted_` set. Within a `stopping.Stop` given as `stop`, Ctrl-C and SIGTERM do the
+        same after the current iteration, even during the first compile. With `validation`, a
+        pair (X_val, y_val), the network is scored on it after every iteration, into
+        `validation_loss_curve_` and `validation_scores_` (accuracy, or a regressor's R²); early_stopping scores its
+        own held-out part instead.
+        """
+        sizes, alpha, iterations, dtype = self._check_params()
+        optimizer = self._optimizer()
+        convergence = self._convergence(alpha)
+        if validation is not None and self.early_stopping:
+            raise ValueError("give either early_stopping=True or validation=(X_val, y_val), not both")
+        warm = self._warm_layers()
+        resume = warm is not None and hasattr(self, "t_")  # after a fit: go on counting, as scikit-learn's warm start
+        dtype = self._fit_dtype(dtype, X)
+        X, y = self._images(dtype, True, X, y)
+        rows = np.arange(len(y)) if rows is None else _distinct_rows(rows, len(y))
+        Y = self._fit_targets(y, rows, dtype)
+        if validation is not None:
+            X_val, Y_val = self._validation_set(validation, dtype)
+        rng = check_random_state(self.random_state)
+        shape = (X.shape[1],) + sizes + (self._outputs(Y),)
+        if warm is not None:
+            layers = self._check_warm(warm, shape, dtype)
+        else:
+            layers = _network.init_layers(shape, rng, dtype, self.init)
+        if self.solver == "lbfgs":  # full batch, no epochs: scikit-learn's lbfgs ignores batches and early stopping
+            if validation is not None:
+                raise ValueError("validation=(X_val, y_val) is scored after every epoch, and solver='lbfgs' has none")
+            self.n_layers_, self.n_outputs_, self.out_activation_ = len(shape), shape[-1], self._out_activation
+            every = len(rows) == len(Y)  # else a copy of the rows trained on
+            return self._fit_lbfgs(X if every else X[rows], Y if every else Y[rows], shape, layers, dtype)
+        if self.early_stopping:  # after the weights' draws, as scikit-learn splits (indices: no copy of X)
+            # stratified for two classes, where scikit-learn's one logistic output makes y a column of booleans
+            binary = (Y[rows] == 1).reshape(-1, 1) if Y.ndim == 1 and shape[-1] == 2 else None
+            rows, held = train_test_split(rows, random_state=rng, test_size=self.validation_fraction, stratify=binary)
+            if len(held) < 2:
+                raise ValueError("The validation set is too small. Increase 'validation_fraction' or the size of your "
+                                 "dataset.")  # scikit-learn's words
+            X_val, Y_val = X[held], Y[held]
+        self.n_layers_, self.n_outputs_, self.out_activation_ = len(shape), shape[-1], self._out_activation
+        if resume:
+            convergence.resume(self._progress)
+        else:
+            self.loss_curve_ = []
+            self._new_curves()
+        for name in ("validation_loss_curve_", "validation_scores_"):  # the curves of `validation`, if it is given
+            kept = getattr(self, name, None) if resume and not self.early_stopping else None
+            setattr(self, name, None if validation is None else [] if kept is None else kept)
+        self._solver, self._progress, self._rng = optimizer, convergence, rng
+        held_out = (X_val, Y_val) if validation is not None or self.early_stopping else None
+        self._train(X, Y, layers, iterations, self.t_ if resume else 0, callback=callback, stop=stop, held_out=held_out, record=validation is not None,
+                    rows=rows)
+        if self.early_stopping:
+            self.validation_scores_ = convergence.validation_scores
+        checked = self.n_iter_no_change is not None or self.early_stopping
+        if checked and self.n_iter_ == iterations and not convergence.stopped and not self.interrupted_:
+            warn(f"Stochastic Optimizer: Maximum iterations ({iterations}) reached and the optimization hasn't "
+                 f"converged yet.", ConvergenceWarning)
+        return self
+
+    def _fit_lbfgs(self, X, Y, shape, layers, dtype):
+        """solver='lbfgs' on x_scale · X, Y from `layers`, as scikit-learn's: scipy's L-BFGS-B (`_lbfgs.py`)."""
+        if X.dtype == np.uint8:
+            X = X.astype(dtype)  # the full-batch gradient's kernels read floats: here, unlike the other solvers, a copy
+        objective = _lbfgs.Objective(X, Y, shape, dtype, float(self.alpha), self._x_scale())
+        self.interrupted_, result = False, None
+        try:
+            with _threads.limited(self.n_jobs):
+                result = _lbfgs.minimize(objective, layers, self.max_iter, self.max_fun, self.tol)
+        except KeyboardInterrupt:
+            self.interrupted_ = True
+            warn(f"training interrupted after {objective.iterations} iterations", RuntimeWarning)
+        x = objective.best if result is None else result.x
+        if not np.isfinite(x).all():
+            raise Diverged(NON_FINITE)
+        trained = objective.layers(x)
+        self.weights_, self.biases_ = [W for W, _ in trained], [b for _, b in trained]
+        self.n_iter_ = objective.iterations if result is None else min(result.nit, self.max_iter)
+        self.loss_ = objective(x)[0] if result is None else float(result.fun)
+        if not (self.warm_start and hasattr(self, "t_")):
+            self.t_ = 0  # as scikit-learn's: no images counted
+        message = None if result is None else _lbfgs.convergence_warning(result, self.n_iter_, self.max_iter)
+        if message:
+            warn(message, ConvergenceWarning)
+        return self
+
+    def _stochastic(self):
+        if self.solver == "lbfgs":
+            raise AttributeError("partial_fit is only available for stochastic optimizers. lbfgs is not stochastic.")
+        return True
+
+    def _partial_fit(self, X, y, classes=None):
+        """One epoch on X, y, going on from the weights and the solver's state of the calls before (the first call
+        starts them), as scikit-learn's partial_fit."""
+        if self.early_stopping:
+            raise ValueError("partial_fit does not support early_stopping=True")
+        sizes, alpha, _, dtype = self._check_params()
+        first = not hasattr(self, "n_outputs_") or not hasattr(self, "_solver")
+        dtype = self._fit_dtype(dtype, X) if first else self._fit_dtype(dtype, self.weights_[0])
+        X, y = self._images(dtype, first, X, y)
+        Y = self._partial_targets(y, classes, first, dtype)
+        shape = (X.shape[1],) + sizes + (self._outputs(Y),)
+        if first:
+            self._rng = check_random_state(self.random_state)
+            warm = self._warm_layers()
+            layers = self._check_warm(warm, shape, dtype) if warm else _network.init_layers(shape, self._rng, dtype, self.init)
+            self._solver, self._progress = self._optimizer(), self._convergence(alpha)
+            self.n_layers_, self.n_outputs_, self.out_activation_ = len(shape), shape[-1], self._out_activation
+            self.loss_curve_ = []
+            self._new_curves()
+            self.validation_loss_curve_ = self.validation_scores_ = None
+            self.t_ = 0
+        else:
+            layers = self._check_warm(self._layers(), shape, dtype)
+        self._train(X, Y, layers, 1, self.t_)
+        return self
+
+    def _train(self, X, Y, layers, iterations, t0, *, callback=None, stop=None, held_out=None, record=False, rows=None):
+        """Train `layers` on X, Y (the rows `rows` of them, all by default) for up to `iterations` epochs with
+        self._solver and self._progress, appending to the curves; held_out (X_val, Y_val) is scored after every
+        epoch (into the validation curves with `record`). Sets the weights, n_iter_, t_ (images seen, t0 before),
+        loss_ and the best scores."""
+        rows = np.arange(len(Y)) if rows is None else rows
+        progress = self._progress
+        x_scale = self._x_scale()
+        self.interrupted_ = False
+        epochs = []
+        labels = Y.ndim == 1  # else a regressor's targets, with no accuracy
+
+        def report(i, loss, accuracy):
+            epochs.append(i)
+            self.loss_curve_.append(loss)
+            if labels:
+                self.accuracy_curve_.append(accuracy)
+            val_accuracy = None
+            if held_out is not None:
+                val_loss, val_accuracy = self._held_out_scores(*held_out, net.layers(), x_scale)
+                if record:
+                    self.validation_loss_curve_.append(val_loss)
+                    self.validation_scores_.append(val_accuracy)
+            if callback is not None:
+                callback(i, loss, accuracy if labels else None)
+            stopped = progress.epoch_ends(loss, t0 + (i + 1) * len(rows), val_accuracy, net.layers)
+            if self.verbose:  # scikit-learn's lines
+                print(f"Iteration {len(self.loss_curve_)}, loss = {loss:.8f}")
+                if self.early_stopping:
+                    print(f"Validation score: {val_accuracy:f}")
+                if stopped:
+                    what = "Validation score" if self.early_stopping else "Training loss"
+                    print(f"{what} did not improve more than tol={self.tol:f} for {progress.n_iter_no_change} consecutive "
+                          f"epochs. Stopping.")
+            return stopped
+
+        net = None
+        try:
+            with _threads.limited(self.n_jobs):
+                net = trainer(X, Y, layers, batch_size=self._batch(len(rows)), rng=self._rng if self.shuffle else None,
+                              optimizer=self._solver, x_scale=x_scale, rows=rows)
+                advice = PIXEL_ADVICE if X.dtype == np.uint8 and self.input_scale is None else SCALE_ADVICE
+                descend(net, progress.rate, iterations, report, chance(Y[rows]) if labels else None, stop, advice,
+                        Pace(fixed=self.n_jobs is not None))  # n_jobs given: the user's count, kept
+        except FloatingPointError as error:
+            top = max(abs(float(X.max())), abs(float(X.min()))) * x_scale  # no temporary copy of X
+            hint = f", and check {SCALE_ADVICE}: X holds values up to {top:.3g}" if top > LARGE_INPUT else ""
+            raise Diverged(f"{NON_FINITE}: {error}{hint}") from None  # a large X is as likely the cause as the rate
+        except KeyboardInterrupt:
+            self.interrupted_ = True
+            warn(f"training interrupted after {len(epochs)} iterations", RuntimeWarning)
+        layers = layers if net is None else net.layers()
+        if self.early_stopping:
+            layers = progress.best or layers
+        self.weights_ = [W for W, _ in layers]
+        self.biases_ = [b for _, b in layers]
+        self.n_iter_ = len(epochs)
+        self.t_ = t0 + self.n_iter_ * len(rows)
+        self.loss_ = self.loss_curve_[-1] if self.loss_curve_ else None
+        self.best_loss_ = progress.best_loss
+        self.best_validation_score_ = progress.best_validation_score
+
+    def _batch(self, n):
+        """Images per step for n training images: None (full batch) as it is, "auto" min(AUTO_BATCH, n), a size
+        above n clipped to n with scikit-learn's warning."""
+        if self.batch_size is None:
+            return None
+        if isinstance(self.batch_size, str):
+            return min(AUTO_BATCH, n)
+        if self.batch_size > n:
+            warn("Got `batch_size` less than 1 or larger than sample size. It is going to be clipped", UserWarning)
+            return n
+        return self.batch_size
+
+    def _warm_layers(self):
+        """With warm_start, the (W, b) pairs to start from (those of the last fit, or assigned coefs_), else None."""
+        if not self.warm_start or not hasattr(self, "weights_"):
+            return None
+        return list(zip(self.weights_, self.biases_))
+
+    def _check_warm(self, layers, shape, dtype):
+        """Warm-start layers as C-contiguous arrays of dtype, checked against the network's sizes `shape`."""
+        expected = [((n_out, n_in), (n_out,)) for n_in, n_out in zip(shape[:-1], shape[1:])]
+        got = [(np.shape(W), np.shape(b)) for W, b in layers]
+        if got != expected:
+            raise ValueError(f"warm_start: the weights to start from have shapes {got}, but this network and data "
+                             f"need {expected} (coefs_ are (n_in, n_out))")
+        return [(np.ascontiguousarray(W, dtype=dtype), np.ascontiguousarray(b, dtype=dtype)) for W, b in layers]
+
+    def _layers(self):
+        return list(zip(self.weights_, self.biases_))
+
+
+class MLPClassifier(ClassifierMixin, _Multilayer):
     """A ReLU network with a softmax output trained by gradient descent on the cross-entropy.
 
     The defaults are scikit-learn's MLPClassifier's, so that swapping the import in scikit-learn's
@@ -126,6 +472,8 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
         uint8 X is read as it is, without a float copy (a quarter or an eighth of the memory),
         and the scale multiplies the kernels' sums, never a pixel:
         ``MLPClassifier(input_scale=1/255).fit(pixels, labels)``.
+    activation : {'relu'}, default 'relu'
+        The hidden layers' activation, scikit-learn's parameter: ReLU only here.
 
     Not offered: activations other than ReLU. Two or more classes always get a
     softmax output (scikit-learn gives two classes one logistic unit). A ConvergenceWarning is
@@ -142,225 +490,33 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
     fit(..., validation=(X_val, y_val)): validation_loss_curve_ and validation_scores_ (accuracy).
     """
 
-    def __init__(self, hidden_layer_sizes=(100,), learning_rate_init=0.001, max_iter=200, batch_size="auto",
-                 random_state=None, verbose=False, dtype=None, init="glorot", n_jobs=None, solver="adam",
-                 alpha=0.0001, momentum=0.9, nesterovs_momentum=True, beta_1=0.9, beta_2=0.999, epsilon=1e-8,
-                 shuffle=True, warm_start=False, learning_rate="constant", power_t=0.5, early_stopping=False,
-                 validation_fraction=0.1, n_iter_no_change=10, tol=1e-4, max_fun=15000, input_scale=None):
-        self.hidden_layer_sizes = hidden_layer_sizes
-        self.learning_rate_init = learning_rate_init
-        self.max_iter = max_iter
-        self.batch_size = batch_size
-        self.random_state = random_state
-        self.verbose = verbose
-        self.dtype = dtype
-        self.init = init
-        self.n_jobs = n_jobs
-        self.solver = solver
-        self.alpha = alpha
-        self.momentum = momentum
-        self.nesterovs_momentum = nesterovs_momentum
-        self.beta_1 = beta_1
-        self.beta_2 = beta_2
-        self.epsilon = epsilon
-        self.shuffle = shuffle
-        self.warm_start = warm_start
-        self.learning_rate = learning_rate
-        self.power_t = power_t
-        self.early_stopping = early_stopping
-        self.validation_fraction = validation_fraction
-        self.n_iter_no_change = n_iter_no_change
-        self.tol = tol
-        self.max_fun = max_fun
-        self.input_scale = input_scale
+    _out_activation = "softmax"
 
-    def _check_params(self):
-        sizes = self.hidden_layer_sizes
-        sizes = (sizes,) if isinstance(sizes, numbers.Integral) else tuple(sizes)
-        sizes = tuple(integer("hidden_layer_sizes entries", s, 1) for s in sizes)
-        alpha = positive_number("learning_rate_init", self.learning_rate_init)
-        iterations = integer("max_iter", self.max_iter, 1)  # scikit-learn refuses 0 too
-        if self.batch_size is not None and not (isinstance(self.batch_size, str) and self.batch_size == "auto"):
-            integer("batch_size", self.batch_size, 1)
-        if self.init not in _network.INITS:
-            raise ValueError(f"unknown init {self.init!r}: use one of {', '.join(map(repr, _network.INITS))}")
-        _threads.resolve(self.n_jobs)
-        self._x_scale()
-        return sizes, alpha, iterations, None if self.dtype is None else resolve_dtype(self.dtype)
-
-    def _fit_dtype(self, dtype, X):
-        """The dtype to train in: `dtype` if given, else X's if it is float32, else float64 (scikit-learn's rule)."""
-        if dtype is not None:
-            return dtype
-        return np.dtype(np.float32 if getattr(X, "dtype", None) == np.float32 else np.float64)
-
-    def _x_scale(self):
-        """input_scale, checked, as the number the kernels multiply the inputs by (1 for None)."""
-        return 1.0 if self.input_scale is None else positive_number("input_scale", self.input_scale)
-
-    def _images(self, dtype, reset, X, *y):
-        """X (and y, if given) validated as scikit-learn does, X C-contiguous: uint8 kept as it is, else as dtype."""
-        kept = (dtype, np.uint8) if getattr(X, "dtype", None) == np.uint8 else dtype
-        return validate_data(self, X, *y, dtype=kept, order="C", reset=reset)
-
-    def _optimizer(self):
-        """The solver and its constants, checked, as an `_train.optimizer.Optimizer`."""
-        if self.solver not in SOLVERS:
-            raise ValueError(f"unknown solver {self.solver!r}: use one of {', '.join(map(repr, SOLVERS))}")
-        integer("max_fun", self.max_fun, 1)
-        for name, low, high in (("momentum", 0, 1), ("beta_1", 0, 1), ("beta_2", 0, 1)):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, numbers.Real) or not low <= value <= high \
-                    or (name != "momentum" and value == high):
-                raise ValueError(f"{name} must be in [{low}, {high}{']' if name == 'momentum' else ')'}, got {value!r}")
-        if self.solver == "lbfgs":
-            return None
-        return Optimizer(self.solver, float(self.momentum), bool(self.nesterovs_momentum), float(self.beta_1),
-                         float(self.beta_2), positive_number("epsilon", self.epsilon),
-                         nonnegative_number("alpha", self.alpha))
-
-    def _convergence(self, rate):
-        """The schedule and stopping rules, checked, as a `convergence.Convergence`."""
-        if self.learning_rate not in SCHEDULES:
-            raise ValueError(f"unknown learning_rate {self.learning_rate!r}: use one of {', '.join(map(repr, SCHEDULES))}")
-        power_t, tol = nonnegative_number("power_t", self.power_t), nonnegative_number("tol", self.tol)
-        if self.n_iter_no_change is not None and self.n_iter_no_change != math.inf:  # np.inf: never stop, as None
-            integer("n_iter_no_change", self.n_iter_no_change, 1)
-        fraction = self.validation_fraction
-        if self.early_stopping and (isinstance(fraction, bool) or not isinstance(fraction, numbers.Real)
-                                    or not 0 < fraction < 1):
-            raise ValueError(f"validation_fraction must be between 0 and 1, got {fraction!r}")
-        patience = self.n_iter_no_change if self.n_iter_no_change is not None or not self.early_stopping else 10
-        return Convergence(rate, self.learning_rate, power_t, self.solver == "sgd", tol, patience,
-                           bool(self.early_stopping))
-
-    @property
-    def coefs_(self):
-        """The weights in scikit-learn's layout, (n_in, n_out) per layer: transposed views of weights_."""
-        return [W.T for W in self.weights_]
-
-    @coefs_.setter
-    def coefs_(self, coefs):
-        self.weights_ = [np.ascontiguousarray(np.asarray(C).T) for C in coefs]
-
-    @property
-    def intercepts_(self):
-        """The biases, (n_out,) per layer: biases_."""
-        return self.biases_
-
-    @intercepts_.setter
-    def intercepts_(self, intercepts):
-        self.biases_ = [np.ascontiguousarray(b) for b in intercepts]
-
-    def fit(self, X, y, callback=None, stop=None, validation=None, rows=None):
-        """Train on X (n_samples, n_features) and labels y; callback(i, loss, accuracy) after each iteration.
-
-        With `rows` (distinct indices), train on X[rows] and y[rows] as if they were given, but read
-        them where they are in X: holding out part of a large set costs no copy of the images.
-        Ctrl-C (KeyboardInterrupt) ends training early and keeps the last completed iteration,
-        with `interrupted_` set. Within a `stopping.Stop` given as `stop`, Ctrl-C and SIGTERM do the
-        same after the current iteration, even during the first compile. With `validation`, a
-        pair (X_val, y_val), the network is scored on it after every iteration, into
-        `validation_loss_curve_` and `validation_scores_` (accuracy); early_stopping scores its
-        own held-out part instead.
-        """
-        sizes, alpha, iterations, dtype = self._check_params()
-        optimizer = self._optimizer()
-        convergence = self._convergence(alpha)
-        if validation is not None and self.early_stopping:
-            raise ValueError("give either early_stopping=True or validation=(X_val, y_val), not both")
-        warm = self._warm_layers()
-        resume = warm is not None and hasattr(self, "t_")  # after a fit: go on counting, as scikit-learn's warm start
-        dtype = self._fit_dtype(dtype, X)
-        X, y = self._images(dtype, True, X, y)
+    def _fit_targets(self, y, rows, dtype):
+        """fit's labels as class indices (m,) int64 (rows left out are never read), setting classes_; with warm_start the
+        classes must be those of the fit before, as scikit-learn's."""
         check_classification_targets(y)
-        rows = np.arange(len(y)) if rows is None else _distinct_rows(rows, len(y))
         classes, inverse = np.unique(y[rows], return_inverse=True)
         if self.warm_start and hasattr(self, "classes_") and not np.array_equal(classes, self.classes_):
             raise ValueError(f"warm_start can only be used where `y` has the same classes as in the previous call to "
                              f"fit. Previously got {self.classes_}, `y` has {classes}")
         self.classes_ = classes
-        Y = np.zeros(len(y), np.int64)  # labels of the rows trained on; rows left out are never read
+        Y = np.zeros(len(y), np.int64)
         Y[rows] = inverse.ravel()
-        if validation is not None:
-            X_val, Y_val = self._validation_set(validation, dtype)
-        rng = check_random_state(self.random_state)
-        shape = (X.shape[1],) + sizes + (len(self.classes_),)
-        if warm is not None:
-            layers = self._check_warm(warm, shape, dtype)
-        else:
-            layers = _network.init_layers(shape, rng, dtype, self.init)
-        if self.solver == "lbfgs":  # full batch, no epochs: scikit-learn's lbfgs ignores batches and early stopping
-            if validation is not None:
-                raise ValueError("validation=(X_val, y_val) is scored after every epoch, and solver='lbfgs' has none")
-            self.n_layers_, self.n_outputs_, self.out_activation_ = len(shape), len(self.classes_), "softmax"
-            every = len(rows) == len(Y)  # else a copy of the rows trained on
-            return self._fit_lbfgs(X if every else X[rows], Y if every else Y[rows], shape, layers, dtype)
-        if self.early_stopping:  # after the weights' draws, as scikit-learn splits (indices: no copy of X)
-            rows, held = train_test_split(rows, random_state=rng, test_size=self.validation_fraction,
-                                          stratify=Y[rows] if len(self.classes_) == 2 else None)
-            if len(held) < 2:
-                raise ValueError("early_stopping: the validation set is too small; raise validation_fraction")
-            X_val, Y_val = X[held], Y[held]
-        self.n_layers_, self.n_outputs_, self.out_activation_ = len(shape), len(self.classes_), "softmax"
-        if resume:
-            convergence.resume(self._progress)
-        else:
-            self.loss_curve_, self.accuracy_curve_ = [], []
-        for name in ("validation_loss_curve_", "validation_scores_"):  # the curves of `validation`, if it is given
-            kept = getattr(self, name, None) if resume and not self.early_stopping else None
-            setattr(self, name, None if validation is None else [] if kept is None else kept)
-        self._solver, self._progress, self._rng = optimizer, convergence, rng
-        held_out = (X_val, Y_val) if validation is not None or self.early_stopping else None
-        self._train(X, Y, layers, iterations, self.t_ if resume else 0, callback=callback, stop=stop, held_out=held_out, record=validation is not None,
-                    rows=rows)
-        if self.early_stopping:
-            self.validation_scores_ = convergence.validation_scores
-        checked = self.n_iter_no_change is not None or self.early_stopping
-        if checked and self.n_iter_ == iterations and not convergence.stopped and not self.interrupted_:
-            warn(f"Stochastic Optimizer: Maximum iterations ({iterations}) reached and the optimization hasn't "
-                 f"converged yet.", ConvergenceWarning)
-        return self
+        return Y
 
-    def _fit_lbfgs(self, X, Y, shape, layers, dtype):
-        """solver='lbfgs' on x_scale · X, Y from `layers`, as scikit-learn's: scipy's L-BFGS-B (`_lbfgs.py`)."""
-        if X.dtype == np.uint8:
-            X = X.astype(dtype)  # the full-batch gradient's kernels read floats: here, unlike the other solvers, a copy
-        objective = _lbfgs.Objective(X, Y, shape, dtype, float(self.alpha), self._x_scale())
-        self.interrupted_, result = False, None
-        try:
-            with _threads.limited(self.n_jobs):
-                result = _lbfgs.minimize(objective, layers, self.max_iter, self.max_fun, self.tol)
-        except KeyboardInterrupt:
-            self.interrupted_ = True
-            warn(f"training interrupted after {objective.iterations} iterations", RuntimeWarning)
-        x = objective.best if result is None else result.x
-        if not np.isfinite(x).all():
-            raise Diverged(NON_FINITE)
-        trained = objective.layers(x)
-        self.weights_, self.biases_ = [W for W, _ in trained], [b for _, b in trained]
-        self.n_iter_ = objective.iterations if result is None else min(result.nit, self.max_iter)
-        self.loss_ = objective(x)[0] if result is None else float(result.fun)
-        if not (self.warm_start and hasattr(self, "t_")):
-            self.t_ = 0  # as scikit-learn's: no images counted
-        message = None if result is None else _lbfgs.convergence_warning(result, self.n_iter_, self.max_iter)
-        if message:
-            warn(message, ConvergenceWarning)
-        return self
+    def _outputs(self, Y):
+        return len(self.classes_)
 
-    def _stochastic(self):
-        if self.solver == "lbfgs":
-            raise AttributeError("partial_fit is only available for stochastic optimizers. lbfgs is not stochastic.")
-        return True
+    def _new_curves(self):
+        self.accuracy_curve_ = []
 
-    @available_if(_stochastic)
-    def partial_fit(self, X, y, classes=None):
-        """One epoch on X, y, going on from the weights and the solver's state of the calls before (the first call
-        starts them, and needs `classes`, every label there will be), as scikit-learn's partial_fit."""
-        if self.early_stopping:
-            raise ValueError("partial_fit does not support early_stopping=True")
-        sizes, alpha, _, dtype = self._check_params()
-        first = not hasattr(self, "classes_") or not hasattr(self, "_solver")
+    def _held_out_scores(self, X, Y, layers, x_scale):
+        """(mean cross-entropy, accuracy) on held-out images."""
+        return _network.scores(X, Y, layers, x_scale)
+
+    def _partial_targets(self, y, classes, first, dtype):
+        """partial_fit's labels as class indices (m,) int64; the first call takes the classes, every later one keeps them."""
         if classes is not None:
             classes = np.unique(np.asarray(classes))
             if not first and not np.array_equal(classes, self.classes_):
@@ -368,116 +524,19 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
                                  f"{self.classes_.tolist()}")
         elif first:
             raise ValueError("classes must be passed on the first call to partial_fit")
-        dtype = self._fit_dtype(dtype, X) if first else self._fit_dtype(dtype, self.weights_[0])
-        X, y = self._images(dtype, first, X, y)
         check_classification_targets(y)
         if first:
             self.classes_ = classes
         unknown = np.setdiff1d(y, self.classes_)
         if unknown.size:
             raise ValueError(f"y has labels {unknown[:5].tolist()} that are not in classes {self.classes_.tolist()}")
-        Y = np.ascontiguousarray(np.searchsorted(self.classes_, y), dtype=np.int64)
-        shape = (X.shape[1],) + sizes + (len(self.classes_),)
-        if first:
-            self._rng = check_random_state(self.random_state)
-            warm = self._warm_layers()
-            layers = self._check_warm(warm, shape, dtype) if warm else _network.init_layers(shape, self._rng, dtype, self.init)
-            self._solver, self._progress = self._optimizer(), self._convergence(alpha)
-            self.n_layers_, self.n_outputs_, self.out_activation_ = len(shape), len(self.classes_), "softmax"
-            self.loss_curve_, self.accuracy_curve_ = [], []
-            self.validation_loss_curve_ = self.validation_scores_ = None
-            self.t_ = 0
-        else:
-            layers = self._check_warm(self._layers(), shape, dtype)
-        self._train(X, Y, layers, 1, self.t_)
-        return self
+        return np.ascontiguousarray(np.searchsorted(self.classes_, y), dtype=np.int64)
 
-    def _train(self, X, Y, layers, iterations, t0, *, callback=None, stop=None, held_out=None, record=False, rows=None):
-        """Train `layers` on X, Y (the rows `rows` of them, all by default) for up to `iterations` epochs with
-        self._solver and self._progress, appending to the curves; held_out (X_val, Y_val) is scored after every
-        epoch (into the validation curves with `record`). Sets the weights, n_iter_, t_ (images seen, t0 before),
-        loss_ and the best scores."""
-        rows = np.arange(len(Y)) if rows is None else rows
-        progress = self._progress
-        x_scale = self._x_scale()
-        self.interrupted_ = False
-        epochs = []
-
-        def report(i, loss, accuracy):
-            epochs.append(i)
-            self.loss_curve_.append(loss)
-            self.accuracy_curve_.append(accuracy)
-            val_accuracy = None
-            if held_out is not None:
-                val_loss, val_accuracy = _network.scores(*held_out, net.layers(), x_scale)
-                if record:
-                    self.validation_loss_curve_.append(val_loss)
-                    self.validation_scores_.append(val_accuracy)
-            if callback is not None:
-                callback(i, loss, accuracy)
-            stopped = progress.epoch_ends(loss, t0 + (i + 1) * len(rows), val_accuracy, net.layers)
-            if self.verbose:  # scikit-learn's lines
-                print(f"Iteration {len(self.loss_curve_)}, loss = {loss:.8f}")
-                if self.early_stopping:
-                    print(f"Validation score: {val_accuracy:f}")
-                if stopped:
-                    what = "Validation score" if self.early_stopping else "Training loss"
-                    print(f"{what} did not improve more than tol={self.tol:f} for {progress.n_iter_no_change} consecutive "
-                          f"epochs. Stopping.")
-            return stopped
-
-        net = None
-        try:
-            with _threads.limited(self.n_jobs):
-                net = trainer(X, Y, layers, batch_size=self._batch(len(rows)), rng=self._rng if self.shuffle else None,
-                              optimizer=self._solver, x_scale=x_scale, rows=rows)
-                advice = PIXEL_ADVICE if X.dtype == np.uint8 and self.input_scale is None else SCALE_ADVICE
-                descend(net, progress.rate, iterations, report, chance(Y[rows]), stop, advice,
-                        Pace(fixed=self.n_jobs is not None))  # n_jobs given: the user's count, kept
-        except FloatingPointError as error:
-            top = max(abs(float(X.max())), abs(float(X.min()))) * x_scale  # no temporary copy of X
-            hint = f", and check {SCALE_ADVICE}: X holds values up to {top:.3g}" if top > LARGE_INPUT else ""
-            raise Diverged(f"{NON_FINITE}: {error}{hint}") from None  # a large X is as likely the cause as the rate
-        except KeyboardInterrupt:
-            self.interrupted_ = True
-            warn(f"training interrupted after {len(epochs)} iterations", RuntimeWarning)
-        layers = layers if net is None else net.layers()
-        if self.early_stopping:
-            layers = progress.best or layers
-        self.weights_ = [W for W, _ in layers]
-        self.biases_ = [b for _, b in layers]
-        self.n_iter_ = len(epochs)
-        self.t_ = t0 + self.n_iter_ * len(rows)
-        self.loss_ = self.loss_curve_[-1] if self.loss_curve_ else None
-        self.best_loss_ = progress.best_loss
-        self.best_validation_score_ = progress.best_validation_score
-
-    def _batch(self, n):
-        """Images per step for n training images: None (full batch) as it is, "auto" min(AUTO_BATCH, n), a size
-        above n clipped to n with scikit-learn's warning."""
-        if self.batch_size is None:
-            return None
-        if isinstance(self.batch_size, str):
-            return min(AUTO_BATCH, n)
-        if self.batch_size > n:
-            warn("Got `batch_size` less than 1 or larger than sample size. It is going to be clipped", UserWarning)
-            return n
-        return self.batch_size
-
-    def _warm_layers(self):
-        """With warm_start, the (W, b) pairs to start from (those of the last fit, or assigned coefs_), else None."""
-        if not self.warm_start or not hasattr(self, "weights_"):
-            return None
-        return list(zip(self.weights_, self.biases_))
-
-    def _check_warm(self, layers, shape, dtype):
-        """Warm-start layers as C-contiguous arrays of dtype, checked against the network's sizes `shape`."""
-        expected = [((n_out, n_in), (n_out,)) for n_in, n_out in zip(shape[:-1], shape[1:])]
-        got = [(np.shape(W), np.shape(b)) for W, b in layers]
-        if got != expected:
-            raise ValueError(f"warm_start: the weights to start from have shapes {got}, but this network and data "
-                             f"need {expected} (coefs_ are (n_in, n_out))")
-        return [(np.ascontiguousarray(W, dtype=dtype), np.ascontiguousarray(b, dtype=dtype)) for W, b in layers]
+    @available_if(_Multilayer._stochastic)
+    def partial_fit(self, X, y, classes=None):
+        """One epoch on X, y, going on from the weights and the solver's state of the calls before (the first call
+        starts them, and needs `classes`, every label there will be), as scikit-learn's partial_fit."""
+        return self._partial_fit(X, y, classes)
 
     def predict_log_proba(self, X):
         """The log of predict_proba."""
@@ -498,9 +557,6 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
         if unknown.size:
             raise ValueError(f"validation labels {unknown[:5].tolist()} are not among the training labels")
         return X_val, np.searchsorted(self.classes_, y_val).astype(np.int64)
-
-    def _layers(self):
-        return list(zip(self.weights_, self.biases_))
 
     def predict_proba(self, X):
         """Class probabilities (n_samples, n_classes), columns in the order of classes_."""
@@ -527,3 +583,100 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
         """The most probable class of each sample."""
         probabilities = self.predict_proba(X)
         return self.classes_[np.argmax(probabilities, axis=1)]
+
+
+class MLPRegressor(RegressorMixin, _Multilayer):
+    """A ReLU network with an identity output trained by gradient descent on the squared error: scikit-learn's
+    MLPRegressor, on the same kernels as `MLPClassifier`.
+
+    The parameters are MLPClassifier's (the same defaults, scikit-learn's), and `loss`, scikit-learn's
+    "squared_error": half the mean over samples and outputs of (prediction - y)², plus the L2 penalty, with
+    scikit-learn's gradient (the delta prediction - y). y is (n_samples,) or (n_samples, n_outputs); `predict` gives
+    the same shape, and `score` R². Not offered: loss="poisson", activations other than ReLU.
+
+    Every solver trains on the mini-batch stages (`_kernels.epoch`), full batch (batch_size=None) too: the seed's fused
+    full-batch step has the softmax head only. uint8 pixels with `input_scale` are read as they are, as the
+    classifier's.
+
+    Attributes
+    ----------
+    As MLPClassifier's, without classes_ and accuracy_curve_; out_activation_ is 'identity', n_outputs_ the number of
+    targets, validation_scores_ and best_validation_score_ are R² (early stopping's, or fit(..., validation=(X_val,
+    y_val))'s).
+    """
+
+    _out_activation = "identity"
+    _y_checks = dict(multi_output=True, y_numeric=True)
+
+    def __init__(self, loss="squared_error", hidden_layer_sizes=(100,), learning_rate_init=0.001, max_iter=200,
+                 batch_size="auto", random_state=None, verbose=False, dtype=None, init="glorot", n_jobs=None,
+                 solver="adam", alpha=0.0001, momentum=0.9, nesterovs_momentum=True, beta_1=0.9, beta_2=0.999,
+                 epsilon=1e-8, shuffle=True, warm_start=False, learning_rate="constant", power_t=0.5,
+                 early_stopping=False, validation_fraction=0.1, n_iter_no_change=10, tol=1e-4, max_fun=15000,
+                 input_scale=None, activation="relu"):
+        self.loss = loss
+        super().__init__(hidden_layer_sizes, learning_rate_init, max_iter, batch_size, random_state, verbose, dtype,
+                         init, n_jobs, solver, alpha, momentum, nesterovs_momentum, beta_1, beta_2, epsilon, shuffle,
+                         warm_start, learning_rate, power_t, early_stopping, validation_fraction, n_iter_no_change,
+                         tol, max_fun, input_scale, activation)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.target_tags.multi_output = True  # y (n, c): one output per column, as scikit-learn's
+        return tags
+
+    def _check_params(self):
+        if self.loss != "squared_error":
+            raise ValueError(f"unknown loss {self.loss!r}: only 'squared_error' is offered (scikit-learn's 'poisson' "
+                             f"is not)")
+        return super()._check_params()
+
+    def _targets(self, y, dtype):
+        """y (m,) or (m, c) as C-contiguous float targets (m, c) of dtype."""
+        return np.ascontiguousarray(np.reshape(y, (len(y), -1)), dtype=dtype)
+
+    def _fit_targets(self, y, rows, dtype):
+        Y = self._targets(y, dtype)
+        if self.warm_start and hasattr(self, "n_outputs_") and Y.shape[1] != self.n_outputs_:
+            raise ValueError(f"warm_start: y has {Y.shape[1]} outputs, the fit before had {self.n_outputs_}")
+        return Y
+
+    def _partial_targets(self, y, classes, first, dtype):
+        Y = self._targets(y, dtype)
+        if not first and Y.shape[1] != self.n_outputs_:
+            raise ValueError(f"y has {Y.shape[1]} outputs, the calls before had {self.n_outputs_}")
+        return Y
+
+    def _outputs(self, Y):
+        return Y.shape[1]
+
+    def _new_curves(self):
+        pass  # a regressor has no accuracy to keep
+
+    def _validation_set(self, validation, dtype):
+        """(X_val C-contiguous in dtype, targets (m, c) of dtype) from the pair `validation`, checked like X and y."""
+        try:
+            X_val, y_val = validation
+        except (TypeError, ValueError):
+            raise TypeError("validation must be a pair (X_val, y_val)") from None
+        X_val, y_val = self._images(dtype, False, X_val, y_val)
+        return X_val, self._targets(y_val, dtype)
+
+    def _held_out_scores(self, X, Y, layers, x_scale):
+        """(squared loss, R²) on held-out images."""
+        return _network.regression_scores(X, Y, layers, x_scale)
+
+    @available_if(_Multilayer._stochastic)
+    def partial_fit(self, X, y):
+        """One epoch on X, y, going on from the weights and the solver's state of the calls before (the first call
+        starts them), as scikit-learn's partial_fit."""
+        return self._partial_fit(X, y)
+
+    def predict(self, X):
+        """The network's outputs (n_samples, n_outputs), or (n_samples,) for one output, as scikit-learn's."""
+        if "weights_" not in vars(self):
+            check_is_fitted(self)  # scikit-learn's NotFittedError
+        X = self._images(self.weights_[0].dtype, False, X)
+        with _threads.limited(self.n_jobs):
+            out = _network.forward(X, self._layers(), self._x_scale(), softmax=False)[1][-1]
+        return out.ravel() if out.shape[1] == 1 else out

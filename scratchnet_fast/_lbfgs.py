@@ -1,7 +1,7 @@
 """solver="lbfgs": scipy's L-BFGS-B on the full-batch loss and gradient, as scikit-learn's MLP runs it.
 
 The loss is scikit-learn's: the mean cross-entropy of the softmax probabilities clipped to
-[eps, 1 - eps], plus 0.5 · alpha · Σ W² / m; its gradient comes from the per-step kernels
+[eps, 1 - eps] (a regressor's: half the mean squared error of its identity output), plus 0.5 · alpha · Σ W² / m; its gradient comes from the per-step kernels
 (`_network.forward` and `_network.gradients`, which skip the inputs' zeros), any number of layers.
 The parameters are packed in scikit-learn's order (every coefs_ (n_in, n_out) flattened, then
 every intercept), so that scipy sees the same vector as it does under scikit-learn.
@@ -13,7 +13,8 @@ from . import _network
 
 
 class Objective:
-    """loss_and_gradient(x) of the network of `shape` on x_scale · X (m, d) with class indices Y (m,), L2 penalty alpha.
+    """loss_and_gradient(x) of the network of `shape` on x_scale · X (m, d) with class indices Y (m,) or regression
+    targets Y (m, c), L2 penalty alpha.
 
     `best` holds the last iterate (`minimize` sets it), so that an interrupted run keeps it;
     `layers(x)` turns a vector into the (W (n_out, n_in), b (n_out,)) pairs in X's float dtype.
@@ -39,12 +40,15 @@ class Objective:
 
     def __call__(self, x):
         layers = self.layers(x)
-        Zs, As = _network.forward(self.X, layers, self.x_scale)
+        Zs, As = _network.forward(self.X, layers, self.x_scale, softmax=self.Y.ndim == 1)
         m = len(self.Y)
-        eps = np.finfo(self.dtype).eps
-        p = np.clip(As[-1][np.arange(m), self.Y], eps, 1 - eps)
+        if self.Y.ndim == 2:  # a regressor's targets: its identity output's squared error
+            loss = _network.squared_loss(self.Y, As[-1])
+        else:
+            eps = np.finfo(self.dtype).eps
+            loss = -float(np.log(np.clip(As[-1][np.arange(m), self.Y], eps, 1 - eps)).mean())
         penalty = sum(float(np.dot(W.ravel(), W.ravel())) for W, _ in layers)
-        loss = -float(np.log(p).mean()) + 0.5 * self.alpha * penalty / m
+        loss += 0.5 * self.alpha * penalty / m
         grads = _network.gradients(Zs[:-1], As, self.Y, [W for W, _ in layers], m)
         coefs = [dW.T * (self.x_scale if l == 0 else 1) + (self.alpha / m) * W.T
                  for l, ((dW, _), (W, _)) in enumerate(zip(grads, layers))]

@@ -1,4 +1,4 @@
-"""Any number of ReLU hidden layers and a softmax output, on the per-step kernels: starting weights,
+"""Any number of ReLU hidden layers and a softmax (or, for a regressor, identity) output, on the per-step kernels: starting weights,
 the forward pass and the gradients that the drop-in's functions and predictions use.
 
 Layers are (W (n_out, n_in), b (n_out,)) pairs in the seed's convention; batches are one image
@@ -54,8 +54,9 @@ def weight_grad(dZ, A, inv_m, dW, db):
     (per_step.weight_grad_narrow if _narrow(dW) else per_step.weight_grad)(dZ, A, inv_m, dW, db)
 
 
-def forward(X, layers, x_scale=1.0):
-    """Pre-activations Z and activations A of every layer, for the images x_scale · X; A[-1] holds the softmax probabilities.
+def forward(X, layers, x_scale=1.0, softmax=True):
+    """Pre-activations Z and activations A of every layer, for the images x_scale · X; A[-1] holds the softmax probabilities,
+    or with softmax=False the output's sums themselves (an identity output, a regressor's: A[-1] is Z[-1]).
 
     X holds floats of the layers' dtype, or uint8 pixels (x_scale 1/255 for the seed's scaling).
     """
@@ -64,11 +65,14 @@ def forward(X, layers, x_scale=1.0):
     for index, (W, b) in enumerate(layers):
         Z = np.empty((m, W.shape[0]), W.dtype)
         matmul_bias(As[-1], W, b, W.dtype.type(x_scale if index == 0 else 1), Z)
-        A = np.empty_like(Z)
         if index < len(layers) - 1:
+            A = np.empty_like(Z)
             per_step.relu(Z.reshape(-1), A.reshape(-1))
-        else:
+        elif softmax:
+            A = np.empty_like(Z)
             per_step.softmax_rows(Z, A)
+        else:
+            A = Z
         Zs.append(Z)
         As.append(A)
     return Zs, As
@@ -123,6 +127,24 @@ def predict_proba(X, layers, x_scale=1.0):
     return out, not np.isnan(check).any()
 
 
+def squared_loss(Y, out):
+    """scikit-learn's loss of a regressor: 0.5 · the mean over samples and outputs of (out - Y)², Y and out (m, c)."""
+    return 0.5 * float(np.mean(np.square(out - Y, dtype=np.float64)))
+
+
+def r2(Y, out):
+    """The coefficient of determination of out against Y (m, c), averaged over the outputs, as scikit-learn's r2_score."""
+    from sklearn.metrics import r2_score
+
+    return float(r2_score(Y, out)) if np.isfinite(out).all() else float("nan")
+
+
+def regression_scores(X, Y, layers, x_scale=1.0):
+    """(squared loss, R²) of the network with an identity output on images x_scale · X (m, d) against targets Y (m, c)."""
+    out = forward(X, layers, x_scale, softmax=False)[1][-1]
+    return squared_loss(Y, out), r2(Y, out)
+
+
 def scores(X, Y, layers, x_scale=1.0):
     """(mean cross-entropy, accuracy) of the network on images x_scale · X (m, d) with class indices Y (m,) int64."""
     Zs, As = forward(X, layers, x_scale)
@@ -135,12 +157,17 @@ def gradients(hidden_Zs, As, Y, weights, m=None):
     """(dW, db) of the cross-entropy summed over the images and divided by m (their number by default), first layer first.
 
     hidden_Zs are the hidden layers' pre-activations, As the layer inputs followed by the softmax
-    output (as `forward` returns them), weights the W of each layer; one image per row.
+    output (as `forward` returns them), weights the W of each layer; one image per row. With targets
+    Y (m, c) of floats instead of labels, the output is an identity one (As[-1] its sums) and the loss
+    scikit-learn's squared error, whose delta it takes as scikit-learn does: out - Y.
     """
     m = As[0].shape[0] if m is None else m
     inv_m = As[0].dtype.type(1.0 / m)
-    dZ = np.empty_like(As[-1])
-    per_step.output_delta(As[-1], Y, dZ)
+    if Y.ndim == 2:
+        dZ = np.subtract(As[-1], Y, dtype=As[-1].dtype)
+    else:
+        dZ = np.empty_like(As[-1])
+        per_step.output_delta(As[-1], Y, dZ)
     grads = []
     for index in range(len(weights) - 1, -1, -1):
         W = weights[index]

@@ -21,8 +21,12 @@ FORMAT = "scratchnet-fast-model/1"
 def save(model, path, **metadata):
     """Write a fitted MLPClassifier to `path` (.npz): weights, sizes, dtype, classes and `metadata`; returns the file written.
 
-    Written atomically, by the rules of `write_atomically`.
+    Written atomically, by the rules of `write_atomically`. An MLPRegressor is refused (a TypeError): pickle it, as any
+    scikit-learn estimator.
     """
+    if not isinstance(model, MLPClassifier):
+        raise TypeError(f"model files hold a fitted MLPClassifier, got {type(model).__name__}: pickle or joblib.dump "
+                        f"other estimators")
     check_is_fitted(model)
     layers = list(zip(model.weights_, model.biases_))
     if not all(np.isfinite(W).all() and np.isfinite(b).all() for W, b in layers):

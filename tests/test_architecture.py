@@ -14,7 +14,7 @@ ALLOWED = {
     "_train": {"_compile", "_simd", "_kernels"},
 }
 # The seed's own signatures, kept as the tutorial wrote them, and scikit-learn's estimator parameters.
-LONG_SIGNATURES = {"_tutorial.update_params", "_estimator.MLPClassifier.__init__"}
+LONG_SIGNATURES = {"_tutorial.update_params", "_estimator._Multilayer.__init__", "_estimator.MLPRegressor.__init__"}
 
 
 def modules():
