@@ -99,3 +99,38 @@ def seed_classifier(**params):
     from scratchnet_fast import SEED_TRAINING, MLPClassifier
 
     return MLPClassifier(**{**SEED_TRAINING, **params})
+
+
+def glorot_start(sizes, seed=0):
+    """Weights (n_in, n_out) and intercepts for layers of `sizes`, Glorot-uniform, in scikit-learn's layout:
+    the start both estimators are given in the parity tests."""
+    rng = np.random.default_rng(seed)
+    coefs, intercepts = [], []
+    for n_in, n_out in zip(sizes[:-1], sizes[1:]):
+        bound = np.sqrt(6 / (n_in + n_out))
+        coefs.append(rng.uniform(-bound, bound, (n_in, n_out)))
+        intercepts.append(rng.uniform(-bound, bound, n_out))
+    return coefs, intercepts
+
+
+def train_both(Theirs, Ours, X, y, outputs, hidden, batch_size, rate, params, epochs):
+    """scikit-learn's estimator class Theirs and ours, Ours, each trained `epochs` epochs in float64 on X, y from the
+    same `glorot_start` weights, unshuffled, with the same parameters; (ours, theirs)."""
+    import warnings
+
+    from sklearn.exceptions import ConvergenceWarning
+
+    coefs, intercepts = glorot_start((X.shape[1],) + hidden + (outputs,))
+    common = dict(hidden_layer_sizes=hidden, batch_size=batch_size, learning_rate_init=rate, shuffle=False,
+                  warm_start=True, n_iter_no_change=10 ** 6, **{"alpha": 0.0, **params})
+    theirs = Theirs(activation="relu", max_iter=1, random_state=0, **common)
+    ours = Ours(max_iter=epochs, dtype="float64", **common)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        theirs.fit(X, y)  # builds its layers; the weights are replaced below, and the optimizer starts afresh
+        theirs.coefs_ = [c.copy() for c in coefs]
+        theirs.intercepts_ = [b.copy() for b in intercepts]
+        theirs.set_params(max_iter=epochs).fit(X, y)
+        ours.coefs_, ours.intercepts_ = [c.copy() for c in coefs], [b.copy() for b in intercepts]
+        ours.fit(X, y)
+    return ours, theirs

@@ -13,6 +13,7 @@ from sklearn.model_selection import cross_val_score
 from sklearn.neural_network import MLPRegressor as SklearnMLP
 from sklearn.utils.estimator_checks import check_estimator
 
+import helpers
 from scratchnet_fast import MLPRegressor, model_file
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
@@ -29,16 +30,6 @@ def problem():
     return X, Y + 0.05 * rng.normal(size=Y.shape)
 
 
-def start(sizes, seed=0):
-    rng = np.random.default_rng(seed)
-    coefs, intercepts = [], []
-    for n_in, n_out in zip(sizes[:-1], sizes[1:]):
-        bound = np.sqrt(6 / (n_in + n_out))
-        coefs.append(rng.uniform(-bound, bound, (n_in, n_out)))
-        intercepts.append(rng.uniform(-bound, bound, n_out))
-    return coefs, intercepts
-
-
 CASES = {
     "sgd": dict(solver="sgd", momentum=0.0),
     "sgd-momentum": dict(solver="sgd", momentum=0.9, nesterovs_momentum=False),
@@ -49,21 +40,7 @@ CASES = {
 
 
 def train_both(X, y, hidden, batch_size, rate, params):
-    sizes = (X.shape[1],) + hidden + (1 if y.ndim == 1 else y.shape[1],)
-    coefs, intercepts = start(sizes)
-    common = dict(hidden_layer_sizes=hidden, batch_size=batch_size, learning_rate_init=rate, shuffle=False,
-                  warm_start=True, n_iter_no_change=10 ** 6, **{"alpha": 0.0, **params})
-    theirs = SklearnMLP(activation="relu", max_iter=1, random_state=0, **common)
-    ours = MLPRegressor(max_iter=EPOCHS, dtype="float64", **common)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        theirs.fit(X, y)  # builds its layers; the weights are replaced below, and the optimizer starts afresh
-        theirs.coefs_ = [c.copy() for c in coefs]
-        theirs.intercepts_ = [b.copy() for b in intercepts]
-        theirs.set_params(max_iter=EPOCHS).fit(X, y)
-    ours.coefs_, ours.intercepts_ = [c.copy() for c in coefs], [b.copy() for b in intercepts]
-    ours.fit(X, y)
-    return ours, theirs
+    return helpers.train_both(SklearnMLP, MLPRegressor, X, y, 1 if y.ndim == 1 else y.shape[1], hidden, batch_size, rate, params, EPOCHS)
 
 
 def assert_same_weights(ours, theirs):

@@ -13,6 +13,7 @@ import pytest
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.neural_network import MLPClassifier as SklearnMLP
 
+import helpers
 from helpers import seed_classifier
 from scratchnet_fast import MLPClassifier
 
@@ -28,17 +29,6 @@ def problem():
     return X, y
 
 
-def start(sizes, seed=0):
-    """Weights (n_in, n_out) and intercepts for layers of `sizes`, Glorot-uniform."""
-    rng = np.random.default_rng(seed)
-    coefs, intercepts = [], []
-    for n_in, n_out in zip(sizes[:-1], sizes[1:]):
-        bound = np.sqrt(6 / (n_in + n_out))
-        coefs.append(rng.uniform(-bound, bound, (n_in, n_out)))
-        intercepts.append(rng.uniform(-bound, bound, n_out))
-    return coefs, intercepts
-
-
 CASES = {
     "sgd": dict(solver="sgd", momentum=0.0),
     "sgd-momentum": dict(solver="sgd", momentum=0.9, nesterovs_momentum=False),
@@ -51,23 +41,7 @@ CASES = {
 
 
 def train_both(X, y, hidden, batch_size, rate, params):
-    sizes = (X.shape[1],) + hidden + (4,)
-    coefs, intercepts = start(sizes)
-    theirs = SklearnMLP(hidden_layer_sizes=hidden, activation="relu", batch_size=batch_size, learning_rate_init=rate,
-                        shuffle=False, warm_start=True, max_iter=1, random_state=0, n_iter_no_change=10 ** 6,
-                        **{"alpha": 0.0, **params})
-    ours = MLPClassifier(hidden_layer_sizes=hidden, batch_size=batch_size, learning_rate_init=rate, shuffle=False,
-                         warm_start=True, max_iter=EPOCHS, dtype="float64", n_iter_no_change=10 ** 6,
-                         **{"alpha": 0.0, **params})
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        theirs.fit(X, y)  # builds its layers; the weights are replaced below, and the optimizer starts afresh
-        theirs.coefs_ = [c.copy() for c in coefs]
-        theirs.intercepts_ = [b.copy() for b in intercepts]
-        theirs.set_params(max_iter=EPOCHS).fit(X, y)
-    ours.coefs_, ours.intercepts_ = [c.copy() for c in coefs], [b.copy() for b in intercepts]
-    ours.fit(X, y)
-    return ours, theirs
+    return helpers.train_both(SklearnMLP, MLPClassifier, X, y, 4, hidden, batch_size, rate, params, EPOCHS)
 
 
 @pytest.mark.parametrize("hidden", [(16,), (16, 8)], ids=["1 hidden layer", "2 hidden layers"])
