@@ -13,7 +13,7 @@ from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.metaestimators import available_if
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 
 from . import _network, _threads
 from ._train.choose import trainer
@@ -24,6 +24,29 @@ from ._train.pace import Pace
 from ._train.optimizer import Optimizer
 from ._train.watch import PIXEL_ADVICE, SCALE_ADVICE, chance, warn
 from ._validation import integer, nonnegative_number, positive_number, resolve_dtype
+
+
+def _sample_weight(sample_weight, n, rows=None):
+    """sample_weight as float64 (n,) (a number: the same for all), checked with scikit-learn's words; None stays None.
+    Zero weights are allowed, but not on every row trained on (`rows`, all by default); negative ones are refused."""
+    if sample_weight is None:
+        return None
+    if isinstance(sample_weight, numbers.Number) and not isinstance(sample_weight, bool):
+        weights = np.full(n, float(sample_weight))
+    else:
+        weights = check_array(sample_weight, ensure_2d=False, dtype=np.float64, input_name="sample_weight")
+        if weights.ndim != 1:
+            raise ValueError(f"Sample weights must be 1D array or scalar, got {weights.ndim}D array. Expected either a "
+                             f"scalar value or a 1D array of length {n}.")
+        if weights.shape != (n,):
+            raise ValueError(f"sample_weight.shape == {weights.shape}, expected {(n,)}!")
+    if not np.isfinite(weights).all():
+        raise ValueError("sample_weight holds NaN or infinity")
+    if (weights < 0).any():
+        raise ValueError("Negative values in data passed to `sample_weight`")
+    if not (weights if rows is None else weights[rows]).any():
+        raise ValueError("Sample weights must contain at least one non-zero number.")
+    return np.ascontiguousarray(weights)
 
 
 def _distinct_rows(rows, m):
@@ -179,9 +202,13 @@ class _Multilayer(BaseEstimator):
     def intercepts_(self, intercepts):
         self.biases_ = [np.ascontiguousarray(b) for b in intercepts]
 
-    def fit(self, X, y, callback=None, stop=None, validation=None, rows=None):
+    def fit(self, X, y, sample_weight=None, callback=None, stop=None, validation=None, rows=None):
         """Train on X (n_samples, n_features) and y (labels, or a regressor's targets); callback(i, loss, accuracy)
         after each iteration (accuracy None for a regressor).
+
+        sample_weight (n_samples,), or a number for all: scikit-learn's weighted objective, each sample's loss and
+        gradient weighed, a batch's mean and penalty over its weights' sum; early stopping scores the held-out part
+        with its weights. Zero weights are allowed (not all of them), negative ones refused.
 
         With `rows` (distinct indices), train on X[rows] and y[rows] as if they were given, but read
         them where they are in X: holding out part of a large set costs no copy of the images.
@@ -203,6 +230,7 @@ class _Multilayer(BaseEstimator):
         X, y = self._images(dtype, True, X, y)
         rows = np.arange(len(y)) if rows is None else _distinct_rows(rows, len(y))
         Y = self._fit_targets(y, rows, dtype)
+        weights = _sample_weight(sample_weight, len(y), rows)
         if validation is not None:
             X_val, Y_val = self._validation_set(validation, dtype)
         rng = check_random_state(self.random_state)
@@ -216,7 +244,8 @@ class _Multilayer(BaseEstimator):
                 raise ValueError("validation=(X_val, y_val) is scored after every epoch, and solver='lbfgs' has none")
             self.n_layers_, self.n_outputs_, self.out_activation_ = len(shape), shape[-1], self._out_activation
             every = len(rows) == len(Y)  # else a copy of the rows trained on
-            return self._fit_lbfgs(X if every else X[rows], Y if every else Y[rows], shape, layers, dtype)
+            return self._fit_lbfgs(X if every else X[rows], Y if every else Y[rows], shape, layers, dtype,
+                                   weights if weights is None or every else weights[rows])
         if self.early_stopping:  # after the weights' draws, as scikit-learn splits (indices: no copy of X)
             # stratified for two classes, where scikit-learn's one logistic output makes y a column of booleans
             binary = (Y[rows] == 1).reshape(-1, 1) if Y.ndim == 1 and shape[-1] == 2 else None
@@ -225,6 +254,7 @@ class _Multilayer(BaseEstimator):
                 raise ValueError("The validation set is too small. Increase 'validation_fraction' or the size of your "
                                  "dataset.")  # scikit-learn's words
             X_val, Y_val = X[held], Y[held]
+            weights_val = None if weights is None else weights[held]
         self.n_layers_, self.n_outputs_, self.out_activation_ = len(shape), shape[-1], self._out_activation
         if resume:
             convergence.resume(self._progress)
@@ -235,9 +265,13 @@ class _Multilayer(BaseEstimator):
             kept = getattr(self, name, None) if resume and not self.early_stopping else None
             setattr(self, name, None if validation is None else [] if kept is None else kept)
         self._solver, self._progress, self._rng = optimizer, convergence, rng
-        held_out = (X_val, Y_val) if validation is not None or self.early_stopping else None
-        self._train(X, Y, layers, iterations, self.t_ if resume else 0, callback=callback, stop=stop, held_out=held_out, record=validation is not None,
-                    rows=rows)
+        held_out = None
+        if validation is not None:
+            held_out = (X_val, Y_val, None)
+        elif self.early_stopping:
+            held_out = (X_val, Y_val, weights_val)
+        self._train(X, Y, layers, iterations, self.t_ if resume else 0, callback=callback, stop=stop, held_out=held_out,
+                    record=validation is not None, rows=rows, weights=weights)
         if self.early_stopping:
             self.validation_scores_ = convergence.validation_scores
         checked = self.n_iter_no_change is not None or self.early_stopping
@@ -246,11 +280,11 @@ class _Multilayer(BaseEstimator):
                  f"converged yet.", ConvergenceWarning)
         return self
 
-    def _fit_lbfgs(self, X, Y, shape, layers, dtype):
+    def _fit_lbfgs(self, X, Y, shape, layers, dtype, weights=None):
         """solver='lbfgs' on x_scale · X, Y from `layers`, as scikit-learn's: scipy's L-BFGS-B (`_lbfgs.py`)."""
         if X.dtype == np.uint8:
             X = X.astype(dtype)  # the full-batch gradient's kernels read floats: here, unlike the other solvers, a copy
-        objective = _lbfgs.Objective(X, Y, shape, dtype, float(self.alpha), self._x_scale())
+        objective = _lbfgs.Objective(X, Y, shape, dtype, float(self.alpha), self._x_scale(), weights)
         self.interrupted_, result = False, None
         try:
             with _threads.limited(self.n_jobs):
@@ -277,7 +311,7 @@ class _Multilayer(BaseEstimator):
             raise AttributeError("partial_fit is only available for stochastic optimizers. lbfgs is not stochastic.")
         return True
 
-    def _partial_fit(self, X, y, classes=None):
+    def _partial_fit(self, X, y, sample_weight=None, classes=None):
         """One epoch on X, y, going on from the weights and the solver's state of the calls before (the first call
         starts them), as scikit-learn's partial_fit."""
         if self.early_stopping:
@@ -287,6 +321,7 @@ class _Multilayer(BaseEstimator):
         dtype = self._fit_dtype(dtype, X) if first else self._fit_dtype(dtype, self.weights_[0])
         X, y = self._images(dtype, first, X, y)
         Y = self._partial_targets(y, classes, first, dtype)
+        weights = _sample_weight(sample_weight, len(y))
         shape = (X.shape[1],) + sizes + (self._outputs(Y),)
         if first:
             self._rng = check_random_state(self.random_state)
@@ -300,12 +335,14 @@ class _Multilayer(BaseEstimator):
             self.t_ = 0
         else:
             layers = self._check_warm(self._layers(), shape, dtype)
-        self._train(X, Y, layers, 1, self.t_)
+        self._train(X, Y, layers, 1, self.t_, weights=weights)
         return self
 
-    def _train(self, X, Y, layers, iterations, t0, *, callback=None, stop=None, held_out=None, record=False, rows=None):
+    def _train(self, X, Y, layers, iterations, t0, *, callback=None, stop=None, held_out=None, record=False, rows=None,
+               weights=None):
         """Train `layers` on X, Y (the rows `rows` of them, all by default) for up to `iterations` epochs with
-        self._solver and self._progress, appending to the curves; held_out (X_val, Y_val) is scored after every
+        self._solver and self._progress, appending to the curves, the rows weighted by `weights` (or not, None);
+        held_out (X_val, Y_val, their weights or None) is scored after every
         epoch (into the validation curves with `record`). Sets the weights, n_iter_, t_ (images seen, t0 before),
         loss_ and the best scores."""
         rows = np.arange(len(Y)) if rows is None else rows
@@ -343,7 +380,7 @@ class _Multilayer(BaseEstimator):
         try:
             with _threads.limited(self.n_jobs):
                 net = trainer(X, Y, layers, batch_size=self._batch(len(rows)), rng=self._rng if self.shuffle else None,
-                              optimizer=self._solver, x_scale=x_scale, rows=rows)
+                              optimizer=self._solver, x_scale=x_scale, rows=rows, weights=weights)
                 advice = PIXEL_ADVICE if X.dtype == np.uint8 and self.input_scale is None else SCALE_ADVICE
                 descend(net, progress.rate, iterations, report, chance(Y[rows]) if labels else None, stop, advice,
                         Pace(fixed=self.n_jobs is not None))  # n_jobs given: the user's count, kept
@@ -511,9 +548,9 @@ class MLPClassifier(ClassifierMixin, _Multilayer):
     def _new_curves(self):
         self.accuracy_curve_ = []
 
-    def _held_out_scores(self, X, Y, layers, x_scale):
-        """(mean cross-entropy, accuracy) on held-out images."""
-        return _network.scores(X, Y, layers, x_scale)
+    def _held_out_scores(self, X, Y, weights, layers, x_scale):
+        """(mean cross-entropy, accuracy, weighted by `weights` unless None) on held-out images."""
+        return _network.scores(X, Y, layers, x_scale, weights)
 
     def _partial_targets(self, y, classes, first, dtype):
         """partial_fit's labels as class indices (m,) int64; the first call takes the classes, every later one keeps them."""
@@ -533,10 +570,11 @@ class MLPClassifier(ClassifierMixin, _Multilayer):
         return np.ascontiguousarray(np.searchsorted(self.classes_, y), dtype=np.int64)
 
     @available_if(_Multilayer._stochastic)
-    def partial_fit(self, X, y, classes=None):
-        """One epoch on X, y, going on from the weights and the solver's state of the calls before (the first call
-        starts them, and needs `classes`, every label there will be), as scikit-learn's partial_fit."""
-        return self._partial_fit(X, y, classes)
+    def partial_fit(self, X, y, sample_weight=None, classes=None):
+        """One epoch on X, y (weighted by sample_weight, as in fit), going on from the weights and the solver's state
+        of the calls before (the first call starts them, and needs `classes`, every label there will be), as
+        scikit-learn's partial_fit."""
+        return self._partial_fit(X, y, sample_weight, classes)
 
     def predict_log_proba(self, X):
         """The log of predict_proba."""
@@ -662,15 +700,15 @@ class MLPRegressor(RegressorMixin, _Multilayer):
         X_val, y_val = self._images(dtype, False, X_val, y_val)
         return X_val, self._targets(y_val, dtype)
 
-    def _held_out_scores(self, X, Y, layers, x_scale):
-        """(squared loss, R²) on held-out images."""
-        return _network.regression_scores(X, Y, layers, x_scale)
+    def _held_out_scores(self, X, Y, weights, layers, x_scale):
+        """(squared loss, R², weighted by `weights` unless None) on held-out images."""
+        return _network.regression_scores(X, Y, layers, x_scale, weights)
 
     @available_if(_Multilayer._stochastic)
-    def partial_fit(self, X, y):
-        """One epoch on X, y, going on from the weights and the solver's state of the calls before (the first call
-        starts them), as scikit-learn's partial_fit."""
-        return self._partial_fit(X, y)
+    def partial_fit(self, X, y, sample_weight=None):
+        """One epoch on X, y (weighted by sample_weight, as in fit), going on from the weights and the solver's state
+        of the calls before (the first call starts them), as scikit-learn's partial_fit."""
+        return self._partial_fit(X, y, sample_weight)
 
     def predict(self, X):
         """The network's outputs (n_samples, n_outputs), or (n_samples,) for one output, as scikit-learn's."""

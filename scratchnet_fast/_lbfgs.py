@@ -14,14 +14,16 @@ from . import _network
 
 class Objective:
     """loss_and_gradient(x) of the network of `shape` on x_scale · X (m, d) with class indices Y (m,) or regression
-    targets Y (m, c), L2 penalty alpha.
+    targets Y (m, c), L2 penalty alpha; with sample_weight (m,), scikit-learn's weighted objective (the weighted mean
+    loss, the penalty over the weights' sum).
 
     `best` holds the last iterate (`minimize` sets it), so that an interrupted run keeps it;
     `layers(x)` turns a vector into the (W (n_out, n_in), b (n_out,)) pairs in X's float dtype.
     """
 
-    def __init__(self, X, Y, shape, dtype, alpha, x_scale):
+    def __init__(self, X, Y, shape, dtype, alpha, x_scale, sample_weight=None):
         self.X, self.Y, self.dtype, self.alpha, self.x_scale = X, Y, dtype, alpha, x_scale
+        self.sample_weight = sample_weight
         self.pairs = list(zip(shape[:-1], shape[1:]))
         self.best, self.iterations = None, 0
 
@@ -41,15 +43,16 @@ class Objective:
     def __call__(self, x):
         layers = self.layers(x)
         Zs, As = _network.forward(self.X, layers, self.x_scale, softmax=self.Y.ndim == 1)
-        m = len(self.Y)
+        w = self.sample_weight
+        m = len(self.Y) if w is None else float(w.sum())  # what the gradient and the penalty are divided by
         if self.Y.ndim == 2:  # a regressor's targets: its identity output's squared error
-            loss = _network.squared_loss(self.Y, As[-1])
+            loss = _network.squared_loss(self.Y, As[-1], w)
         else:
             eps = np.finfo(self.dtype).eps
-            loss = -float(np.log(np.clip(As[-1][np.arange(m), self.Y], eps, 1 - eps)).mean())
+            loss = -float(np.average(np.log(np.clip(As[-1][np.arange(len(self.Y)), self.Y], eps, 1 - eps)), weights=w))
         penalty = sum(float(np.dot(W.ravel(), W.ravel())) for W, _ in layers)
         loss += 0.5 * self.alpha * penalty / m
-        grads = _network.gradients(Zs[:-1], As, self.Y, [W for W, _ in layers], m)
+        grads = _network.gradients(Zs[:-1], As, self.Y, [W for W, _ in layers], m, w)
         coefs = [dW.T * (self.x_scale if l == 0 else 1) + (self.alpha / m) * W.T
                  for l, ((dW, _), (W, _)) in enumerate(zip(grads, layers))]
         return loss, np.concatenate([g.ravel() for g in coefs] + [db for _, db in grads]).astype(np.float64)

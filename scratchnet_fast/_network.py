@@ -127,39 +127,44 @@ def predict_proba(X, layers, x_scale=1.0):
     return out, not np.isnan(check).any()
 
 
-def squared_loss(Y, out):
-    """scikit-learn's loss of a regressor: 0.5 · the mean over samples and outputs of (out - Y)², Y and out (m, c)."""
-    return 0.5 * float(np.mean(np.square(out - Y, dtype=np.float64)))
+def squared_loss(Y, out, sample_weight=None):
+    """scikit-learn's loss of a regressor: 0.5 · the mean over samples (weighted by sample_weight) and over outputs of
+    (out - Y)², Y and out (m, c)."""
+    squares = np.square(out - Y, dtype=np.float64)
+    return 0.5 * float(np.average(squares, weights=sample_weight, axis=0).mean())
 
 
-def r2(Y, out):
-    """The coefficient of determination of out against Y (m, c), averaged over the outputs, as scikit-learn's r2_score."""
+def regression_scores(X, Y, layers, x_scale=1.0, sample_weight=None):
+    """(squared loss, R²) of the network with an identity output on images x_scale · X (m, d) against targets Y (m, c),
+    weighted by sample_weight; R² as scikit-learn's r2_score, averaged over the outputs (NaN if an output is not
+    finite)."""
     from sklearn.metrics import r2_score
 
-    return float(r2_score(Y, out)) if np.isfinite(out).all() else float("nan")
-
-
-def regression_scores(X, Y, layers, x_scale=1.0):
-    """(squared loss, R²) of the network with an identity output on images x_scale · X (m, d) against targets Y (m, c)."""
     out = forward(X, layers, x_scale, softmax=False)[1][-1]
-    return squared_loss(Y, out), r2(Y, out)
+    r2 = float(r2_score(Y, out, sample_weight=sample_weight)) if np.isfinite(out).all() else float("nan")
+    return squared_loss(Y, out, sample_weight), r2
 
 
-def scores(X, Y, layers, x_scale=1.0):
-    """(mean cross-entropy, accuracy) of the network on images x_scale · X (m, d) with class indices Y (m,) int64."""
+def scores(X, Y, layers, x_scale=1.0, sample_weight=None):
+    """(mean cross-entropy, accuracy) of the network on images x_scale · X (m, d) with class indices Y (m,) int64; with
+    sample_weight (m,), the accuracy is the weighted share of the right ones, as scikit-learn's accuracy_score."""
     Zs, As = forward(X, layers, x_scale)
     predicted = np.empty(len(Y), np.int64)
     per_step.argmax_rows(As[-1], predicted)
-    return float(per_step.cross_entropy_logits(Zs[-1], Y)), per_step.count_equal(predicted, Y) / len(Y)
+    loss = float(per_step.cross_entropy_logits(Zs[-1], Y))
+    if sample_weight is not None:
+        return loss, float(np.average(predicted == Y, weights=sample_weight))
+    return loss, per_step.count_equal(predicted, Y) / len(Y)
 
 
-def gradients(hidden_Zs, As, Y, weights, m=None):
+def gradients(hidden_Zs, As, Y, weights, m=None, sample_weight=None):
     """(dW, db) of the cross-entropy summed over the images and divided by m (their number by default), first layer first.
 
     hidden_Zs are the hidden layers' pre-activations, As the layer inputs followed by the softmax
     output (as `forward` returns them), weights the W of each layer; one image per row. With targets
     Y (m, c) of floats instead of labels, the output is an identity one (As[-1] its sums) and the loss
-    scikit-learn's squared error, whose delta it takes as scikit-learn does: out - Y.
+    scikit-learn's squared error, whose delta it takes as scikit-learn does: out - Y. With sample_weight (m,), each
+    image's delta is weighed by it, as scikit-learn's (m is then the weights' sum).
     """
     m = As[0].shape[0] if m is None else m
     inv_m = As[0].dtype.type(1.0 / m)
@@ -168,6 +173,8 @@ def gradients(hidden_Zs, As, Y, weights, m=None):
     else:
         dZ = np.empty_like(As[-1])
         per_step.output_delta(As[-1], Y, dZ)
+    if sample_weight is not None:
+        dZ *= sample_weight.astype(dZ.dtype)[:, None]
     grads = []
     for index in range(len(weights) - 1, -1, -1):
         W = weights[index]

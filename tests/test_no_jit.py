@@ -20,9 +20,11 @@ Z1, A1, Z2, A2 = sf.forward_prop(*P, X)
 dW1 = sf.backward_prop(Z1, A1, Z2, A2, P[0], P[2], X, Y)[0]
 model = MLPClassifier(hidden_layer_sizes=(9, 5), batch_size=8, max_iter=2, random_state=0).fit(X.T, Y)
 Xz = X.T.copy(); Xz[Xz < 0.95] = 0  # zeros enough that predictions skip them
+weighted = MLPClassifier(hidden_layer_sizes=(9,), batch_size=8, max_iter=2, random_state=0).fit(
+    X.T, Y, sample_weight=np.arange(30) % 3 + 0.5)
 regressor = MLPRegressor(hidden_layer_sizes=(7,), batch_size=8, max_iter=2, random_state=0).fit(X.T, X.T[:, :2])
 print(json.dumps(dict(W1=W1.tolist(), A2=A2.tolist(), dW1=dW1.tolist(), loss=model.loss_curve_,
-                      regression=regressor.loss_curve_, values=regressor.predict(X.T).tolist(),
+                      regression=regressor.loss_curve_, weighted=weighted.loss_curve_, values=regressor.predict(X.T).tolist(),
                       proba=model.predict_proba(X.T).tolist(), few=model.predict_proba(X.T[:2]).tolist(),
                       sparse=model.predict_proba(Xz).tolist(), skips=bool(sf._network.skips_zeros(Xz)))))
 """

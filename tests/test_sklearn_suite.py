@@ -24,8 +24,6 @@ KNOWN = {
     "test_predict_proba_multilabel": "multilabel",
     # scipy sparse X: not offered
     "test_sparse_matrices": "sparse X",
-    # fit(X, y, sample_weight=...): not offered
-    "test_mlp_sample_weight_with_early_stopping": "sample_weight",
     # MLPRegressor(loss='poisson'): not offered
     "test_mlp_vs_poisson_glm_equivalent": "loss='poisson'",
     # scikit-learn's private attributes: its optimizer object (mlp._optimizer.learning_rate) and

@@ -25,13 +25,14 @@ START, N_IN, PADDED, BUFFER, WIDTH = range(5)
 n_in, its width padded to whole vectors P, where its rows begin in the activation and delta buffers, and
 its width."""
 
-EpochData = namedtuple("EpochData", "X x_scale Y masks order")
+EpochData = namedtuple("EpochData", "X x_scale Y masks order weights")
 EpochData.__doc__ = """The training set as an epoch reads it: images X (m, d), floats of the parameters' dtype (x_scale
 1) or uint8 pixels (x_scale 1/255), read in place; labels Y (m,) int64 (a softmax output) or float targets Y (m, c) of the parameters' dtype (an
 identity output, squared error); masks (m, words) the rows'
 `dense.nonzero_tiles` when the first layer skips the tiles of zeros they mark (`dense.affine_grouped`), or None when
 it reads every input (`dense.affine`): a choice made by type, so that an epoch compiles only the path it takes;
-order (n,) int64, the rows to train on in this epoch's order."""
+order (n,) int64, the rows to train on in this epoch's order; weights (m,) float64, the rows' sample weights, or None
+for every row weighing 1 (again a choice by type: an unweighted epoch compiles none of the weighing)."""
 
 Network = namedtuple("Network", "theta grad table")
 Network.__doc__ = """Every layer's parameters in one flat vector theta, a gradient buffer grad laid out the same, and
@@ -107,6 +108,53 @@ def _first_layer_for(masks, data, rows, buffers, Wt, relu, Out):
     return _read_every_input if isinstance(masks, types.NoneType) else _skip_zero_tiles
 
 
+def _batch_weight(weights, order, start, size):
+    """Σ of the sample weights of the batch's rows order[start:start + size], or its size when weights is None. In
+    jitted code the choice is made by weights' type (`_batch_weight_for`)."""
+    return float(size) if weights is None else _weighted_sum(weights, order, start, size)
+
+
+@overload(_batch_weight)
+def _batch_weight_for(weights, order, start, size):
+    if isinstance(weights, types.NoneType):
+        return lambda weights, order, start, size: float(size)
+    return lambda weights, order, start, size: _weighted_sum(weights, order, start, size)
+
+
+@helper
+def _weighted_sum(weights, order, start, size):
+    """Σ weights[order[t]] for start <= t < start + size, in order."""
+    total = 0.0
+    for t in range(start, start + size):
+        total += weights[order[t]]
+    return total
+
+
+def _weigh(weights, rows, dZ, loss):
+    """dZ[t] and loss[t] times the sample weight of row order[start + t], t < count (`Rows`); nothing when weights is
+    None."""
+    if weights is not None:
+        _weigh_rows(weights, rows, dZ, loss)
+
+
+@overload(_weigh)
+def _weigh_for(weights, rows, dZ, loss):
+    if isinstance(weights, types.NoneType):
+        return lambda weights, rows, dZ, loss: None
+    return lambda weights, rows, dZ, loss: _weigh_rows(weights, rows, dZ, loss)
+
+
+@helper
+def _weigh_rows(weights, rows, dZ, loss):
+    """dZ[t] *= w and loss[t] *= w for w the sample weight of row order[start + t], t < count (`Rows`)."""
+    R, r0 = rows.order, rows.start
+    for t in range(rows.count):
+        w = weights[R[r0 + t]]
+        for o in range(dZ.shape[1]):
+            dZ[t, o] *= dZ.dtype.type(w)
+        loss[t] *= loss.dtype.type(w)
+
+
 @helper
 def _squared_weights(theta, table):
     """Σ W² over every layer's weights, biases left out: the L2 penalty's sum, made once per batch.
@@ -131,6 +179,9 @@ def _squared_weights(theta, table):
 def epoch(data, batch, net, solver, buffers, rate):
     """One pass of mini-batch gradient descent over x_scale · X in the order data.order; (summed loss, correct count).
 
+    With sample weights (data.weights), as scikit-learn's: each row's loss and delta weighed, a batch's gradient and
+    penalty divided by its weights' sum instead of its size, and its weighted mean loss counted size times.
+
     data: `EpochData`; net: `Network`; solver: `Solver`; buffers: `Buffers`; batch: images per step;
     rate: the learning rate. The summed loss includes the penalty, 0.5 · alpha · Σ W² per batch, as
     scikit-learn's does. Plain descent without a penalty is made inside the gradient stage, as each
@@ -149,12 +200,14 @@ def epoch(data, batch, net, solver, buffers, rate):
     clock, hyper = solver.clock, solver.hyper  # written through these names, never through solver.clock[...]
     for s in range(0, m, batch):
         size = min(batch, m - s)
-        inv_m = dtype.type(1.0 / size)
+        weight = _batch_weight(data.weights, order, s, size)  # size, unless the rows are weighted
+        scale = size / weight  # the batch's share of the epoch's mean loss, per unit of its weighted sum: 1 unweighted
+        inv_m = dtype.type(1.0 / weight)
         at_once = size <= block
         clock[0] += 1
-        rules.for_batch(hyper, solver.rule, rate, solver.alpha, size, clock[0])
+        rules.for_batch(hyper, solver.rule, rate, solver.alpha, weight, clock[0])
         if solver.alpha != 0:
-            total_loss += 0.5 * solver.alpha * _squared_weights(net.theta, table)
+            total_loss += scale * (0.5 * solver.alpha * _squared_weights(net.theta, table))
         for r in range(s, s + size, block):
             n = min(block, s + size - r)
             rows = Rows(order, r, n)
@@ -168,8 +221,9 @@ def epoch(data, batch, net, solver, buffers, rate):
             top = layers - 1
             losses.head_rows(_rows(buffers.acts, table, top, block), table[top, WIDTH], data.Y, rows, inv_m,
                              _rows(buffers.deltas, table, top, block), buffers.loss, buffers.correct)
+            _weigh(data.weights, rows, _rows(buffers.deltas, table, top, block), buffers.loss)
             for t in range(n):
-                total_loss += buffers.loss[t]
+                total_loss += scale * buffers.loss[t]
                 total_correct += buffers.correct[t]
             mode = (dense.APPLY if solver.plain else dense.WRITE) if at_once else (dense.WRITE if r == s else dense.ADD)
             update = Update(mode, rate)

@@ -31,7 +31,8 @@ state S1, S2 (momentum's velocity, or Adam's two moments), each shaped like W.""
 
 @inline
 def for_batch(hyper, rule, rate, alpha, size, t):
-    """Set hyper's per-batch slots for the t-th update (t >= 1), with `size` images in the batch.
+    """Set hyper's per-batch slots for the t-th update (t >= 1), with `size` images in the batch (or, with sample
+    weights, their weights' sum, by which scikit-learn divides the penalty then).
 
     Computed in float64 and rounded once, as scikit-learn computes them in Python floats.
     """

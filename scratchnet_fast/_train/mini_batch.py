@@ -66,10 +66,11 @@ class Layered:
     batch). rng: a RandomState shuffling the images every epoch, or None to keep their order.
     optimizer: an `optimizer.Optimizer`, plain gradient descent by default. The parameters' dtype
     is the layers'; X holds floats of it, or uint8 pixels. `rows` (all by default): the rows of X
-    to train on, read where they are; each epoch shuffles the order of the one before.
+    to train on, read where they are; each epoch shuffles the order of the one before. `weights` (m,): the rows'
+    sample weights (scikit-learn's objective: `epoch.epoch`), None for all ones.
     """
 
-    def __init__(self, X, Y, layers, batch, *, rng=None, optimizer=None, x_scale=1.0, rows=None):
+    def __init__(self, X, Y, layers, batch, *, rng=None, optimizer=None, x_scale=1.0, rows=None, weights=None):
         self.optimizer = optimizer or Optimizer()
         self.rows = np.arange(X.shape[0], dtype=np.int64) if rows is None else np.asarray(rows, np.int64)
         m, d = len(self.rows), X.shape[1]
@@ -101,7 +102,8 @@ class Layered:
             scaled=np.zeros((d + 1) * table[0, PADDED] if pixels else 0, dtype), identity=identity,
             first=first, above=every_row(-(-table[:, PADDED].max() // dense.ROWS)),
             loss=np.zeros(block, dtype), correct=np.zeros(block, np.int64))
-        self.data = EpochData(X, dtype.type(x_scale), Y, masks if skip else None, self.rows.copy())
+        weights = None if weights is None else np.ascontiguousarray(weights, np.float64)
+        self.data = EpochData(X, dtype.type(x_scale), Y, masks if skip else None, self.rows.copy(), weights)
 
     @property
     def theta(self):
