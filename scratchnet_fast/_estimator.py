@@ -16,6 +16,7 @@ from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 
 from . import _network, _threads
+from ._kernels import activations
 from ._train.choose import trainer
 from ._train.convergence import SCHEDULES, Convergence
 from . import _lbfgs
@@ -131,9 +132,9 @@ class _Multilayer(BaseEstimator):
             integer("batch_size", self.batch_size, 1)
         if self.init not in _network.INITS:
             raise ValueError(f"unknown init {self.init!r}: use one of {', '.join(map(repr, _network.INITS))}")
-        if self.activation != "relu":
-            raise ValueError(f"activation {self.activation!r} is not offered: the hidden layers are ReLU "
-                             f"(activation='relu'); scikit-learn's 'identity', 'logistic' and 'tanh' are not here yet")
+        if not isinstance(self.activation, str) or self.activation not in activations.KINDS:
+            raise ValueError(f"unknown activation {self.activation!r}: use one of "
+                             f"{', '.join(map(repr, activations.KINDS))}")
         _threads.resolve(self.n_jobs)
         self._x_scale()
         return sizes, alpha, iterations, None if self.dtype is None else resolve_dtype(self.dtype)
@@ -238,7 +239,7 @@ class _Multilayer(BaseEstimator):
         if warm is not None:
             layers = self._check_warm(warm, shape, dtype)
         else:
-            layers = _network.init_layers(shape, rng, dtype, self.init)
+            layers = _network.init_layers(shape, rng, dtype, self.init, self.activation)
         if self.solver == "lbfgs":  # full batch, no epochs: scikit-learn's lbfgs ignores batches and early stopping
             if validation is not None:
                 raise ValueError("validation=(X_val, y_val) is scored after every epoch, and solver='lbfgs' has none")
@@ -284,7 +285,7 @@ class _Multilayer(BaseEstimator):
         """solver='lbfgs' on x_scale · X, Y from `layers`, as scikit-learn's: scipy's L-BFGS-B (`_lbfgs.py`)."""
         if X.dtype == np.uint8:
             X = X.astype(dtype)  # the full-batch gradient's kernels read floats: here, unlike the other solvers, a copy
-        objective = _lbfgs.Objective(X, Y, shape, dtype, float(self.alpha), self._x_scale(), weights)
+        objective = _lbfgs.Objective(X, Y, shape, dtype, float(self.alpha), self._x_scale(), weights, self.activation)
         self.interrupted_, result = False, None
         try:
             with _threads.limited(self.n_jobs):
@@ -326,7 +327,10 @@ class _Multilayer(BaseEstimator):
         if first:
             self._rng = check_random_state(self.random_state)
             warm = self._warm_layers()
-            layers = self._check_warm(warm, shape, dtype) if warm else _network.init_layers(shape, self._rng, dtype, self.init)
+            if warm:
+                layers = self._check_warm(warm, shape, dtype)
+            else:
+                layers = _network.init_layers(shape, self._rng, dtype, self.init, self.activation)
             self._solver, self._progress = self._optimizer(), self._convergence(alpha)
             self.n_layers_, self.n_outputs_, self.out_activation_ = len(shape), shape[-1], self._out_activation
             self.loss_curve_ = []
@@ -380,14 +384,16 @@ class _Multilayer(BaseEstimator):
         try:
             with _threads.limited(self.n_jobs):
                 net = trainer(X, Y, layers, batch_size=self._batch(len(rows)), rng=self._rng if self.shuffle else None,
-                              optimizer=self._solver, x_scale=x_scale, rows=rows, weights=weights)
+                              optimizer=self._solver, x_scale=x_scale, rows=rows, weights=weights,
+                              activation=activations.KINDS[self.activation])
                 advice = PIXEL_ADVICE if X.dtype == np.uint8 and self.input_scale is None else SCALE_ADVICE
                 descend(net, progress.rate, iterations, report, chance(Y[rows]) if labels else None, stop, advice,
                         Pace(fixed=self.n_jobs is not None))  # n_jobs given: the user's count, kept
         except FloatingPointError as error:
-            top = max(abs(float(X.max())), abs(float(X.min()))) * x_scale  # no temporary copy of X
-            hint = f", and check {SCALE_ADVICE}: X holds values up to {top:.3g}" if top > LARGE_INPUT else ""
-            raise Diverged(f"{NON_FINITE}: {error}{hint}") from None  # a large X is as likely the cause as the rate
+            if self.early_stopping and progress.best is not None:  # as scikit-learn's: keep the best epoch's weights
+                self._diverged_epoch(epochs, labels, getattr(error, "loss", math.nan))
+            else:
+                self._raise_divergence(error, X, x_scale)
         except KeyboardInterrupt:
             self.interrupted_ = True
             warn(f"training interrupted after {len(epochs)} iterations", RuntimeWarning)
@@ -401,6 +407,26 @@ class _Multilayer(BaseEstimator):
         self.loss_ = self.loss_curve_[-1] if self.loss_curve_ else None
         self.best_loss_ = progress.best_loss
         self.best_validation_score_ = progress.best_validation_score
+
+    def _diverged_epoch(self, epochs, labels, loss):
+        """Early stopping's end of a run whose epoch diverged, as scikit-learn's: that epoch counted, its loss and a NaN
+        validation score recorded, and training stopped with the best validation epoch's weights kept (said in a
+        warning). scikit-learn trains on through epochs of NaN (which never count as no improvement) to max_iter, and
+        ends with the same weights."""
+        epochs.append(len(epochs))
+        self.loss_curve_.append(float(loss))
+        if labels:
+            self.accuracy_curve_.append(math.nan)
+        self._progress.validation_scores.append(math.nan)
+        warn(f"training diverged at iteration {len(epochs)} (the loss is {loss:.6g}): stopped, keeping the weights of "
+             f"the best validation score; try a smaller learning rate than {self._progress.rate()}", RuntimeWarning)
+
+    @staticmethod
+    def _raise_divergence(error, X, x_scale):
+        """The divergence as scikit-learn's ValueError (and our FloatingPointError), naming a large X as a cause."""
+        top = max(abs(float(X.max())), abs(float(X.min()))) * x_scale  # no temporary copy of X
+        hint = f", and check {SCALE_ADVICE}: X holds values up to {top:.3g}" if top > LARGE_INPUT else ""
+        raise Diverged(f"{NON_FINITE}: {error}{hint}") from None  # a large X is as likely the cause as the rate
 
     def _batch(self, n):
         """Images per step for n training images: None (full batch) as it is, "auto" min(AUTO_BATCH, n), a size
@@ -434,7 +460,8 @@ class _Multilayer(BaseEstimator):
 
 
 class MLPClassifier(ClassifierMixin, _Multilayer):
-    """A ReLU network with a softmax output trained by gradient descent on the cross-entropy.
+    """A network of hidden layers (ReLU, or scikit-learn's other activations) with a softmax output, trained by gradient
+    descent on the cross-entropy.
 
     The defaults are scikit-learn's MLPClassifier's, so that swapping the import in scikit-learn's
     examples gives their results: 100 hidden units, Adam at 0.001 on batches of min(200, n), L2
@@ -509,10 +536,11 @@ class MLPClassifier(ClassifierMixin, _Multilayer):
         uint8 X is read as it is, without a float copy (a quarter or an eighth of the memory),
         and the scale multiplies the kernels' sums, never a pixel:
         ``MLPClassifier(input_scale=1/255).fit(pixels, labels)``.
-    activation : {'relu'}, default 'relu'
-        The hidden layers' activation, scikit-learn's parameter: ReLU only here.
+    activation : {'relu', 'tanh', 'logistic', 'identity'}, default 'relu'
+        The hidden layers' activation, as scikit-learn's (with its Glorot factor 2 for 'logistic'). The seed's fused
+        full-batch step is ReLU's: the others train on the mini-batch stages at any batch size.
 
-    Not offered: activations other than ReLU. Two or more classes always get a
+    Two or more classes always get a
     softmax output (scikit-learn gives two classes one logistic unit). A ConvergenceWarning is
     given, as scikit-learn gives it, when max_iter ends a run that checks for convergence
     (n_iter_no_change set, or early_stopping); the seed's training does not check.
@@ -550,7 +578,7 @@ class MLPClassifier(ClassifierMixin, _Multilayer):
 
     def _held_out_scores(self, X, Y, weights, layers, x_scale):
         """(mean cross-entropy, accuracy, weighted by `weights` unless None) on held-out images."""
-        return _network.scores(X, Y, layers, x_scale, weights)
+        return _network.scores(X, Y, layers, x_scale, weights, self.activation)
 
     def _partial_targets(self, y, classes, first, dtype):
         """partial_fit's labels as class indices (m,) int64; the first call takes the classes, every later one keeps them."""
@@ -605,7 +633,7 @@ class MLPClassifier(ClassifierMixin, _Multilayer):
         if not ready:
             X = self._images(dtype, False, X)
         with _threads.limited(self.n_jobs):
-            probabilities, finite = _network.predict_proba(X, self._layers(), self._x_scale())
+            probabilities, finite = _network.predict_proba(X, self._layers(), self._x_scale(), self.activation)
         if ready and not finite:
             self._images(dtype, False, X)  # scikit-learn's error for a NaN or an infinity in X, if that is the cause
         return probabilities
@@ -624,13 +652,14 @@ class MLPClassifier(ClassifierMixin, _Multilayer):
 
 
 class MLPRegressor(RegressorMixin, _Multilayer):
-    """A ReLU network with an identity output trained by gradient descent on the squared error: scikit-learn's
+    """A network of hidden layers (ReLU, or scikit-learn's other activations) with an identity output, trained by
+    gradient descent on the squared error: scikit-learn's
     MLPRegressor, on the same kernels as `MLPClassifier`.
 
     The parameters are MLPClassifier's (the same defaults, scikit-learn's), and `loss`, scikit-learn's
     "squared_error": half the mean over samples and outputs of (prediction - y)², plus the L2 penalty, with
     scikit-learn's gradient (the delta prediction - y). y is (n_samples,) or (n_samples, n_outputs); `predict` gives
-    the same shape, and `score` R². Not offered: loss="poisson", activations other than ReLU.
+    the same shape, and `score` R². Not offered: loss="poisson".
 
     Every solver trains on the mini-batch stages (`_kernels.epoch`), full batch (batch_size=None) too: the seed's fused
     full-batch step has the softmax head only. uint8 pixels with `input_scale` are read as they are, as the
@@ -702,7 +731,7 @@ class MLPRegressor(RegressorMixin, _Multilayer):
 
     def _held_out_scores(self, X, Y, weights, layers, x_scale):
         """(squared loss, R², weighted by `weights` unless None) on held-out images."""
-        return _network.regression_scores(X, Y, layers, x_scale, weights)
+        return _network.regression_scores(X, Y, layers, x_scale, weights, self.activation)
 
     @available_if(_Multilayer._stochastic)
     def partial_fit(self, X, y, sample_weight=None):
@@ -716,5 +745,5 @@ class MLPRegressor(RegressorMixin, _Multilayer):
             check_is_fitted(self)  # scikit-learn's NotFittedError
         X = self._images(self.weights_[0].dtype, False, X)
         with _threads.limited(self.n_jobs):
-            out = _network.forward(X, self._layers(), self._x_scale(), softmax=False)[1][-1]
+            out = _network.forward(X, self._layers(), self._x_scale(), softmax=False, activation=self.activation)[1][-1]
         return out.ravel() if out.shape[1] == 1 else out

@@ -15,15 +15,15 @@ from . import _network
 class Objective:
     """loss_and_gradient(x) of the network of `shape` on x_scale · X (m, d) with class indices Y (m,) or regression
     targets Y (m, c), L2 penalty alpha; with sample_weight (m,), scikit-learn's weighted objective (the weighted mean
-    loss, the penalty over the weights' sum).
+    loss, the penalty over the weights' sum); `activation`: the hidden layers' (scikit-learn's name).
 
     `best` holds the last iterate (`minimize` sets it), so that an interrupted run keeps it;
     `layers(x)` turns a vector into the (W (n_out, n_in), b (n_out,)) pairs in X's float dtype.
     """
 
-    def __init__(self, X, Y, shape, dtype, alpha, x_scale, sample_weight=None):
+    def __init__(self, X, Y, shape, dtype, alpha, x_scale, sample_weight=None, activation="relu"):
         self.X, self.Y, self.dtype, self.alpha, self.x_scale = X, Y, dtype, alpha, x_scale
-        self.sample_weight = sample_weight
+        self.sample_weight, self.activation = sample_weight, activation
         self.pairs = list(zip(shape[:-1], shape[1:]))
         self.best, self.iterations = None, 0
 
@@ -42,7 +42,7 @@ class Objective:
 
     def __call__(self, x):
         layers = self.layers(x)
-        Zs, As = _network.forward(self.X, layers, self.x_scale, softmax=self.Y.ndim == 1)
+        Zs, As = _network.forward(self.X, layers, self.x_scale, softmax=self.Y.ndim == 1, activation=self.activation)
         w = self.sample_weight
         m = len(self.Y) if w is None else float(w.sum())  # what the gradient and the penalty are divided by
         if self.Y.ndim == 2:  # a regressor's targets: its identity output's squared error
@@ -52,7 +52,7 @@ class Objective:
             loss = -float(np.average(np.log(np.clip(As[-1][np.arange(len(self.Y)), self.Y], eps, 1 - eps)), weights=w))
         penalty = sum(float(np.dot(W.ravel(), W.ravel())) for W, _ in layers)
         loss += 0.5 * self.alpha * penalty / m
-        grads = _network.gradients(Zs[:-1], As, self.Y, [W for W, _ in layers], m, w)
+        grads = _network.gradients(Zs[:-1], As, self.Y, [W for W, _ in layers], m, w, self.activation)
         coefs = [dW.T * (self.x_scale if l == 0 else 1) + (self.alpha / m) * W.T
                  for l, ((dW, _), (W, _)) in enumerate(zip(grads, layers))]
         return loss, np.concatenate([g.ravel() for g in coefs] + [db for _, db in grads]).astype(np.float64)

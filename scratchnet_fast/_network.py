@@ -1,13 +1,16 @@
-"""Any number of ReLU hidden layers and a softmax (or, for a regressor, identity) output, on the per-step kernels: starting weights,
-the forward pass and the gradients that the drop-in's functions and predictions use.
+"""Any number of hidden layers and a softmax (or, for a regressor, identity) output, on the per-step kernels: starting
+weights, the forward pass and the gradients that the drop-in's functions, lbfgs and the scores use, and the predictions.
+Hidden layers are ReLU on the per-step kernels; scikit-learn's other activations, there, are NumPy's and SciPy's
+(`_activate`), as scikit-learn computes them; the predictions take any kind in their kernels (`_kernels.activations`).
 
 Layers are (W (n_out, n_in), b (n_out,)) pairs in the seed's convention; batches are one image
 per row, C-contiguous, in the parameters' dtype or uint8 pixels. Training runs on fused kernels instead
 (`_train.choose.trainer`).
 """
 import numpy as np
+import scipy.special
 
-from ._kernels import epoch, per_step, predict
+from ._kernels import activations, epoch, per_step, predict
 from ._simd import lanes
 from ._train import mini_batch
 
@@ -15,18 +18,20 @@ from ._train import mini_batch
 INITS = ("uniform", "glorot")
 
 
-def init_layers(sizes, random_state, dtype, init="uniform"):
+def init_layers(sizes, random_state, dtype, init="uniform", activation="relu"):
     """Weights and biases (W (n_out, n_in), b (n_out,)) for layers of the given sizes, drawn layer by layer.
 
     "uniform": the seed's start, every value uniform in [-0.5, 0.5), drawn in the seed's order
     (W1, b1, W2, …). "glorot": scikit-learn's start for ReLU layers, uniform in ±sqrt(6 / (fan_in +
     fan_out)), drawn as scikit-learn draws them (each coefs_ (n_in, n_out), then its intercepts),
-    so a scikit-learn MLPClassifier with the same random_state starts from the same weights.
+    so a scikit-learn MLPClassifier with the same random_state starts from the same weights; for the logistic
+    `activation`, scikit-learn's factor 2 instead of 6.
     """
     layers = []
+    factor = 2.0 if activation == "logistic" else 6.0
     for n_in, n_out in zip(sizes[:-1], sizes[1:]):
         if init == "glorot":
-            bound = np.sqrt(6.0 / (n_in + n_out))
+            bound = np.sqrt(factor / (n_in + n_out))
             W = random_state.uniform(-bound, bound, (n_in, n_out)).T
             b = random_state.uniform(-bound, bound, n_out)
         else:
@@ -54,9 +59,39 @@ def weight_grad(dZ, A, inv_m, dW, db):
     (per_step.weight_grad_narrow if _narrow(dW) else per_step.weight_grad)(dZ, A, inv_m, dW, db)
 
 
-def forward(X, layers, x_scale=1.0, softmax=True):
+def _activate(activation, Z, A):
+    """A = the hidden activation (scikit-learn's name) of Z: ReLU on the per-step kernel, the others as scikit-learn
+    computes them (NumPy's tanh, SciPy's expit)."""
+    if activation == "relu":
+        per_step.relu(Z.reshape(-1), A.reshape(-1))
+    elif activation == "tanh":
+        np.tanh(Z, out=A)
+    elif activation == "logistic":
+        scipy.special.expit(Z, out=A)
+    else:
+        A[...] = Z
+
+
+def _hidden_delta(activation, dZ, W, Z, A):
+    """The delta (m, n_in) of a hidden layer below one of weights W (n_out, n_in) with delta dZ (m, n_out), from that
+    hidden layer's sums Z and activations A: (dZ @ W) times the activation's derivative, as scikit-learn's."""
+    below = np.empty_like(Z)
+    if activation == "relu":
+        per_step.hidden_delta(dZ, W, Z, below)
+        return below
+    np.matmul(dZ, W, out=below)
+    if activation == "tanh":
+        below *= 1 - A * A
+    elif activation == "logistic":
+        below *= A
+        below *= 1 - A
+    return below
+
+
+def forward(X, layers, x_scale=1.0, softmax=True, activation="relu"):
     """Pre-activations Z and activations A of every layer, for the images x_scale · X; A[-1] holds the softmax probabilities,
-    or with softmax=False the output's sums themselves (an identity output, a regressor's: A[-1] is Z[-1]).
+    or with softmax=False the output's sums themselves (an identity output, a regressor's: A[-1] is Z[-1]). The hidden
+    layers' `activation` is scikit-learn's name.
 
     X holds floats of the layers' dtype, or uint8 pixels (x_scale 1/255 for the seed's scaling).
     """
@@ -67,7 +102,7 @@ def forward(X, layers, x_scale=1.0, softmax=True):
         matmul_bias(As[-1], W, b, W.dtype.type(x_scale if index == 0 else 1), Z)
         if index < len(layers) - 1:
             A = np.empty_like(Z)
-            per_step.relu(Z.reshape(-1), A.reshape(-1))
+            _activate(activation, Z, A)
         elif softmax:
             A = np.empty_like(Z)
             per_step.softmax_rows(Z, A)
@@ -94,36 +129,38 @@ def skips_zeros(X):
     return np.count_nonzero(nonzero) < SKIP_BELOW * nonzero.size
 
 
-def _few_probabilities(X, layers, x_scale):
+def _few_probabilities(X, layers, x_scale, kind):
     """`predict_proba` of a few images (`predict.FEW`), a layer at a time through `predict.few_rows`."""
     A = X
     for index, (W, b) in enumerate(layers):
         top = index == len(layers) - 1
         out = np.empty((X.shape[0], W.shape[0]), W.dtype)
-        predict.few_rows(A, W.dtype.type(x_scale if index == 0 else 1), W, b, predict.SOFTMAX if top else predict.RELU,
-                         out)
+        predict.few_rows(A, W.dtype.type(x_scale if index == 0 else 1), W, b, kind,
+                         predict.SOFTMAX if top else predict.HIDDEN, out)
         if index == 0:
             finite = np.isfinite(out).all()
         A = out
     return A, finite
 
 
-def predict_proba(X, layers, x_scale=1.0):
+def predict_proba(X, layers, x_scale=1.0, activation="relu"):
     """(softmax probabilities (m, n_classes) of the images x_scale · X (m, d), whether every first-layer sum was finite).
 
     X holds floats of the layers' dtype or uint8 pixels, C-contiguous. One parallel pass
     (`_kernels.predict`): memory beyond X and the result is the weights' and stays the same for any m.
-    A sum that is not finite comes from a NaN or infinity in X, or from finite values so large they overflow.
+    A sum that is not finite comes from a NaN or infinity in X, or from finite values so large they overflow. The
+    hidden layers' `activation` is scikit-learn's name.
     """
+    kind = activations.KINDS[activation]
     if X.shape[0] <= predict.FEW:
-        return _few_probabilities(X, layers, x_scale)
+        return _few_probabilities(X, layers, x_scale, kind)
     theta, table = mini_batch.packed(layers, predict.TILE)
     if x_scale != 1:
         first = epoch.layer_block(theta, table, 0)
         first[:-1] *= first.dtype.type(x_scale)
     out = np.empty((X.shape[0], layers[-1][0].shape[0]), theta.dtype)
     check = np.empty(-(-X.shape[0] // predict.ITEM), theta.dtype)
-    predict.probabilities(X, theta, table, skips_zeros(X), out, check)
+    predict.probabilities(X, theta, table, kind, skips_zeros(X), out, check)
     return out, not np.isnan(check).any()
 
 
@@ -134,21 +171,21 @@ def squared_loss(Y, out, sample_weight=None):
     return 0.5 * float(np.average(squares, weights=sample_weight, axis=0).mean())
 
 
-def regression_scores(X, Y, layers, x_scale=1.0, sample_weight=None):
+def regression_scores(X, Y, layers, x_scale=1.0, sample_weight=None, activation="relu"):
     """(squared loss, R²) of the network with an identity output on images x_scale · X (m, d) against targets Y (m, c),
     weighted by sample_weight; R² as scikit-learn's r2_score, averaged over the outputs (NaN if an output is not
     finite)."""
     from sklearn.metrics import r2_score
 
-    out = forward(X, layers, x_scale, softmax=False)[1][-1]
+    out = forward(X, layers, x_scale, softmax=False, activation=activation)[1][-1]
     r2 = float(r2_score(Y, out, sample_weight=sample_weight)) if np.isfinite(out).all() else float("nan")
     return squared_loss(Y, out, sample_weight), r2
 
 
-def scores(X, Y, layers, x_scale=1.0, sample_weight=None):
+def scores(X, Y, layers, x_scale=1.0, sample_weight=None, activation="relu"):
     """(mean cross-entropy, accuracy) of the network on images x_scale · X (m, d) with class indices Y (m,) int64; with
     sample_weight (m,), the accuracy is the weighted share of the right ones, as scikit-learn's accuracy_score."""
-    Zs, As = forward(X, layers, x_scale)
+    Zs, As = forward(X, layers, x_scale, activation=activation)
     predicted = np.empty(len(Y), np.int64)
     per_step.argmax_rows(As[-1], predicted)
     loss = float(per_step.cross_entropy_logits(Zs[-1], Y))
@@ -157,14 +194,15 @@ def scores(X, Y, layers, x_scale=1.0, sample_weight=None):
     return loss, per_step.count_equal(predicted, Y) / len(Y)
 
 
-def gradients(hidden_Zs, As, Y, weights, m=None, sample_weight=None):
+def gradients(hidden_Zs, As, Y, weights, m=None, sample_weight=None, activation="relu"):
     """(dW, db) of the cross-entropy summed over the images and divided by m (their number by default), first layer first.
 
     hidden_Zs are the hidden layers' pre-activations, As the layer inputs followed by the softmax
     output (as `forward` returns them), weights the W of each layer; one image per row. With targets
     Y (m, c) of floats instead of labels, the output is an identity one (As[-1] its sums) and the loss
     scikit-learn's squared error, whose delta it takes as scikit-learn does: out - Y. With sample_weight (m,), each
-    image's delta is weighed by it, as scikit-learn's (m is then the weights' sum).
+    image's delta is weighed by it, as scikit-learn's (m is then the weights' sum). `activation`: the hidden layers',
+    as `forward`'s.
     """
     m = As[0].shape[0] if m is None else m
     inv_m = As[0].dtype.type(1.0 / m)
@@ -181,8 +219,6 @@ def gradients(hidden_Zs, As, Y, weights, m=None, sample_weight=None):
         dW, db = np.empty_like(W), np.empty(W.shape[0], W.dtype)
         weight_grad(dZ, As[index], inv_m, dW, db)
         if index > 0:
-            below = np.empty_like(hidden_Zs[index - 1])
-            per_step.hidden_delta(dZ, W, hidden_Zs[index - 1], below)
-            dZ = below
+            dZ = _hidden_delta(activation, dZ, W, hidden_Zs[index - 1], As[index])
         grads.append((dW, db))
     return grads[::-1]

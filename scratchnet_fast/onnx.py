@@ -57,6 +57,9 @@ def shapes(operator):
     _calculate_linear_classifier_output_shapes(operator, enable_type_checking=False)
 
 
+ONNX_ACTIVATIONS = {"relu": "Relu", "tanh": "Tanh", "logistic": "Sigmoid"}  # the hidden layers' ONNX operators
+
+
 def convert(scope, operator, container):
     """skl2onnx converter: the fitted model `operator.raw_operator` as ONNX nodes from its input to (label, probabilities)."""
     model = operator.raw_operator
@@ -77,7 +80,10 @@ def convert(scope, operator, container):
                   "mul_result")
         Z = _node(scope, container, "Add", [Z, _constant(scope, container, "intercepts", proto, b.astype(dtype),
                                                          (1, len(b)))], "add_result")
-        A = _node(scope, container, "Relu", [Z], "next_activations") if index < last else Z
+        if index < last and model.activation != "identity":
+            A = _node(scope, container, ONNX_ACTIVATIONS[model.activation], [Z], "next_activations")
+        else:
+            A = Z
     container.add_node("Softmax", [A], operator.outputs[1].full_name, axis=1,
                        name=scope.get_unique_operator_name("Softmax"))
     nocl = container.get_options(model, dict(nocl=False))["nocl"]  # skl2onnx's option: class indices for labels

@@ -211,14 +211,24 @@ def tile_members(X, rows, tile):
 # The mini-batch stages' twins, one image per row. A layer is a block Wt (n_in + 1, P): rows of weights from each
 # input to the P outputs, the biases last.
 
-def affine(A, Wt, activation="none", below=None):
-    """A[:, :n_in] @ Wt[:n_in] + Wt[n_in], then ReLU ("relu") or times below > 0 ("mask")."""
+HIDDEN = {"relu": (lambda z: np.maximum(z, 0), lambda a: (a > 0).astype(a.dtype)),
+          "tanh": (np.tanh, lambda a: 1 - a * a),
+          "logistic": (lambda z: 1 / (1 + np.exp(-z)), lambda a: a * (1 - a)),
+          "identity": (lambda z: z, np.ones_like)}
+"""scikit-learn's hidden activations: (f(z), f' written from a = f(z))."""
+
+
+def affine(A, Wt, activation="none", below=None, kind="relu"):
+    """A[:, :n_in] @ Wt[:n_in] + Wt[n_in], then the hidden activation `kind` ("hidden") or times its derivative at the
+    activations below ("derivative")."""
     n_in = Wt.shape[0] - 1
     Z = A[:, :n_in] @ Wt[:n_in] + Wt[n_in]
-    if activation == "relu":
-        return relu(Z)
-    if activation == "mask":
-        return Z * (below > 0)
+    f, derivative = HIDDEN[kind]
+    if activation == "hidden":
+        with np.errstate(over="ignore"):
+            return f(Z)
+    if activation == "derivative":
+        return Z * derivative(below)
     return Z
 
 

@@ -5,7 +5,7 @@ import pytest
 
 import reference as ref
 from helpers import assert_close, blank_borders
-from scratchnet_fast._kernels import dense, losses
+from scratchnet_fast._kernels import activations, dense, losses
 from scratchnet_fast._kernels.rules import Layer
 from scratchnet_fast._simd import lanes
 from scratchnet_fast._train.mini_batch import padded
@@ -40,16 +40,38 @@ def groups_of(X, rows, m):
     return groups
 
 
+WHAT = {"none": dense.NONE, "hidden": dense.HIDDEN, "derivative": dense.DERIVATIVE}
+
+
 @pytest.mark.parametrize("m,n_in,width", SHAPES)
-@pytest.mark.parametrize("activation", [dense.NONE, dense.RELU, dense.MASK], ids=["none", "relu", "mask"])
-def test_affine_matches_reference(rng, dtype, m, n_in, width, activation):
+@pytest.mark.parametrize("what", list(WHAT))
+def test_affine_matches_reference(rng, dtype, m, n_in, width, what):
     A = rng.normal(size=(m, n_in)).astype(dtype)
     Wt = block(rng, n_in, width, dtype)
     below = rng.normal(size=(m, Wt.shape[1])).astype(dtype)
     out = np.full((m, Wt.shape[1]), np.nan, dtype)
-    dense.affine(A, dense.Rows(np.arange(m), 0, m), Wt, activation, below, out)
-    name = {dense.NONE: "none", dense.RELU: "relu", dense.MASK: "mask"}[activation]
-    assert_close(out, ref.affine(A.astype(float), Wt.astype(float), name, below), dtype)
+    dense.affine(A, dense.Rows(np.arange(m), 0, m), Wt, activations.RELU, WHAT[what], below, out)
+    assert_close(out, ref.affine(A.astype(float), Wt.astype(float), what, below), dtype)
+
+
+@pytest.mark.parametrize("kind", ["tanh", "logistic", "identity"])
+@pytest.mark.parametrize("what", ["hidden", "derivative"])
+def test_affine_takes_every_activation_kind(rng, dtype, kind, what):
+    """scikit-learn's other activations, and their derivatives from the activations below (values of f)."""
+    m, n_in, width = 9, 37, 13
+    A = rng.normal(size=(m, n_in)).astype(dtype)
+    Wt = block(rng, n_in, width, dtype)
+    below = ref.HIDDEN[kind][0](rng.normal(size=(m, Wt.shape[1]))).astype(dtype)
+    out = np.full((m, Wt.shape[1]), np.nan, dtype)
+    dense.affine(A, dense.Rows(np.arange(m), 0, m), Wt, activations.KINDS[kind], WHAT[what], below, out)
+    assert_close(out, ref.affine(A.astype(float), Wt.astype(float), what, below.astype(float), kind), dtype)
+    grouped = np.full_like(out, np.nan)
+    if what == "hidden":
+        X, rows = batch_of(rng, m, n_in, dtype, False)
+        dense.affine(X, rows, Wt, activations.KINDS[kind], dense.HIDDEN, out, out)
+        dense.affine_grouped(dense.Inputs(X, dtype(1)), rows, groups_of(X, rows, m), Wt, activations.KINDS[kind], True,
+                             grouped)
+        assert_close(grouped, out, dtype)
 
 
 @pytest.mark.parametrize("m,n_in,width", SHAPES)
@@ -63,11 +85,11 @@ def test_affine_reads_the_batchs_rows_in_place_as_the_grouped_one_does(rng, dtyp
     scaled = np.full_like(Wt, np.nan)
     dense.scaled_weights(Wt, x_scale, scaled)
     out = np.full((m, Wt.shape[1]), np.nan, dtype)
-    dense.affine(X, rows, scaled, dense.RELU, out, out)
+    dense.affine(X, rows, scaled, activations.RELU, dense.HIDDEN, out, out)
     images = X[rows.order[3:3 + m]] * float(x_scale)
-    assert_close(out, ref.affine(images, Wt.astype(float), "relu"), dtype)
+    assert_close(out, ref.affine(images, Wt.astype(float), "hidden"), dtype)
     grouped = np.full_like(out, np.nan)
-    dense.affine_grouped(dense.Inputs(X, x_scale), rows, groups_of(X, rows, m), Wt, True, grouped)
+    dense.affine_grouped(dense.Inputs(X, x_scale), rows, groups_of(X, rows, m), Wt, activations.RELU, True, grouped)
     np.testing.assert_array_equal(out, grouped)
 
 
@@ -80,9 +102,9 @@ def test_affine_grouped_reads_the_batchs_rows_in_place(rng, dtype, m, n_in, widt
     x_scale = dtype(1 / 255) if pixels else dtype(1)
     Wt = block(rng, n_in, width, dtype)
     out = np.full((m, Wt.shape[1]), np.nan, dtype)
-    dense.affine_grouped(dense.Inputs(X, x_scale), rows, groups_of(X, rows, m), Wt, relu, out)
+    dense.affine_grouped(dense.Inputs(X, x_scale), rows, groups_of(X, rows, m), Wt, activations.RELU, relu, out)
     images = X[rows.order[3:3 + m]] * float(x_scale)
-    assert_close(out, ref.affine(images, Wt.astype(float), "relu" if relu else "none"), dtype)
+    assert_close(out, ref.affine(images, Wt.astype(float), "hidden" if relu else "none"), dtype)
 
 
 @pytest.mark.parametrize("m,c", [(1, 2), (9, 10), (300, 3)])

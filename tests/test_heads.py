@@ -31,6 +31,42 @@ def test_relu_and_its_derivative_from_the_activation(rng, dtype):
 
 
 @numba.njit
+def _scalars(kind, Z, out):
+    zero = Z.dtype.type(0)
+    for i in range(Z.shape[0]):
+        for k in range(Z.shape[1]):
+            out[i, k] = activations.activate_scalar(kind, Z[i, k], zero)
+
+
+@pytest.mark.parametrize("name", list(activations.KINDS))
+def test_every_activation_and_its_derivative_match_scikit_learns(rng, dtype, name):
+    """f in vectors and one value at a time, from tiny to huge sums (tanh keeps the digits of small ones), and
+    f' from the activations, against NumPy's (scikit-learn's formulas) in float64; NaN stays NaN."""
+    L = lanes.count(dtype)
+    Z = np.concatenate([rng.normal(size=2 * L) * 4, np.geomspace(1e-12, 1e-2, L), -np.geomspace(1e-12, 1e-2, L),
+                        [0.0, 1e4, -1e4, 30.0, -30.0, 90.0, -90.0, 700.0], np.zeros(L - 8)]).astype(dtype).reshape(5, L)
+    delta = rng.normal(size=Z.shape).astype(dtype)
+    a, d, one = np.full_like(Z, 7), np.full_like(Z, 7), np.full_like(Z, 7)
+    kind = activations.KINDS[name]
+    _activation_rows(kind, Z, delta, a, d)
+    _scalars(kind, Z, one)
+    f, derivative = ref.HIDDEN[name]
+    with np.errstate(over="ignore"):
+        expected = f(Z.astype(float))
+    assert_close(a, expected, dtype)
+    assert_close(one, expected, dtype)
+    if name == "tanh":  # relative accuracy near 0, where 1 - e^(-2|z|) would cancel
+        small = np.abs(Z) < 1e-2
+        np.testing.assert_allclose(a[small], expected[small], rtol=1e-14 if dtype == np.float64 else 1e-6)
+    assert_close(d, delta.astype(float) * derivative(a.astype(float)), dtype)
+    Z[0, 0] = np.nan
+    _activation_rows(kind, Z, delta, a, d)
+    _scalars(kind, Z, one)
+    assert np.isnan(a[0, 0]) and np.isnan(one[0, 0])
+    assert activations.moves_zero(kind) == (name == "logistic")
+
+
+@numba.njit
 def _lanes_head(P, ys, n, stats):
     return losses.softmax_cross_entropy_lanes(P, P.shape[0], ys, n, stats)
 

@@ -23,8 +23,13 @@ Xz = X.T.copy(); Xz[Xz < 0.95] = 0  # zeros enough that predictions skip them
 weighted = MLPClassifier(hidden_layer_sizes=(9,), batch_size=8, max_iter=2, random_state=0).fit(
     X.T, Y, sample_weight=np.arange(30) % 3 + 0.5)
 regressor = MLPRegressor(hidden_layer_sizes=(7,), batch_size=8, max_iter=2, random_state=0).fit(X.T, X.T[:, :2])
+tanh = MLPClassifier(hidden_layer_sizes=(9, 5), activation="tanh", batch_size=8, max_iter=2, random_state=0).fit(X.T, Y)
+logistic = MLPRegressor(hidden_layer_sizes=(7,), activation="logistic", batch_size=30, max_iter=2, random_state=0).fit(
+    X.T, X.T[:, 0])
 print(json.dumps(dict(W1=W1.tolist(), A2=A2.tolist(), dW1=dW1.tolist(), loss=model.loss_curve_,
-                      regression=regressor.loss_curve_, weighted=weighted.loss_curve_, values=regressor.predict(X.T).tolist(),
+                      regression=regressor.loss_curve_, weighted=weighted.loss_curve_, tanh=tanh.loss_curve_,
+                      tanh_proba=tanh.predict_proba(X.T).tolist(), tanh_few=tanh.predict_proba(X.T[:2]).tolist(),
+                      logistic=logistic.loss_curve_, values=regressor.predict(X.T).tolist(),
                       proba=model.predict_proba(X.T).tolist(), few=model.predict_proba(X.T[:2]).tolist(),
                       sparse=model.predict_proba(Xz).tolist(), skips=bool(sf._network.skips_zeros(Xz)))))
 """

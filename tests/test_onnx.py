@@ -38,6 +38,14 @@ def test_onnx_runtime_gives_our_probabilities_and_labels(rng, dtype, hidden, cla
     np.testing.assert_array_equal(label, model.predict(X))
 
 
+@pytest.mark.parametrize("activation", ["tanh", "logistic", "identity"])
+def test_every_hidden_activation_exports(rng, activation):
+    model, X = fitted(rng, (12, 7), 3, np.float32, activation=activation)
+    label, proba = run(to_onnx(model, X[:1], options={"zipmap": False}), X)
+    np.testing.assert_allclose(proba, model.predict_proba(X), rtol=0, atol=1e-6)
+    np.testing.assert_array_equal(label, model.predict(X))
+
+
 def test_string_labels_pixels_and_the_default_zipmap(rng):
     P = rng.integers(0, 256, (150, 20), dtype=np.uint8)
     y = np.array(["cat", "dog", "eel"])[rng.integers(0, 3, 150)]

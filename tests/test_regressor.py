@@ -184,6 +184,19 @@ def test_clear_errors_and_scikit_learns_tools(problem):
         model_file.save(model, "never-written.npz")
 
 
+def test_a_diverging_run_with_early_stopping_keeps_its_best_epoch_as_scikit_learns(problem):
+    """scikit-learn's non-regression test for its issue 29504: no error, a NaN validation score last, the best weights."""
+    X, Y = problem
+    model = MLPRegressor(hidden_layer_sizes=(32,), activation="identity", solver="sgd", learning_rate_init=1.0,
+                         early_stopping=True, max_iter=20, random_state=0)
+    with pytest.warns(RuntimeWarning, match="training diverged at iteration .*keeping the weights of the best"):
+        model.fit(X * 50, Y[:, 0])
+    assert np.isnan(model.validation_scores_[-1]) and np.isfinite(model.best_validation_score_)
+    assert all(np.isfinite(c).all() for c in model.coefs_) and np.isfinite(model.predict(X)).all()
+    with pytest.raises(ValueError, match="Solver produced non-finite parameter weights"):
+        model.set_params(early_stopping=False).fit(X * 50, Y[:, 0])
+
+
 @pytest.mark.filterwarnings("ignore:the training loss grew from")
 def test_passes_scikit_learns_check_estimator():
     results = check_estimator(MLPRegressor(), on_fail=None)

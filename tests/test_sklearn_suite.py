@@ -15,19 +15,18 @@ import sklearn
 MADE_ON = (1, 9)  # the scikit-learn whose test file KNOWN was read off; other versions hold other tests
 
 KNOWN = {
-    # activation='identity', 'logistic' or 'tanh' (the hidden layers are ReLU only): refused with a ValueError
-    "test_fit": "activation", "test_gradient": "activation", "test_lbfgs_classification": "activation",
-    "test_lbfgs_regression": "activation", "test_lbfgs_classification_maxfun": "activation",
-    "test_lbfgs_regression_maxfun": "activation", "test_multilabel_classification": "activation",
-    "test_predict_proba_binary": "activation", "test_mlp_diverging_loss": "activation",
+    # two classes: scikit-learn's one logistic output (ours is a 2-way softmax), set by hand with its private
+    # attributes (_coef_velocity, _no_improvement_count, ...)
+    "test_fit": "one logistic output for two classes",
     # y as an indicator matrix: multilabel classification is not offered
-    "test_predict_proba_multilabel": "multilabel",
+    "test_multilabel_classification": "multilabel", "test_predict_proba_multilabel": "multilabel",
     # scipy sparse X: not offered
     "test_sparse_matrices": "sparse X",
     # MLPRegressor(loss='poisson'): not offered
     "test_mlp_vs_poisson_glm_equivalent": "loss='poisson'",
-    # scikit-learn's private attributes: its optimizer object (mlp._optimizer.learning_rate) and
-    # mlp._no_improvement_count, which ours keeps elsewhere
+    # scikit-learn's private attributes: its optimizer object (mlp._optimizer.learning_rate),
+    # mlp._no_improvement_count and mlp._loss_grad_lbfgs, which ours keeps elsewhere
+    "test_gradient": "private attribute",
     "test_learning_rate_warmstart": "private attribute", "test_adaptive_learning_rate": "private attribute",
     "test_n_iter_no_change": "private attribute", "test_n_iter_no_change_inf": "private attribute",
 }

@@ -1,4 +1,4 @@
-"""Stages of the fused mini-batch step for any stack of ReLU layers and a softmax output.
+"""Stages of the fused mini-batch step for any stack of hidden layers (any `activations` kind) and an output.
 
 Layout. A layer is one block `Wt` (n_in + 1, P) of the flat parameter vector: row k < n_in holds
 the weights from input k to the P outputs (scikit-learn's (n_in, n_out) layout), row n_in the
@@ -51,13 +51,9 @@ Update = namedtuple("Update", "mode rate")
 Update.__doc__ = """What `weight_gradient` does with a gradient: `mode` (APPLY, WRITE, ADD: `_deliver`), APPLY at `rate`."""
 
 APPLY, WRITE, ADD = 0, 1, 2  # what `_deliver` does with a vector: W -= rate · it, G = it, G += it
-NONE, RELU, MASK = 0, 1, 2  # what `affine` applies to its sums: nothing, ReLU, or the ReLU derivative of the activations below
-
-
-@inline
-def _relu(v):
-    """The hidden activation of v (`activations`)."""
-    return activations.activate(activations.RELU, v)
+NONE, HIDDEN, DERIVATIVE = 0, 1, 2
+"""What `affine` applies to its sums: nothing (the output), the hidden activation (`activations`, of the kind it is
+given), or that activation's derivative at the activations below (the delta of a hidden layer)."""
 
 
 @inline
@@ -71,16 +67,11 @@ def _fma_tile(acc, x, u, t):
 
 
 @inline
-def _masked(v, below, t, j):
-    """A delta v times the hidden activation's derivative at the activations below[t, j:j+L] (`activations`)."""
-    return activations.backward(activations.RELU, v, lanes.load(below, t, j))
-
-
-@inline
-def _affine_tile(A, batch, o, Wt, cols, activation, below, Out):
+def _affine_tile(A, batch, o, Wt, cols, f, below, Out):
     """Out[o + s, j:j+L | q:q+L] = f(A[batch[o + s], :n_in] @ Wt[:n_in] + Wt[n_in]) for the rows o + s < n = batch.size.
 
-    f per `activation` (NONE, RELU, or MASK: times below[o + s] > 0). L = lanes.count, (j, q) = cols;
+    f = (kind, what): the `activations` kind and what of it (NONE, HIDDEN, or DERIVATIVE: times the kind's derivative
+    at the activations below[o + s]). L = lanes.count, (j, q) = cols;
     A (≥ rows, ≥ n_in), floats of Wt's dtype or uint8 pixels (converted as read), batch the rows of A,
     Wt (n_in + 1, P), below and Out (≥ n, P). Rows past n - 1 repeat it and are not stored.
     """
@@ -95,14 +86,15 @@ def _affine_tile(A, batch, o, Wt, cols, activation, below, Out):
     acc = (v0, w0, v0, w0, v0, w0, v0, w0)
     for k in range(n_in):
         acc = _fma_tile(acc, (A[i0, k], A[i1, k], A[i2, k], A[i3, k]), lanes.load(Wt, k, j), lanes.load(Wt, k, q))
+    kind, what = f
     for e in range(8):  # one call site of each piece, in a loop LLVM unrolls: eight inlined copies compile slowly
         s, col, stored = _entry(e, cols)
         if stored and o + s < n:
             v = acc[e]
-            if activation == RELU:
-                v = _relu(v)
-            elif activation == MASK:
-                v = _masked(v, below, o + s, col)
+            if what == HIDDEN:
+                v = activations.activate(kind, v)
+            elif what == DERIVATIVE:
+                v = activations.backward(kind, v, lanes.load(below, o + s, col))
             lanes.store(Out, v, o + s, col)
 
 
@@ -123,13 +115,13 @@ def _columns(item, blocks, P, L):
 
 
 @kernel
-def affine(A, rows, Wt, activation, below, Out):
+def affine(A, rows, Wt, kind, what, below, Out):
     """Out[t] = f(A[order[start + t], :n_in] @ Wt[:n_in] + Wt[n_in]) for t < count (`Rows`), n_in = Wt.shape[0] - 1;
-    Out (≥ count, P), f per `activation` (`_affine_tile`).
+    Out (≥ count, P), f per the `activations` kind and `what` of it (`_affine_tile`).
 
     The first layer on images without zeros to skip (the batch's rows of X read in place; pixels
-    against `scaled_weights`), a layer above it (RELU, or NONE for the output), or the delta of the
-    layer below one, from its weights transposed (`transpose_weights`) and MASK with the
+    against `scaled_weights`), a layer above it (HIDDEN, or NONE for the output), or the delta of the
+    layer below one, from its weights transposed (`transpose_weights`) and DERIVATIVE with the
     activations below. One item per tile of four rows by two vectors of outputs.
     """
     R, r0, n = rows.order, rows.start, rows.count
@@ -139,7 +131,7 @@ def affine(A, rows, Wt, activation, below, Out):
     blocks = (P + 2 * L - 1) // (2 * L)
     tiles = (n + ROWS - 1) // ROWS
     for item in prange(tiles * blocks):
-        _affine_tile(A, batch, item // blocks * ROWS, Wt, _columns(item, blocks, P, L), activation, below, Out)
+        _affine_tile(A, batch, item // blocks * ROWS, Wt, _columns(item, blocks, P, L), (kind, what), below, Out)
 
 
 @kernel
@@ -170,9 +162,9 @@ def _tile_weights(Wt, k, n_in, j, x_scale):
 
 
 @kernel
-def affine_grouped(inputs, rows, groups, Wt, relu, Out):
-    """Out[t] = x_scale · A[order[start + t]] @ Wt[:n_in] + Wt[n_in], ReLU'd when `relu`, for t < count; Out (≥ count, P):
-    the first layer (`Inputs`, `Rows`, `Groups`).
+def affine_grouped(inputs, rows, groups, Wt, kind, hidden, Out):
+    """Out[t] = x_scale · A[order[start + t]] @ Wt[:n_in] + Wt[n_in], through the activation `kind` when `hidden`, for
+    t < count; Out (≥ count, P): the first layer (`Inputs`, `Rows`, `Groups`).
 
     A holds floats of Wt's dtype (x_scale 1) or uint8 pixels, converted as they are read; x_scale
     multiplies each tile's weights once as they are loaded (an exact no-op at 1), never a pixel.
@@ -220,16 +212,18 @@ def affine_grouped(inputs, rows, groups, Wt, relu, Out):
                 lanes.store(Out, z, t, j)
                 lanes.store(Out, y, t, q)
                 u += 1
-        if relu:
+        if hidden:
             for t in range(t0, t1):
-                lanes.store(Out, _relu(lanes.load(Out, t, j)), t, j)
-                lanes.store(Out, _relu(lanes.load(Out, t, q)), t, q)
+                for e in range(2):  # one call site of the activation, in a loop LLVM unrolls
+                    _, col, stored = _entry(e, (j, q))
+                    if stored:
+                        lanes.store(Out, activations.activate(kind, lanes.load(Out, t, col)), t, col)
 
 
 @kernel
 def transpose_weights(Wt, n_in, WT):
     """WT[o, k] = Wt[k, o] for o < c = WT.shape[0] - 1 and k < n_in, and WT[c] = 0: a layer's weights as (outputs, inputs)
-    rows and a zero bias row, for the delta of the layer below (`affine` with MASK)."""
+    rows and a zero bias row, for the delta of the layer below (`affine` with DERIVATIVE)."""
     c = WT.shape[0] - 1
     zero = WT.dtype.type(0)
     for o in prange(c + 1):

@@ -1,5 +1,5 @@
-"""Mini-batch gradient descent for any stack of ReLU layers and an output with its loss (`losses.head_rows`), on the
-`dense` stages.
+"""Mini-batch gradient descent for any stack of hidden layers (any `activations` kind) and an output with its loss
+(`losses.head_rows`), on the `dense` stages.
 
 An epoch runs as one jitted loop: each batch is a slice of a permutation of the images, read in
 place from X; its forward pass, loss, backward pass and update are a handful of parallel stages
@@ -14,7 +14,7 @@ from numba.extending import overload
 
 from .._compile.options import helper
 from .._simd import lanes
-from . import dense, losses, rules
+from . import activations, dense, losses, rules
 from .dense import Inputs, Rows, Update
 from .rules import Layer
 
@@ -34,9 +34,10 @@ it reads every input (`dense.affine`): a choice made by type, so that an epoch c
 order (n,) int64, the rows to train on in this epoch's order; weights (m,) float64, the rows' sample weights, or None
 for every row weighing 1 (again a choice by type: an unweighted epoch compiles none of the weighing)."""
 
-Network = namedtuple("Network", "theta grad table")
-Network.__doc__ = """Every layer's parameters in one flat vector theta, a gradient buffer grad laid out the same, and
-the layer table (`START` ... `WIDTH`) that says where each layer's block is."""
+Network = namedtuple("Network", "theta grad table hidden")
+Network.__doc__ = """Every layer's parameters in one flat vector theta, a gradient buffer grad laid out the same, the
+layer table (`START` ... `WIDTH`) that says where each layer's block is, and the hidden layers' `activations` kind
+(its type chooses what an epoch compiles)."""
 
 Solver = namedtuple("Solver", "rule plain alpha hyper state clock")
 Solver.__doc__ = """The update: the `rules` rule, whether it is plain descent without a penalty (`plain`, made inside
@@ -84,28 +85,42 @@ def _first_weights(Wt, x_scale, scaled):
     return out
 
 
-def _read_every_input(masks, data, rows, buffers, Wt, relu, Out):
+def _read_every_input(masks, data, rows, buffers, Wt, f, Out):
     """`_first_layer` reading every input (`dense.affine`; for pixels on weights scaled by x_scale)."""
-    activation = dense.RELU if relu else dense.NONE
-    dense.affine(data.X, rows, _first_weights(Wt, data.x_scale, buffers.scaled), activation, Out, Out)
+    kind, hidden = f
+    dense.affine(data.X, rows, _first_weights(Wt, data.x_scale, buffers.scaled), kind,
+                 dense.HIDDEN if hidden else dense.NONE, Out, Out)
 
 
-def _skip_zero_tiles(masks, data, rows, buffers, Wt, relu, Out):
+def _skip_zero_tiles(masks, data, rows, buffers, Wt, f, Out):
     """`_first_layer` skipping the zero tiles that masks mark (`dense.group_rows`, then `dense.affine_grouped`)."""
+    kind, hidden = f
     dense.group_rows(masks, rows, buffers.first)
-    dense.affine_grouped(Inputs(data.X, data.x_scale), rows, buffers.first, Wt, relu, Out)
+    dense.affine_grouped(Inputs(data.X, data.x_scale), rows, buffers.first, Wt, kind, hidden, Out)
 
 
-def _first_layer(masks, data, rows, buffers, Wt, relu, Out):
-    """Out = the first layer's sums of the images data.X[order[start:start + count]] (`Rows`), ReLU'd when `relu`:
-    skipping the zero tiles that masks mark, or, when masks is None, reading every input. In jitted code the choice
-    is made by masks' type (`_first_layer_for`), so that an epoch compiles only its path."""
-    (_read_every_input if masks is None else _skip_zero_tiles)(masks, data, rows, buffers, Wt, relu, Out)
+def _first_layer(masks, data, rows, buffers, Wt, f, Out):
+    """Out = the first layer's sums of the images data.X[order[start:start + count]] (`Rows`), f = (kind, hidden): through
+    the activation kind when `hidden`; skipping the zero tiles that masks mark, or, when masks is None, reading every
+    input. In jitted code the choice is made by masks' type (`_first_layer_for`), so that an epoch compiles only its
+    path."""
+    (_read_every_input if masks is None else _skip_zero_tiles)(masks, data, rows, buffers, Wt, f, Out)
 
 
 @overload(_first_layer)
-def _first_layer_for(masks, data, rows, buffers, Wt, relu, Out):
+def _first_layer_for(masks, data, rows, buffers, Wt, f, Out):
     return _read_every_input if isinstance(masks, types.NoneType) else _skip_zero_tiles
+
+
+@helper
+def _clear_padding(kind, Out, n, width):
+    """Out[t, width:] = 0 for t < n, where the activation kind moves the padding columns' zero sums (LOGISTIC's 0.5), so
+    that the layer above reads zeros there; nothing for the others (a branch on a constant, compiled away)."""
+    if activations.moves_zero(kind):
+        zero = Out.dtype.type(0)
+        for t in range(n):
+            for o in range(width, Out.shape[1]):
+                Out[t, o] = zero
 
 
 def _batch_weight(weights, order, start, size):
@@ -211,13 +226,15 @@ def epoch(data, batch, net, solver, buffers, rate):
         for r in range(s, s + size, block):
             n = min(block, s + size - r)
             rows = Rows(order, r, n)
-            _first_layer(data.masks, data, rows, buffers, layer_block(net.theta, table, 0), layers > 1,
-                         _rows(buffers.acts, table, 0, block))
+            kind = net.hidden
+            Out = _rows(buffers.acts, table, 0, block)
+            _first_layer(data.masks, data, rows, buffers, layer_block(net.theta, table, 0), (kind, layers > 1), Out)
             for l in range(1, layers):
-                activation = dense.RELU if l < layers - 1 else dense.NONE
+                _clear_padding(kind, Out, n, table[l - 1, WIDTH])
+                below = Out
                 Out = _rows(buffers.acts, table, l, block)
-                dense.affine(_rows(buffers.acts, table, l - 1, block), Rows(buffers.identity, 0, n),
-                             layer_block(net.theta, table, l), activation, Out, Out)
+                dense.affine(below, Rows(buffers.identity, 0, n), layer_block(net.theta, table, l), kind,
+                             dense.HIDDEN if l < layers - 1 else dense.NONE, Out, Out)
             top = layers - 1
             losses.head_rows(_rows(buffers.acts, table, top, block), table[top, WIDTH], data.Y, rows, inv_m,
                              _rows(buffers.deltas, table, top, block), buffers.loss, buffers.correct)
@@ -239,7 +256,7 @@ def epoch(data, batch, net, solver, buffers, rate):
                     width, n_in = table[l, WIDTH], table[l, N_IN]
                     WT = buffers.transposed[:(width + 1) * n_in].reshape((width + 1, n_in))
                     dense.transpose_weights(layer.W, n_in, WT)
-                    dense.affine(dZ, Rows(buffers.identity, 0, n), WT, dense.MASK, below,
+                    dense.affine(dZ, Rows(buffers.identity, 0, n), WT, net.hidden, dense.DERIVATIVE, below,
                                  _rows(buffers.deltas, table, l - 1, block))
                     dense.weight_gradient(Inputs(below, dtype.type(1)), Rows(buffers.identity, 0, n), buffers.above, dZ, layer,
                                           update, buffers.identity[:0])

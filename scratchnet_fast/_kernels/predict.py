@@ -1,4 +1,5 @@
-"""Predictions: softmax probabilities of a batch of images through every layer in one parallel pass.
+"""Predictions: softmax probabilities of a batch of images through every layer (hidden ones of any `activations` kind)
+in one parallel pass.
 
 Layout: the mini-batch trainer's (`epoch`): every layer is a block Wt (n_in + 1, P) of one flat
 vector theta, weights from input k in row k, biases in row n_in, P the width in whole vectors with
@@ -65,19 +66,22 @@ def _fma16(acc, x, u):
 
 
 @inline
-def _store4(Out, s, quad, v, relu):
-    """Out[s, j_v:j_v + L] = v_v (ReLU'd when relu) for the quad's four vectors: one call site of each piece, in a loop
-    LLVM unrolls (an inlined copy per vector and image, as this was written out, cost seconds of compile)."""
+def _store4(Out, s, quad, v, f):
+    """Out[s, j_v:j_v + L] = v_v (through the activation kind when hidden, f = (kind, hidden)) for the quad's four
+    vectors: one call site of each piece, in a loop LLVM unrolls (an inlined copy per vector and image, as this was
+    written out, cost seconds of compile)."""
+    kind, hidden = f
     for e in range(4):
         x = v[e]
-        if relu:
-            x = activations.activate(activations.RELU, x)
+        if hidden:
+            x = activations.activate(kind, x)
         lanes.store(Out, x, s, quad[e])
 
 
 @inline
-def _layer_tile(A, r, Wt, cols, n, quad, relu, Out):
-    """Out[s, quad] = f(Σ_u A[r_s, cols[u]] Wt[cols[u], quad] + Wt[n_in, quad]) for s < 4, f ReLU when relu, else none;
+def _layer_tile(A, r, Wt, cols, n, quad, f, Out):
+    """Out[s, quad] = f(Σ_u A[r_s, cols[u]] Wt[cols[u], quad] + Wt[n_in, quad]) for s < 4, f = (kind, hidden): the
+    activation kind when hidden, else none;
     returns Σ (sum - sum) over the 16 sums: 0 when every sum is finite, NaN otherwise.
 
     A (·, ≥ n_in) floats of Wt's dtype or uint8 (converted as read), r four of its rows, cols[:n] the inputs to add.
@@ -96,12 +100,12 @@ def _layer_tile(A, r, Wt, cols, n, quad, relu, Out):
     for v in (a0, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11, a12, a13, a14, a15):
         check = lanes.add(check, lanes.sub(v, v))
     for s in range(4):
-        _store4(Out, s, quad, (acc[4 * s], acc[4 * s + 1], acc[4 * s + 2], acc[4 * s + 3]), relu)
+        _store4(Out, s, quad, (acc[4 * s], acc[4 * s + 1], acc[4 * s + 2], acc[4 * s + 3]), f)
     return check
 
 
 @inline
-def _layer_tile1(A, r, Wt, cols, n, j, relu, Out):
+def _layer_tile1(A, r, Wt, cols, n, j, f, Out):
     """`_layer_tile` for the one vector of outputs at column j: the vectors of a layer past its last whole four."""
     n_in = Wt.shape[0] - 1
     r0, r1, r2, r3 = r
@@ -112,13 +116,14 @@ def _layer_tile1(A, r, Wt, cols, n, j, relu, Out):
         v0, v1, v2, v3 = (lanes.fma(v0, A[r0, k], w), lanes.fma(v1, A[r1, k], w), lanes.fma(v2, A[r2, k], w),
                           lanes.fma(v3, A[r3, k], w))
     check = lanes.add(lanes.add(lanes.sub(v0, v0), lanes.sub(v1, v1)), lanes.add(lanes.sub(v2, v2), lanes.sub(v3, v3)))
+    kind, hidden = f
     for s, v in ((0, v0), (1, v1), (2, v2), (3, v3)):
-        lanes.store(Out, activations.activate(activations.RELU, v) if relu else v, s, j)
+        lanes.store(Out, activations.activate(kind, v) if hidden else v, s, j)
     return check
 
 
 @inline
-def _layer(A, r, Wt, cols, n, relu, Out):
+def _layer(A, r, Wt, cols, n, f, Out):
     """Out[s] = f(A[r_s, cols[:n]] @ Wt[cols[:n]] + Wt[n_in]) for the tile's four images s, every vector of the layer:
     four at a time (`_layer_tile`), the rest one by one (`_layer_tile1`); returns their `_layer_tile` checks, summed."""
     P = Wt.shape[1]
@@ -126,9 +131,9 @@ def _layer(A, r, Wt, cols, n, relu, Out):
     quads = P // (4 * L)
     check = lanes.splat(Wt, 0)
     for block in range(quads):
-        check = lanes.add(check, _layer_tile(A, r, Wt, cols, n, _quad(block, L), relu, Out))
+        check = lanes.add(check, _layer_tile(A, r, Wt, cols, n, _quad(block, L), f, Out))
     for j in range(quads * 4 * L, P, L):
-        check = lanes.add(check, _layer_tile1(A, r, Wt, cols, n, j, relu, Out))
+        check = lanes.add(check, _layer_tile1(A, r, Wt, cols, n, j, f, Out))
     return check
 
 
@@ -150,8 +155,9 @@ def _softmax_rows(Z, c, out, i, count):
 
 
 @kernel
-def probabilities(X, theta, table, skip, out, check):
-    """out[i] = softmax(W_L f(... f(X[i] @ W_1 + b_1) ...) + b_L), f = ReLU; X (m, d), out (m, c); check (items,).
+def probabilities(X, theta, table, kind, skip, out, check):
+    """out[i] = softmax(W_L f(... f(X[i] @ W_1 + b_1) ...) + b_L), f the `activations` kind; X (m, d), out (m, c); check
+    (items,).
 
     theta, table: the layers' blocks (module docstring); X floats of theta's dtype or uint8 pixels
     (the first block's weights scaled to match); skip: the first layer skips columns where a
@@ -177,11 +183,11 @@ def probabilities(X, theta, table, skip, out, check):
             n = _nonzero_columns(X, r, cols, theta) if skip else d
             start, n_in, P = table[0, START], table[0, N_IN], table[0, PADDED]
             Wt = theta[start:start + (n_in + 1) * P].reshape((n_in + 1, P))
-            flag = lanes.add(flag, _layer(X, r, Wt, cols if skip else identity, n, top > 0, H[0]))
+            flag = lanes.add(flag, _layer(X, r, Wt, cols if skip else identity, n, (kind, top > 0), H[0]))
             for l in range(1, layers):
                 start, n_in, P = table[l, START], table[l, N_IN], table[l, PADDED]
                 Wt = theta[start:start + (n_in + 1) * P].reshape((n_in + 1, P))
-                _layer(H[(l - 1) % 2], (0, 1, 2, 3), Wt, identity, n_in, l < top, H[l % 2])
+                _layer(H[(l - 1) % 2], (0, 1, 2, 3), Wt, identity, n_in, (kind, l < top), H[l % 2])
             _softmax_rows(H[top % 2], c, out, i, count)
         check[item] = lanes.total(flag)
 
@@ -190,7 +196,7 @@ FEW = 8
 """Up to this many images are predicted by `few_rows`, layer by layer on the weights as they are: no parallel pass to start
 and no copy of the weights to make, which for one image cost more than its arithmetic."""
 
-RELU, SOFTMAX = 0, 1  # what `few_rows` applies to a layer's sums: a hidden layer's activation, or the output's
+HIDDEN, SOFTMAX = 0, 1  # what `few_rows` applies to a layer's sums: a hidden layer's activation, or the output's
 
 
 @inline
@@ -210,8 +216,9 @@ def _dots4(A, i, x_scale, W, j, like):
 
 
 @helper
-def few_rows(A, x_scale, W, b, f, out):
-    """out[i] = f(x_scale · W @ A[i] + b) for each row i of A (m, d), f per RELU or SOFTMAX; W (h, d), out (m, h).
+def few_rows(A, x_scale, W, b, kind, f, out):
+    """out[i] = f(x_scale · W @ A[i] + b) for each row i of A (m, d), f per HIDDEN (the `activations` kind) or SOFTMAX;
+    W (h, d), out (m, h).
 
     Serial, for a few images (FEW): four dot products at a time over A's row in vectors, on W in the seed's layout.
     A holds floats of W's dtype or uint8 pixels (converted as read).
@@ -223,7 +230,7 @@ def few_rows(A, x_scale, W, b, f, out):
             sums = _dots4(A, i, x_scale, W, j, W)
             for s in range(min(4, h - j)):
                 z = sums[s] + b[j + s]
-                out[i, j + s] = zero if f == RELU and z < zero else z
+                out[i, j + s] = activations.activate_scalar(kind, z, zero) if f == HIDDEN else z
         if f == SOFTMAX:
             top = out[i, 0]
             for o in range(1, h):

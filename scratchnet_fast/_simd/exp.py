@@ -1,4 +1,5 @@
-"""exp for the softmax inside the fused step, on vectors of lanes instead of one libm call per value.
+"""exp (and expm1) for the softmax inside the fused step and the hidden activations, on vectors of lanes instead of
+one libm call per value.
 
 Range reduction x = n ln2 + r with |r| <= ln2/2, exp(r) by its Taylor series to r^13 (truncation
 below 1e-17 relative), and 2**n built from its bits: within 1 ulp of the exact value in either
@@ -29,3 +30,21 @@ def exp_nonpositive(x, A):
     for c in TAYLOR[1:]:
         y = lanes.fma(lanes.splat(A, c), y, r)
     return lanes.ldexp(y, n)
+
+
+@inline
+def expm1_nonpositive(x, A):
+    """e**x - 1 lane by lane for Lanes x <= 0 of A's dtype, without the cancellation of exp(x) - 1 near 0; NaN for NaN.
+
+    The same reduction and series as `exp_nonpositive`, the series' constant term left out: with x = n ln2 + r,
+    e**x - 1 = 2**n (e**r - 1) + (2**n - 1), the first term summed from r alone.
+    """
+    lowest = lanes.splat(A, LOWEST)
+    x = lanes.where_less(x, lowest, lowest, x)
+    n = lanes.floor(lanes.fma(lanes.splat(A, 0.5), LOG2E, x))
+    r = lanes.fma(lanes.fma(x, -LN2_HI, n), -LN2_LO, n)
+    y = lanes.splat(A, TAYLOR[0])
+    for c in TAYLOR[1:-1]:
+        y = lanes.fma(lanes.splat(A, c), y, r)
+    one = lanes.splat(A, 1)
+    return lanes.add(lanes.ldexp(lanes.mul(y, r), n), lanes.sub(lanes.ldexp(one, n), one))

@@ -4,12 +4,13 @@ Both trainers meet one contract: `theta`, a flat vector holding every parameter,
 one pass over the training set returning (mean loss, accuracy), and `layers()`, copies of the
 (W (n_out, n_in), b (n_out,)) pairs in the seed's layout.
 """
+from .._kernels import activations
 from .full_batch import FullBatch
 from .mini_batch import Layered
 
 
 def trainer(X, Y, layers, *, batch_size=None, rng=None, optimizer=None, x_scale=1.0, rows=None, mean_over=None,
-            weights=None):
+            weights=None, activation=activations.RELU):
     """The fastest trainer of `layers` on x_scale · X (m, d), Y (m,) int64 labels (a softmax output) or (m, c) float
     targets (an identity output, a regressor's): full batch when batch_size is None.
 
@@ -21,14 +22,15 @@ def trainer(X, Y, layers, *, batch_size=None, rng=None, optimizer=None, x_scale=
     (`FullBatch`), which skips each tile's blank margins and measured faster there at every width
     from 10 to 128; anything else, on the mini-batch stages (`Layered`), which shuffle with rng
     every epoch (none without rng) and update by `optimizer` (an `optimizer.Optimizer`), as do rows with sample
-    `weights` (m,), indexed as X's rows.
+    `weights` (m,), indexed as X's rows, and hidden layers of another `activations` kind than ReLU.
     """
     m = X.shape[0] if rows is None else len(rows)
     if mean_over not in (None, m) and not (len(layers) == 2 and batch_size is None):
         raise ValueError("mean_over (the seed's global m) applies to the seed's full-batch network only")
     labels = Y.ndim == 1  # else targets (m, c) of a regressor, whose squared error only the mini-batch stages have
-    if labels and weights is None and len(layers) == 2 and (batch_size is None or batch_size >= m) and (optimizer is None or optimizer.plain):
+    seeds = labels and weights is None and activation is activations.RELU  # what the seed's fused step trains
+    if seeds and len(layers) == 2 and (batch_size is None or batch_size >= m) and (optimizer is None or optimizer.plain):
         return FullBatch(X, Y, layers, x_scale=x_scale, rows=rows, mean_over=mean_over)
     batch = m if batch_size is None else min(batch_size, m)
     return Layered(X, Y, layers, batch, rng=rng if batch < m else None, optimizer=optimizer, x_scale=x_scale, rows=rows,
-                   weights=weights)
+                   weights=weights, activation=activation)

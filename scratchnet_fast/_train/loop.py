@@ -11,10 +11,12 @@ class Diverged(FloatingPointError, ValueError):
 
 
 def divergence(iteration, loss, alpha):
-    """The error that stops a run whose loss or parameters stopped being finite."""
-    return Diverged(
+    """The error that stops a run whose loss or parameters stopped being finite; its `loss` is that loss."""
+    error = Diverged(
         f"training diverged at iteration {iteration}: the loss is {loss:.6g}; try a smaller learning rate than {alpha}"
     )
+    error.loss = loss
+    return error
 
 
 def descend(net, alpha, iterations, report=None, chance=None, stop=None, advice=SCALE_ADVICE, pace=None):

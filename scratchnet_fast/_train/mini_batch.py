@@ -1,7 +1,7 @@
 """The mini-batch trainer: a training set's buffers and parameters laid out for `_kernels.epoch`, one call per epoch."""
 import numpy as np
 
-from .._kernels import dense
+from .._kernels import activations, dense
 from .._kernels.dense import Groups
 from .._kernels.epoch import (BLOCK, BUFFER, N_IN, PADDED, START, WIDTH, Buffers, EpochData, Network, Solver, epoch,
                               layer_block)
@@ -60,17 +60,19 @@ def packed(layers, block):
 
 
 class Layered:
-    """ReLU layers and a softmax output trained by mini-batch gradient descent on x_scale · X (m, d), Y (m,) int64.
+    """Hidden layers and an output (a softmax on labels, an identity on a regressor's targets) trained by mini-batch gradient descent on x_scale · X (m, d), Y (m,) int64.
 
     layers: (W (n_out, n_in), b (n_out,)) pairs, copied in. batch: images per step (m for full
     batch). rng: a RandomState shuffling the images every epoch, or None to keep their order.
     optimizer: an `optimizer.Optimizer`, plain gradient descent by default. The parameters' dtype
     is the layers'; X holds floats of it, or uint8 pixels. `rows` (all by default): the rows of X
     to train on, read where they are; each epoch shuffles the order of the one before. `weights` (m,): the rows'
-    sample weights (scikit-learn's objective: `epoch.epoch`), None for all ones.
+    sample weights (scikit-learn's objective: `epoch.epoch`), None for all ones. `activation`: the hidden layers'
+    `activations` kind.
     """
 
-    def __init__(self, X, Y, layers, batch, *, rng=None, optimizer=None, x_scale=1.0, rows=None, weights=None):
+    def __init__(self, X, Y, layers, batch, *, rng=None, optimizer=None, x_scale=1.0, rows=None, weights=None,
+                 activation=activations.RELU):
         self.optimizer = optimizer or Optimizer()
         self.rows = np.arange(X.shape[0], dtype=np.int64) if rows is None else np.asarray(rows, np.int64)
         m, d = len(self.rows), X.shape[1]
@@ -80,7 +82,7 @@ class Layered:
         theta, table = packed(layers, block)
         size = theta.size
         buffer = int(table[-1, BUFFER] + block * table[-1, PADDED])
-        self.net = Network(theta, np.zeros_like(theta), table)
+        self.net = Network(theta, np.zeros_like(theta), table, activation)
         state = self.optimizer.state
         if state is None or state.shape != (2, size) or state.dtype != dtype:
             self.optimizer.state = np.zeros((2, size), dtype)
