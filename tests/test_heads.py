@@ -43,8 +43,9 @@ def test_every_activation_and_its_derivative_match_scikit_learns(rng, dtype, nam
     """f in vectors and one value at a time, from tiny to huge sums (tanh keeps the digits of small ones), and
     f' from the activations, against NumPy's (scikit-learn's formulas) in float64; NaN stays NaN."""
     L = lanes.count(dtype)
-    Z = np.concatenate([rng.normal(size=2 * L) * 4, np.geomspace(1e-12, 1e-2, L), -np.geomspace(1e-12, 1e-2, L),
-                        [0.0, 1e4, -1e4, 30.0, -30.0, 90.0, -90.0, 700.0], np.zeros(L - 8)]).astype(dtype).reshape(5, L)
+    values = np.concatenate([rng.normal(size=2 * L) * 4, np.geomspace(1e-12, 1e-2, L), -np.geomspace(1e-12, 1e-2, L),
+                             [0.0, 1e4, -1e4, 30.0, -30.0, 90.0, -90.0, 700.0]])
+    Z = np.concatenate([values, np.zeros(-len(values) % L)]).astype(dtype).reshape(-1, L)  # whole vectors, any width
     delta = rng.normal(size=Z.shape).astype(dtype)
     a, d, one = np.full_like(Z, 7), np.full_like(Z, 7), np.full_like(Z, 7)
     kind = activations.KINDS[name]
