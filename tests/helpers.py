@@ -113,9 +113,16 @@ def glorot_start(sizes, seed=0):
     return coefs, intercepts
 
 
-def train_both(Theirs, Ours, X, y, outputs, hidden, batch_size, rate, params, epochs):
+def assert_same_weights(ours, theirs, tolerance=1e-9):
+    """Every coefs_ and intercepts_ of two fitted MLPs equal to `tolerance` relative (absolute: times the largest)."""
+    for a, b in zip(ours.coefs_ + ours.intercepts_, theirs.coefs_ + theirs.intercepts_):
+        np.testing.assert_allclose(a, b, rtol=tolerance, atol=tolerance * np.abs(b).max())
+
+
+def train_both(Theirs, Ours, X, y, outputs, hidden, batch_size, rate, params, epochs, **fit_params):
     """scikit-learn's estimator class Theirs and ours, Ours, each trained `epochs` epochs in float64 on X, y from the
-    same `glorot_start` weights, unshuffled, with the same parameters; (ours, theirs)."""
+    same `glorot_start` weights, unshuffled, with the same parameters (and `fit_params`, such as sample_weight, given
+    to both fits); (ours, theirs)."""
     import warnings
 
     from sklearn.exceptions import ConvergenceWarning
@@ -127,10 +134,10 @@ def train_both(Theirs, Ours, X, y, outputs, hidden, batch_size, rate, params, ep
     ours = Ours(max_iter=epochs, dtype="float64", **common)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
-        theirs.fit(X, y)  # builds its layers; the weights are replaced below, and the optimizer starts afresh
+        theirs.fit(X, y, **fit_params)  # builds its layers; the weights are replaced below, the optimizer starts afresh
         theirs.coefs_ = [c.copy() for c in coefs]
         theirs.intercepts_ = [b.copy() for b in intercepts]
-        theirs.set_params(max_iter=epochs).fit(X, y)
+        theirs.set_params(max_iter=epochs).fit(X, y, **fit_params)
         ours.coefs_, ours.intercepts_ = [c.copy() for c in coefs], [b.copy() for b in intercepts]
-        ours.fit(X, y)
+        ours.fit(X, y, **fit_params)
     return ours, theirs

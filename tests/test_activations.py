@@ -27,11 +27,6 @@ def problem():
     return X, labels, np.c_[np.sin(X[:, 0]) + X[:, 1] * X[:, 2], X[:, 3]]
 
 
-def assert_same_weights(ours, theirs):
-    for a, b in zip(ours.coefs_ + ours.intercepts_, theirs.coefs_ + theirs.intercepts_):
-        np.testing.assert_allclose(a, b, rtol=TOLERANCE, atol=TOLERANCE * np.abs(b).max())
-
-
 def with_activation(cls, activation):
     return lambda **params: cls(**{**params, "activation": activation})
 
@@ -48,7 +43,7 @@ def test_each_activation_trains_and_predicts_as_scikit_learns(problem, kind, par
         ours, theirs = helpers.train_both(with_activation(Theirs, kind), with_activation(Ours, kind), X, y, outputs,
                                           hidden, batch_size, 0.02, params, EPOCHS)
         np.testing.assert_allclose(ours.loss_curve_, theirs.loss_curve_[-EPOCHS:], rtol=TOLERANCE)
-        assert_same_weights(ours, theirs)
+        helpers.assert_same_weights(ours, theirs)
         if Ours is MLPClassifier:
             many, few = ours.predict_proba(X), ours.predict_proba(X[:3])  # the parallel kernel, and `few_rows`
             np.testing.assert_allclose(many, theirs.predict_proba(X), rtol=1e-9, atol=1e-12)
@@ -81,7 +76,7 @@ def test_the_logistic_start_is_scikit_learns_and_float32_keeps_close(problem):
                   learning_rate_init=0.01)
     theirs = SklearnClassifier(**params).fit(X, labels)
     ours = MLPClassifier(dtype="float64", **params).fit(X, labels)
-    assert_same_weights(ours, theirs)
+    helpers.assert_same_weights(ours, theirs)
     single = MLPClassifier(dtype="float32", **params).fit(X.astype(np.float32), labels)
     for a, b in zip(single.coefs_, ours.coefs_):
         np.testing.assert_allclose(a, b, rtol=0, atol=2e-5)

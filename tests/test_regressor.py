@@ -43,11 +43,6 @@ def train_both(X, y, hidden, batch_size, rate, params):
     return helpers.train_both(SklearnMLP, MLPRegressor, X, y, 1 if y.ndim == 1 else y.shape[1], hidden, batch_size, rate, params, EPOCHS)
 
 
-def assert_same_weights(ours, theirs):
-    for a, b in zip(ours.coefs_ + ours.intercepts_, theirs.coefs_ + theirs.intercepts_):
-        np.testing.assert_allclose(a, b, rtol=TOLERANCE, atol=TOLERANCE * np.abs(b).max())
-
-
 @pytest.mark.parametrize("outputs", [1, 3])
 @pytest.mark.parametrize("hidden", [(16,), (16, 8)], ids=["1 hidden layer", "2 hidden layers"])
 @pytest.mark.parametrize("case", list(CASES))
@@ -56,7 +51,7 @@ def test_losses_weights_and_predictions_match_scikit_learn(problem, case, hidden
     y = Y[:, 0] if outputs == 1 else Y
     ours, theirs = train_both(X, y, hidden, 32, 0.02, CASES[case])
     np.testing.assert_allclose(ours.loss_curve_, theirs.loss_curve_[-EPOCHS:], rtol=TOLERANCE)
-    assert_same_weights(ours, theirs)
+    helpers.assert_same_weights(ours, theirs)
     assert ours.n_layers_ == theirs.n_layers_ and ours.n_outputs_ == theirs.n_outputs_ == outputs
     assert ours.out_activation_ == theirs.out_activation_ == "identity"
     assert ours.predict(X).shape == theirs.predict(X).shape == y.shape
@@ -71,7 +66,7 @@ def test_full_batch_matches_scikit_learn_too(problem, case):
     X, Y = problem
     ours, theirs = train_both(X, Y, (16,), len(X), 0.05, CASES[case])
     np.testing.assert_allclose(ours.loss_curve_, theirs.loss_curve_[-EPOCHS:], rtol=TOLERANCE)
-    assert_same_weights(ours, theirs)
+    helpers.assert_same_weights(ours, theirs)
 
 
 @pytest.mark.parametrize("alpha", [0.0, 1e-3])
@@ -85,7 +80,7 @@ def test_lbfgs_follows_scikit_learns_to_the_same_weights(problem, hidden, alpha)
         ours = MLPRegressor(dtype="float64", **params).fit(X, Y)
     assert ours.n_iter_ == theirs.n_iter_ == 30
     assert ours.loss_ == pytest.approx(theirs.loss_, rel=TOLERANCE)
-    assert_same_weights(ours, theirs)
+    helpers.assert_same_weights(ours, theirs)
     assert not hasattr(ours, "partial_fit")
 
 
@@ -108,7 +103,7 @@ def test_stops_at_the_same_epoch_with_the_same_weights(problem, params):
     else:
         assert ours.best_loss_ == pytest.approx(theirs.best_loss_, rel=TOLERANCE)
     np.testing.assert_allclose(ours.loss_curve_, theirs.loss_curve_, rtol=TOLERANCE)
-    assert_same_weights(ours, theirs)
+    helpers.assert_same_weights(ours, theirs)
 
 
 @pytest.mark.parametrize("solver", ["sgd", "adam"])
@@ -123,7 +118,7 @@ def test_partial_fit_goes_on_like_scikit_learns(problem, solver):
         ours.partial_fit(X[part], Y[part])
     assert ours.t_ == theirs.t_ == len(X)
     np.testing.assert_allclose(ours.loss_curve_, theirs.loss_curve_, rtol=TOLERANCE)
-    assert_same_weights(ours, theirs)
+    helpers.assert_same_weights(ours, theirs)
     with pytest.raises(ValueError, match="y has 1 outputs, the calls before had 3"):
         ours.partial_fit(X, Y[:, 0])
 

@@ -32,11 +32,6 @@ def problem():
     return X, {"classifier": labels, "regressor": targets}, weights
 
 
-def assert_same_weights(ours, theirs):
-    for a, b in zip(ours.coefs_ + ours.intercepts_, theirs.coefs_ + theirs.intercepts_):
-        np.testing.assert_allclose(a, b, rtol=TOLERANCE, atol=TOLERANCE * np.abs(b).max())
-
-
 def fit_both(estimator, X, y, weights, **params):
     Theirs, Ours = ESTIMATORS[estimator]
     with warnings.catch_warnings():
@@ -55,20 +50,11 @@ def fit_both(estimator, X, y, weights, **params):
 def test_weighted_losses_and_weights_match_scikit_learn(problem, estimator, hidden, params, batch_size):
     X, ys, weights = problem
     y = ys[estimator]
-    coefs, intercepts = helpers.glorot_start((30,) + hidden + ((4,) if y.ndim == 1 else (y.shape[1],)))
-    common = dict(hidden_layer_sizes=hidden, batch_size=batch_size, learning_rate_init=0.02, shuffle=False,
-                  warm_start=True, n_iter_no_change=10 ** 6, **params)
     Theirs, Ours = ESTIMATORS[estimator]
-    theirs, ours = Theirs(activation="relu", max_iter=1, random_state=0, **common), Ours(max_iter=EPOCHS, dtype="float64", **common)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        theirs.fit(X, y, sample_weight=weights)
-        theirs.coefs_, theirs.intercepts_ = [c.copy() for c in coefs], [b.copy() for b in intercepts]
-        theirs.set_params(max_iter=EPOCHS).fit(X, y, sample_weight=weights)
-    ours.coefs_, ours.intercepts_ = [c.copy() for c in coefs], [b.copy() for b in intercepts]
-    ours.fit(X, y, sample_weight=weights)
+    ours, theirs = helpers.train_both(Theirs, Ours, X, y, 4 if y.ndim == 1 else y.shape[1], hidden, batch_size, 0.02,
+                                      params, EPOCHS, sample_weight=weights)
     np.testing.assert_allclose(ours.loss_curve_, theirs.loss_curve_[-EPOCHS:], rtol=TOLERANCE)
-    assert_same_weights(ours, theirs)
+    helpers.assert_same_weights(ours, theirs)
 
 
 @WEIGHTED_SKLEARN
@@ -79,7 +65,7 @@ def test_weighted_lbfgs_follows_scikit_learns_and_integer_weights_repeat_rows(pr
     params = dict(hidden_layer_sizes=(16,), solver="lbfgs", max_iter=30, random_state=0, alpha=1e-3)
     ours, theirs = fit_both(estimator, X, y, weights, **params)
     assert ours.n_iter_ == theirs.n_iter_ and ours.loss_ == pytest.approx(theirs.loss_, rel=TOLERANCE)
-    assert_same_weights(ours, theirs)
+    helpers.assert_same_weights(ours, theirs)
     counts = np.arange(250) % 3  # each row 0, 1 or 2 times: the same objective, to rounding
     repeated, _ = fit_both(estimator, np.repeat(X, counts, axis=0), np.repeat(y, counts, axis=0), None, **params)
     weighted, _ = fit_both(estimator, X, y, counts.astype(float), **params)
@@ -97,7 +83,7 @@ def test_weighted_early_stopping_stops_at_the_same_epoch_as_scikit_learn(problem
                             early_stopping=True, validation_fraction=0.2, n_iter_no_change=3, tol=1e-3, max_iter=200)
     assert 3 < ours.n_iter_ == theirs.n_iter_ < 200
     np.testing.assert_allclose(ours.validation_scores_, theirs.validation_scores_, rtol=1e-9)
-    assert_same_weights(ours, theirs)
+    helpers.assert_same_weights(ours, theirs)
 
 
 @WEIGHTED_SKLEARN
@@ -114,7 +100,7 @@ def test_weighted_partial_fit_goes_on_like_scikit_learns(problem, estimator):
         theirs.partial_fit(X[part], y[part], sample_weight=weights[part], **extra)
         ours.partial_fit(X[part], y[part], sample_weight=weights[part], **extra)
     np.testing.assert_allclose(ours.loss_curve_, theirs.loss_curve_, rtol=TOLERANCE)
-    assert_same_weights(ours, theirs)
+    helpers.assert_same_weights(ours, theirs)
 
 
 def test_weights_of_one_give_the_same_bits_as_none_and_a_number_weighs_all(problem):
