@@ -11,9 +11,9 @@ from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state
-from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.multiclass import check_classification_targets, type_of_target
 from sklearn.utils.metaestimators import available_if
-from sklearn.utils.validation import check_array, check_is_fitted, validate_data
+from sklearn.utils.validation import check_array, check_is_fitted, column_or_1d, validate_data
 
 from . import _network, _threads
 from ._kernels import activations
@@ -80,13 +80,14 @@ AUTO_BATCH = 200  # batch_size="auto": min(AUTO_BATCH, n_samples), as scikit-lea
 
 class _Multilayer(BaseEstimator):
     """What MLPClassifier and MLPRegressor share, as scikit-learn's BaseMultilayerPerceptron: the parameters, their
-    checks, the solvers and the training loop. A subclass gives its head: `_out_activation`, the targets as the kernels
-    take them (`_fit_targets`, `_partial_targets`, `_validation_set`: class indices (m,) int64, or float targets (m, c)
-    of the training dtype), the number of outputs they need (`_outputs`), its curves (`_new_curves`) and the held-out
+    checks, the solvers and the training loop. A subclass gives its head: the targets as the kernels take them
+    (`_fit_targets`, `_partial_targets`, `_validation_set`: class indices (m,) int64 for a softmax output, 0/1
+    indicators (m, c) uint8 for logistic ones, or float targets (m, c) of the training dtype for an identity output,
+    `_network.output_of`), the number of outputs they need (`_outputs`), its curves (`_new_curves`) and the held-out
     scores (`_held_out_scores`).
     """
 
-    _y_checks = {}  # what scikit-learn's validate_data checks of y beside the defaults
+    _y_checks = {}  # what scikit-learn's validate_data checks of y beside multi_output
 
     def __init__(self, hidden_layer_sizes=(100,), learning_rate_init=0.001, max_iter=200, batch_size="auto",
                  random_state=None, verbose=False, dtype=None, init="glorot", n_jobs=None, solver="adam",
@@ -152,7 +153,10 @@ class _Multilayer(BaseEstimator):
     def _images(self, dtype, reset, X, *y):
         """X (and y, if given) validated as scikit-learn does, X C-contiguous: uint8 kept as it is, else as dtype."""
         kept = (dtype, np.uint8) if getattr(X, "dtype", None) == np.uint8 else dtype
-        return validate_data(self, X, *y, dtype=kept, order="C", reset=reset, **(self._y_checks if y else {}))
+        if not y:
+            return validate_data(self, X, dtype=kept, order="C", reset=reset)
+        X, y = validate_data(self, X, *y, dtype=kept, order="C", reset=reset, multi_output=True, **self._y_checks)
+        return X, column_or_1d(y, warn=True) if y.ndim == 2 and y.shape[1] == 1 else y  # as scikit-learn's
 
     def _optimizer(self):
         """The solver and its constants, checked, as an `_train.optimizer.Optimizer`."""
@@ -243,20 +247,20 @@ class _Multilayer(BaseEstimator):
         if self.solver == "lbfgs":  # full batch, no epochs: scikit-learn's lbfgs ignores batches and early stopping
             if validation is not None:
                 raise ValueError("validation=(X_val, y_val) is scored after every epoch, and solver='lbfgs' has none")
-            self.n_layers_, self.n_outputs_, self.out_activation_ = len(shape), shape[-1], self._out_activation
+            self.n_layers_, self.n_outputs_, self.out_activation_ = len(shape), shape[-1], _network.output_of(Y)
             every = len(rows) == len(Y)  # else a copy of the rows trained on
             return self._fit_lbfgs(X if every else X[rows], Y if every else Y[rows], shape, layers, dtype,
                                    weights if weights is None or every else weights[rows])
         if self.early_stopping:  # after the weights' draws, as scikit-learn splits (indices: no copy of X)
-            # stratified for two classes, where scikit-learn's one logistic output makes y a column of booleans
-            binary = (Y[rows] == 1).reshape(-1, 1) if Y.ndim == 1 and shape[-1] == 2 else None
+            # stratified for two classes (one logistic output: a column of booleans), as scikit-learn's
+            binary = Y[rows].astype(bool) if _network.output_of(Y) == "logistic" and shape[-1] == 1 else None
             rows, held = train_test_split(rows, random_state=rng, test_size=self.validation_fraction, stratify=binary)
             if len(held) < 2:
                 raise ValueError("The validation set is too small. Increase 'validation_fraction' or the size of your "
                                  "dataset.")  # scikit-learn's words
             X_val, Y_val = X[held], Y[held]
             weights_val = None if weights is None else weights[held]
-        self.n_layers_, self.n_outputs_, self.out_activation_ = len(shape), shape[-1], self._out_activation
+        self.n_layers_, self.n_outputs_, self.out_activation_ = len(shape), shape[-1], _network.output_of(Y)
         if resume:
             convergence.resume(self._progress)
         else:
@@ -326,13 +330,12 @@ class _Multilayer(BaseEstimator):
         shape = (X.shape[1],) + sizes + (self._outputs(Y),)
         if first:
             self._rng = check_random_state(self.random_state)
-            warm = self._warm_layers()
-            if warm:
-                layers = self._check_warm(warm, shape, dtype)
+            if hasattr(self, "weights_"):  # weights assigned (coefs_) or loaded: go on from them, as scikit-learn's
+                layers = self._check_warm(self._layers(), shape, dtype)
             else:
                 layers = _network.init_layers(shape, self._rng, dtype, self.init, self.activation)
             self._solver, self._progress = self._optimizer(), self._convergence(alpha)
-            self.n_layers_, self.n_outputs_, self.out_activation_ = len(shape), shape[-1], self._out_activation
+            self.n_layers_, self.n_outputs_, self.out_activation_ = len(shape), shape[-1], _network.output_of(Y)
             self.loss_curve_ = []
             self._new_curves()
             self.validation_loss_curve_ = self.validation_scores_ = None
@@ -354,7 +357,7 @@ class _Multilayer(BaseEstimator):
         x_scale = self._x_scale()
         self.interrupted_ = False
         epochs = []
-        labels = Y.ndim == 1  # else a regressor's targets, with no accuracy
+        labels = _network.output_of(Y) != "identity"  # else a regressor's targets, with no accuracy
 
         def report(i, loss, accuracy):
             epochs.append(i)
@@ -540,8 +543,8 @@ class MLPClassifier(ClassifierMixin, _Multilayer):
         The hidden layers' activation, as scikit-learn's (with its Glorot factor 2 for 'logistic'). The seed's fused
         full-batch step is ReLU's: the others train on the mini-batch stages at any batch size.
 
-    Two or more classes always get a
-    softmax output (scikit-learn gives two classes one logistic unit). A ConvergenceWarning is
+    Three or more classes get a softmax output; two classes one logistic output (p of classes_[1]) and an indicator
+    matrix y (n_samples, n_labels), multilabel, one logistic output per label, as scikit-learn's. A ConvergenceWarning is
     given, as scikit-learn gives it, when max_iter ends a run that checks for convergence
     (n_iter_no_change set, or early_stopping); the seed's training does not check.
 
@@ -549,29 +552,60 @@ class MLPClassifier(ClassifierMixin, _Multilayer):
     ----------
     coefs_ (list of (n_in, n_out), scikit-learn's layout) and intercepts_ (list of (n_out,)), views
     of weights_ (list of (n_out, n_in), the seed's layout) and biases_; classes_, n_features_in_,
-    n_layers_, n_outputs_, out_activation_ ('softmax'), t_ (images seen in training), loss_,
+    n_layers_, n_outputs_, out_activation_ ('softmax'; 'logistic' for two classes and multilabel), t_ (images seen in training), loss_,
     best_loss_,
     n_iter_, loss_curve_, accuracy_curve_ (training accuracy per iteration), interrupted_, and with
     fit(..., validation=(X_val, y_val)): validation_loss_curve_ and validation_scores_ (accuracy).
     """
 
-    _out_activation = "softmax"
+    _y_checks = {}
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.classifier_tags.multi_label = True  # y an indicator matrix (n, c): c logistic outputs, as scikit-learn's
+        return tags
 
     def _fit_targets(self, y, rows, dtype):
-        """fit's labels as class indices (m,) int64 (rows left out are never read), setting classes_; with warm_start the
-        classes must be those of the fit before, as scikit-learn's."""
+        """fit's labels (rows left out are never read) as the kernels take them (`_encode`), setting classes_; with
+        warm_start the classes must be those of the fit before, as scikit-learn's."""
         check_classification_targets(y)
-        classes, inverse = np.unique(y[rows], return_inverse=True)
+        if y.ndim == 2:
+            classes = self._indicator_classes(y[rows])
+        else:
+            classes = np.unique(y[rows])
         if self.warm_start and hasattr(self, "classes_") and not np.array_equal(classes, self.classes_):
             raise ValueError(f"warm_start can only be used where `y` has the same classes as in the previous call to "
                              f"fit. Previously got {self.classes_}, `y` has {classes}")
         self.classes_ = classes
-        Y = np.zeros(len(y), np.int64)
-        Y[rows] = inverse.ravel()
-        return Y
+        if y.ndim == 2:
+            return self._encode(y)
+        Y = np.zeros(len(y), np.int64)  # the rows left out are never read: their labels may be any
+        Y[rows] = np.searchsorted(classes, y[rows])
+        return (Y == 1).astype(np.uint8)[:, None] if len(classes) == 2 else Y
+
+    @staticmethod
+    def _indicator_classes(y):
+        """The classes of a 2-D y, which must be a multilabel indicator matrix: its columns, 0 .. c - 1."""
+        if type_of_target(y) != "multilabel-indicator":
+            raise ValueError("Multioutput target data is not supported with label binarization")  # scikit-learn's
+        return np.arange(y.shape[1])
+
+    def _encode(self, y):
+        """Labels y (m,) of classes_, or a multilabel indicator matrix (m, c), as the kernels' targets: class indices
+        (m,) int64 for a softmax output (three or more classes), a 0/1 column (m, 1) uint8 for two classes (one
+        logistic output, 1 for classes_[1], as scikit-learn's), the indicators as uint8 (m, c) for multilabel."""
+        if y.ndim == 2:
+            if self._indicator_classes(y).shape != self.classes_.shape:
+                raise ValueError(f"y has {y.shape[1]} labels per sample, the model {len(self.classes_)}")
+            return np.ascontiguousarray(y != 0, dtype=np.uint8)  # as scikit-learn's: any two integers, nonzero is 1
+        unknown = np.setdiff1d(y, self.classes_)
+        if unknown.size:
+            raise ValueError(f"y has labels {unknown[:5].tolist()} that are not in classes {self.classes_.tolist()}")
+        Y = np.searchsorted(self.classes_, y).astype(np.int64)
+        return (Y == 1).astype(np.uint8)[:, None] if len(self.classes_) == 2 else Y
 
     def _outputs(self, Y):
-        return len(self.classes_)
+        return Y.shape[1] if Y.ndim == 2 else len(self.classes_)
 
     def _new_curves(self):
         self.accuracy_curve_ = []
@@ -581,21 +615,19 @@ class MLPClassifier(ClassifierMixin, _Multilayer):
         return _network.scores(X, Y, layers, x_scale, weights, self.activation)
 
     def _partial_targets(self, y, classes, first, dtype):
-        """partial_fit's labels as class indices (m,) int64; the first call takes the classes, every later one keeps them."""
+        """partial_fit's labels as the kernels take them (`_encode`); the first call takes the classes (a multilabel
+        indicator matrix's are its columns, as scikit-learn's), every later one keeps them."""
         if classes is not None:
             classes = np.unique(np.asarray(classes))
-            if not first and not np.array_equal(classes, self.classes_):
+            if not first and y.ndim == 1 and not np.array_equal(classes, self.classes_):
                 raise ValueError(f"classes {classes.tolist()} differ from those of the first call, "
                                  f"{self.classes_.tolist()}")
         elif first:
             raise ValueError("classes must be passed on the first call to partial_fit")
         check_classification_targets(y)
         if first:
-            self.classes_ = classes
-        unknown = np.setdiff1d(y, self.classes_)
-        if unknown.size:
-            raise ValueError(f"y has labels {unknown[:5].tolist()} that are not in classes {self.classes_.tolist()}")
-        return np.ascontiguousarray(np.searchsorted(self.classes_, y), dtype=np.int64)
+            self.classes_ = self._indicator_classes(y) if y.ndim == 2 else classes
+        return self._encode(y)
 
     @available_if(_Multilayer._stochastic)
     def partial_fit(self, X, y, sample_weight=None, classes=None):
@@ -610,24 +642,32 @@ class MLPClassifier(ClassifierMixin, _Multilayer):
             return np.log(self.predict_proba(X))
 
     def _validation_set(self, validation, dtype):
-        """(X_val C-contiguous in dtype, class indices int64) from the pair `validation`, checked like X and y."""
+        """(X_val C-contiguous in dtype, its labels as the kernels take them) from the pair `validation`, checked like X
+        and y."""
         try:
             X_val, y_val = validation
         except (TypeError, ValueError):
             raise TypeError("validation must be a pair (X_val, y_val)") from None
         X_val = self._images(dtype, False, X_val)
         y_val = np.asarray(y_val)
-        if y_val.shape != (X_val.shape[0],):
+        if y_val.shape[:1] != (X_val.shape[0],) or y_val.ndim > 2:
             raise ValueError(f"validation has {X_val.shape[0]} images but y_val has shape {y_val.shape}")
-        unknown = np.setdiff1d(y_val, self.classes_)
-        if unknown.size:
+        unknown = np.setdiff1d(y_val, self.classes_) if y_val.ndim == 1 else []
+        if len(unknown):
             raise ValueError(f"validation labels {unknown[:5].tolist()} are not among the training labels")
-        return X_val, np.searchsorted(self.classes_, y_val).astype(np.int64)
+        try:
+            return X_val, self._encode(y_val)
+        except ValueError as error:
+            raise ValueError(f"validation: {error}") from None
 
     def predict_proba(self, X):
-        """Class probabilities (n_samples, n_classes), columns in the order of classes_."""
+        """Class probabilities (n_samples, n_classes), columns in the order of classes_; for two classes (one logistic
+        output p) the columns 1 - p and p, and for multilabel each label's own probability, as scikit-learn's."""
         if "weights_" not in vars(self):
             check_is_fitted(self)  # scikit-learn's NotFittedError
+        if self.out_activation_ == "logistic":
+            P = self._logistic(X)
+            return np.hstack([1 - P, P]) if P.shape[1] == 1 else P
         dtype = self.weights_[0].dtype
         ready = self._ready(X, dtype)
         if not ready:
@@ -638,6 +678,13 @@ class MLPClassifier(ClassifierMixin, _Multilayer):
             self._images(dtype, False, X)  # scikit-learn's error for a NaN or an infinity in X, if that is the cause
         return probabilities
 
+    def _logistic(self, X):
+        """The logistic outputs (n_samples, n_outputs_) of a model of two classes or of multilabel, on the per-step
+        kernels (`_network.forward`): the prediction kernel's output is a softmax."""
+        X = self._images(self.weights_[0].dtype, False, X)
+        with _threads.limited(self.n_jobs):
+            return _network.forward(X, self._layers(), self._x_scale(), "logistic", self.activation)[1][-1]
+
     def _ready(self, X, dtype):
         """Whether X can go to the kernels as it is, without scikit-learn's checks: a C-contiguous ndarray (m ≥ 1, the
         fitted width) of the model's dtype or uint8, the model fitted without feature names. Its values are checked
@@ -646,7 +693,11 @@ class MLPClassifier(ClassifierMixin, _Multilayer):
                 and X.shape[0] > 0 and X.shape[1] == self.n_features_in_ and not hasattr(self, "feature_names_in_"))
 
     def predict(self, X):
-        """The most probable class of each sample."""
+        """The most probable class of each sample (p > 0.5 for two classes); for multilabel, the indicator matrix
+        (n_samples, n_classes) of the labels whose probability is above 0.5, as scikit-learn's."""
+        if "weights_" in vars(self) and self.out_activation_ == "logistic":
+            above = self._logistic(X) > 0.5
+            return self.classes_[above[:, 0].astype(np.int64)] if above.shape[1] == 1 else above.astype(np.int64)
         probabilities = self.predict_proba(X)
         return self.classes_[np.argmax(probabilities, axis=1)]
 
@@ -672,8 +723,7 @@ class MLPRegressor(RegressorMixin, _Multilayer):
     y_val))'s).
     """
 
-    _out_activation = "identity"
-    _y_checks = dict(multi_output=True, y_numeric=True)
+    _y_checks = dict(y_numeric=True)
 
     def __init__(self, loss="squared_error", hidden_layer_sizes=(100,), learning_rate_init=0.001, max_iter=200,
                  batch_size="auto", random_state=None, verbose=False, dtype=None, init="glorot", n_jobs=None,
@@ -745,5 +795,5 @@ class MLPRegressor(RegressorMixin, _Multilayer):
             check_is_fitted(self)  # scikit-learn's NotFittedError
         X = self._images(self.weights_[0].dtype, False, X)
         with _threads.limited(self.n_jobs):
-            out = _network.forward(X, self._layers(), self._x_scale(), softmax=False, activation=self.activation)[1][-1]
+            out = _network.forward(X, self._layers(), self._x_scale(), "identity", self.activation)[1][-1]
         return out.ravel() if out.shape[1] == 1 else out

@@ -1,7 +1,7 @@
 """solver="lbfgs": scipy's L-BFGS-B on the full-batch loss and gradient, as scikit-learn's MLP runs it.
 
 The loss is scikit-learn's: the mean cross-entropy of the softmax probabilities clipped to
-[eps, 1 - eps] (a regressor's: half the mean squared error of its identity output), plus 0.5 · alpha · Σ W² / m; its gradient comes from the per-step kernels
+[eps, 1 - eps] (of logistic outputs: its binary log loss; a regressor's: half the mean squared error of its identity output), plus 0.5 · alpha · Σ W² / m; its gradient comes from the per-step kernels
 (`_network.forward` and `_network.gradients`, which skip the inputs' zeros), any number of layers.
 The parameters are packed in scikit-learn's order (every coefs_ (n_in, n_out) flattened, then
 every intercept), so that scipy sees the same vector as it does under scikit-learn.
@@ -13,8 +13,8 @@ from . import _network
 
 
 class Objective:
-    """loss_and_gradient(x) of the network of `shape` on x_scale · X (m, d) with class indices Y (m,) or regression
-    targets Y (m, c), L2 penalty alpha; with sample_weight (m,), scikit-learn's weighted objective (the weighted mean
+    """loss_and_gradient(x) of the network of `shape` on x_scale · X (m, d) with class indices Y (m,), 0/1 indicators
+    Y (m, c) of logistic outputs or regression targets Y (m, c), L2 penalty alpha; with sample_weight (m,), scikit-learn's weighted objective (the weighted mean
     loss, the penalty over the weights' sum); `activation`: the hidden layers' (scikit-learn's name).
 
     `best` holds the last iterate (`minimize` sets it), so that an interrupted run keeps it;
@@ -42,11 +42,14 @@ class Objective:
 
     def __call__(self, x):
         layers = self.layers(x)
-        Zs, As = _network.forward(self.X, layers, self.x_scale, softmax=self.Y.ndim == 1, activation=self.activation)
+        output = _network.output_of(self.Y)
+        Zs, As = _network.forward(self.X, layers, self.x_scale, output, self.activation)
         w = self.sample_weight
         m = len(self.Y) if w is None else float(w.sum())  # what the gradient and the penalty are divided by
-        if self.Y.ndim == 2:  # a regressor's targets: its identity output's squared error
+        if output == "identity":  # a regressor's targets: its identity output's squared error
             loss = _network.squared_loss(self.Y, As[-1], w)
+        elif output == "logistic":
+            loss = _network.logistic_loss(self.Y, As[-1], w)
         else:
             eps = np.finfo(self.dtype).eps
             loss = -float(np.average(np.log(np.clip(As[-1][np.arange(len(self.Y)), self.Y], eps, 1 - eps)), weights=w))

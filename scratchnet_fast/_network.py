@@ -1,4 +1,4 @@
-"""Any number of hidden layers and a softmax (or, for a regressor, identity) output, on the per-step kernels: starting
+"""Any number of hidden layers and a softmax, logistic or (for a regressor) identity output, on the per-step kernels: starting
 weights, the forward pass and the gradients that the drop-in's functions, lbfgs and the scores use, and the predictions.
 Hidden layers are ReLU on the per-step kernels; scikit-learn's other activations, there, are NumPy's and SciPy's
 (`_activate`), as scikit-learn computes them; the predictions take any kind in their kernels (`_kernels.activations`).
@@ -88,10 +88,21 @@ def _hidden_delta(activation, dZ, W, Z, A):
     return below
 
 
-def forward(X, layers, x_scale=1.0, softmax=True, activation="relu"):
-    """Pre-activations Z and activations A of every layer, for the images x_scale · X; A[-1] holds the softmax probabilities,
-    or with softmax=False the output's sums themselves (an identity output, a regressor's: A[-1] is Z[-1]). The hidden
-    layers' `activation` is scikit-learn's name.
+OUTPUTS = ("softmax", "logistic", "identity")  # scikit-learn's out_activation_ names
+
+
+def output_of(Y):
+    """The output the targets Y call for, scikit-learn's name: "softmax" for labels (m,), "logistic" for 0/1 indicators
+    (m, c) of an integer dtype (two classes, one column, or multilabel), "identity" for float targets (m, c)."""
+    if Y.ndim == 1:
+        return "softmax"
+    return "logistic" if np.issubdtype(Y.dtype, np.integer) else "identity"
+
+
+def forward(X, layers, x_scale=1.0, output="softmax", activation="relu"):
+    """Pre-activations Z and activations A of every layer, for the images x_scale · X; A[-1] is the `output` (one of
+    OUTPUTS) of the last sums: softmax probabilities, logistic ones (SciPy's expit, as scikit-learn's), or the sums
+    themselves (identity, a regressor's: A[-1] is Z[-1]). The hidden layers' `activation` is scikit-learn's name.
 
     X holds floats of the layers' dtype, or uint8 pixels (x_scale 1/255 for the seed's scaling).
     """
@@ -103,9 +114,11 @@ def forward(X, layers, x_scale=1.0, softmax=True, activation="relu"):
         if index < len(layers) - 1:
             A = np.empty_like(Z)
             _activate(activation, Z, A)
-        elif softmax:
+        elif output == "softmax":
             A = np.empty_like(Z)
             per_step.softmax_rows(Z, A)
+        elif output == "logistic":
+            A = scipy.special.expit(Z)
         else:
             A = Z
         Zs.append(Z)
@@ -177,14 +190,29 @@ def regression_scores(X, Y, layers, x_scale=1.0, sample_weight=None, activation=
     finite)."""
     from sklearn.metrics import r2_score
 
-    out = forward(X, layers, x_scale, softmax=False, activation=activation)[1][-1]
+    out = forward(X, layers, x_scale, output="identity", activation=activation)[1][-1]
     r2 = float(r2_score(Y, out, sample_weight=sample_weight)) if np.isfinite(out).all() else float("nan")
     return squared_loss(Y, out, sample_weight), r2
 
 
+def logistic_loss(Y, P, sample_weight=None):
+    """scikit-learn's binary log loss of logistic outputs P (m, c) against 0/1 indicators Y (m, c): the mean over samples
+    (weighted by sample_weight) of -Σ_o y log p + (1 - y) log(1 - p), p clipped to [eps, 1 - eps] of P's dtype."""
+    eps = np.finfo(P.dtype).eps
+    P = np.clip(P, eps, 1 - eps)
+    per_sample = -(scipy.special.xlogy(Y, P) + scipy.special.xlogy(1 - Y, 1 - P)).sum(axis=1, dtype=np.float64)
+    return float(np.average(per_sample, weights=sample_weight))
+
+
 def scores(X, Y, layers, x_scale=1.0, sample_weight=None, activation="relu"):
-    """(mean cross-entropy, accuracy) of the network on images x_scale · X (m, d) with class indices Y (m,) int64; with
-    sample_weight (m,), the accuracy is the weighted share of the right ones, as scikit-learn's accuracy_score."""
+    """(mean cross-entropy, accuracy) of the network on images x_scale · X (m, d) with class indices Y (m,) int64, or
+    with 0/1 indicators Y (m, c) of its logistic outputs (the accuracy then of whole rows, as scikit-learn's
+    accuracy_score of multilabel predictions); with sample_weight (m,), the accuracy is the weighted share of the right
+    ones, as accuracy_score's."""
+    if Y.ndim == 2:
+        P = forward(X, layers, x_scale, output="logistic", activation=activation)[1][-1]
+        right = ((P > 0.5) == (Y != 0)).all(axis=1)
+        return logistic_loss(Y, P, sample_weight), float(np.average(right, weights=sample_weight))
     Zs, As = forward(X, layers, x_scale, activation=activation)
     predicted = np.empty(len(Y), np.int64)
     per_step.argmax_rows(As[-1], predicted)
@@ -199,8 +227,8 @@ def gradients(hidden_Zs, As, Y, weights, m=None, sample_weight=None, activation=
 
     hidden_Zs are the hidden layers' pre-activations, As the layer inputs followed by the softmax
     output (as `forward` returns them), weights the W of each layer; one image per row. With targets
-    Y (m, c) of floats instead of labels, the output is an identity one (As[-1] its sums) and the loss
-    scikit-learn's squared error, whose delta it takes as scikit-learn does: out - Y. With sample_weight (m,), each
+    Y (m, c) instead of labels, the output is an identity one (As[-1] its sums) with scikit-learn's squared error for
+    float Y, or a logistic one with its log loss for 0/1 indicators; either delta is scikit-learn's: out - Y. With sample_weight (m,), each
     image's delta is weighed by it, as scikit-learn's (m is then the weights' sum). `activation`: the hidden layers',
     as `forward`'s.
     """

@@ -28,6 +28,9 @@ def save(model, path, **metadata):
         raise TypeError(f"model files hold a fitted MLPClassifier, got {type(model).__name__}: pickle or joblib.dump "
                         f"other estimators")
     check_is_fitted(model)
+    if _multilabel(model):
+        raise TypeError("model files hold a classifier of labels, not of multilabel indicators: pickle or joblib.dump "
+                        "this one")
     layers = list(zip(model.weights_, model.biases_))
     if not all(np.isfinite(W).all() and np.isfinite(b).all() for W, b in layers):
         raise ValueError("refusing to save a model with NaN or inf parameters")
@@ -44,6 +47,11 @@ def save(model, path, **metadata):
     arrays.update({f"b{i}": b for i, b in enumerate(model.biases_)})
     return write_atomically(path, lambda f: np.savez(f, header=np.array(json.dumps(header)), classes=model.classes_,
                                                      **arrays))
+
+
+def _multilabel(model):
+    """Whether the fitted classifier `model` was trained on an indicator matrix (logistic outputs, one per label)."""
+    return getattr(model, "out_activation_", "softmax") == "logistic" and model.weights_[-1].shape[0] > 1
 
 
 TEMPORARY = ".scratchnet-fast-tmp-"  # the prefix of our temporary files, beside the file they become
@@ -254,7 +262,7 @@ def load(path):
             classes = _member(archive, members, "classes", None, tuple("biufU"))
         except (ValueError, EOFError, zipfile.BadZipFile) as error:
             raise ValueError(f"{path}: {error}") from None
-    if classes.shape != (sizes[-1],):
+    if classes.shape != (sizes[-1],) and not (classes.shape == (2,) and sizes[-1] == 1):  # two: one logistic output
         raise ValueError(f"{path}: {classes.shape[0] if classes.ndim else 0} classes for {sizes[-1]} outputs")
     if len(np.unique(classes)) != len(classes):
         raise ValueError(f"{path}: its classes repeat: {classes.tolist()}")
@@ -267,4 +275,6 @@ def load(path):
         raise ValueError(f"{path}: its params are not MLPClassifier's: {error}") from None
     model.weights_, model.biases_ = weights, biases
     model.classes_, model.n_features_in_ = classes, sizes[0]
+    model.n_layers_, model.n_outputs_ = len(sizes), sizes[-1]
+    model.out_activation_ = "logistic" if sizes[-1] == 1 else "softmax"
     return model, header

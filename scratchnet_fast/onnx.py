@@ -5,9 +5,9 @@ that `skl2onnx.to_onnx(model, X[:1])`, and the conversion of a Pipeline holding 
 for scikit-learn's own estimators, with their classifier options (`{"zipmap": False}` gives the
 probabilities as one tensor, `{"nocl": True}` class indices for labels). The graph is the network as `predict_proba` computes it: X cast to the input's float
 type (float64 input: double, else float), times `input_scale` where one is set, each layer a MatMul
-by `coefs_[i]` and an Add of `intercepts_[i]`, ReLU between them, a softmax over every output (two
-for two classes, where scikit-learn's own estimator has one logistic unit), and the label of the
-largest. Needs the optional extra: `pip install 'scratchnet-fast[onnx]'`.
+by `coefs_[i]` and an Add of `intercepts_[i]`, the hidden activation between them, a softmax over
+every output (for two classes the one logistic output p, as the probabilities 1 - p and p), and the
+label of the largest. A multilabel model is refused (a TypeError). Needs the optional extra: `pip install 'scratchnet-fast[onnx]'`.
 """
 import numpy as np
 
@@ -63,6 +63,8 @@ ONNX_ACTIVATIONS = {"relu": "Relu", "tanh": "Tanh", "logistic": "Sigmoid"}  # th
 def convert(scope, operator, container):
     """skl2onnx converter: the fitted model `operator.raw_operator` as ONNX nodes from its input to (label, probabilities)."""
     model = operator.raw_operator
+    if model.out_activation_ == "logistic" and model.n_outputs_ > 1:
+        raise TypeError("ONNX export is for classifiers of labels, not of multilabel indicators")
     proto = guess_proto_type(operator.inputs[0].type)
     if proto != onnx_proto.TensorProto.DOUBLE:
         proto = onnx_proto.TensorProto.FLOAT
@@ -84,8 +86,15 @@ def convert(scope, operator, container):
             A = _node(scope, container, ONNX_ACTIVATIONS[model.activation], [Z], "next_activations")
         else:
             A = Z
-    container.add_node("Softmax", [A], operator.outputs[1].full_name, axis=1,
-                       name=scope.get_unique_operator_name("Softmax"))
+    if model.out_activation_ == "logistic":  # two classes: p of the second, beside 1 - p
+        p = _node(scope, container, "Sigmoid", [A], "probability")
+        q = _node(scope, container, "Sub", [_constant(scope, container, "one", proto, np.ones(1, dtype), (1, 1)), p],
+                  "complement")
+        container.add_node("Concat", [q, p], operator.outputs[1].full_name, axis=1,
+                           name=scope.get_unique_operator_name("Concat"))
+    else:
+        container.add_node("Softmax", [A], operator.outputs[1].full_name, axis=1,
+                           name=scope.get_unique_operator_name("Softmax"))
     nocl = container.get_options(model, dict(nocl=False))["nocl"]  # skl2onnx's option: class indices for labels
     kind, labels = _labels(np.arange(len(model.classes_)) if nocl else model.classes_)
     best = _node(scope, container, "ArgMax", [operator.outputs[1].full_name], "argmax_output", axis=1)

@@ -1,6 +1,7 @@
 """Each mini-batch stage (`_kernels/dense.py`) against its NumPy twin in reference.py; the whole epoch is in test_mini_batch."""
 import numba
 import numpy as np
+import scipy.special
 import pytest
 
 import reference as ref
@@ -152,6 +153,33 @@ def test_squared_error_of_rows_matches_reference_and_is_the_head_of_float_target
     expected_loss, _, expected_dZ = ref.softmax_head(Z.astype(float), c, labels[rows.order[m // 2:m // 2 + m]], 1 / m)
     assert_close(loss, expected_loss, dtype)
     assert_close(dZ, expected_dZ, dtype)
+
+
+@pytest.mark.parametrize("m,c", [(1, 1), (9, 3), (300, 17)])
+@pytest.mark.parametrize("scale", [3.0, 1000.0], ids=["moderate", "extreme"])
+def test_logistic_cross_entropy_of_rows_matches_reference_and_is_the_head_of_indicators(rng, dtype, m, c, scale):
+    """scikit-learn's binary log loss summed over the outputs, its delta inv_m · (σ(z) - y), zero padding, correct when
+    every output is on its indicator's side of 0; finite at logits of ±1000; `head_rows` takes it for uint8 (m, c)."""
+    P = padded(c, dtype)
+    Z = (rng.normal(size=(m, P)) * scale).astype(dtype)
+    Y = (rng.random((2 * m, c)) < 0.4).astype(np.uint8)
+    rows = dense.Rows(rng.permutation(2 * m).astype(np.int64), m // 2, m)
+    y = Y[rows.order[m // 2:m // 2 + m]].astype(float)
+    z = Z[:, :c].astype(float)
+    z[m // 3] = np.where(y[m // 3] == 1, 1.0, -1.0) * (np.abs(z[m // 3]) + 0.1)
+    Z[m // 3, :c] = z[m // 3]
+    expected_loss = (np.logaddexp(0, z) - y * z).sum(axis=1)
+    expected_dZ = np.zeros((m, P))
+    expected_dZ[:, :c] = (scipy.special.expit(z) - y) / m
+    expected_correct = ((z > 0) == (y == 1)).all(axis=1)
+    assert expected_correct.any()
+    for head in (losses.logistic_cross_entropy_rows, _head_rows, losses.head_rows):
+        dZ, loss, correct = np.full_like(Z, np.nan), np.full(m, np.nan, dtype), np.full(m, 7, np.int64)
+        head(Z, c, Y, rows, dtype(1 / m), dZ, loss, correct)
+        assert np.isfinite(loss).all()
+        assert_close(loss, expected_loss, dtype)
+        assert_close(dZ, expected_dZ, dtype)
+        np.testing.assert_array_equal(correct, expected_correct)
 
 
 def test_transpose_weights_gives_outputs_by_inputs_and_a_zero_bias_row(rng, dtype):

@@ -72,3 +72,12 @@ def test_a_pipeline_holding_the_model_converts(rng):
     label, proba = run(to_onnx(pipe, X[:1], options={id(pipe[-1]): {"zipmap": False}}), X)
     np.testing.assert_allclose(proba, pipe.predict_proba(X), rtol=0, atol=1e-6)
     np.testing.assert_array_equal(label, pipe.predict(X))
+
+
+def test_a_multilabel_model_is_refused_in_words(rng):
+    X = rng.random((60, 8)).astype(np.float32)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        model = MLPClassifier(hidden_layer_sizes=(5,), max_iter=3).fit(X, (X[:, :3] > 0.5).astype(int))
+    with pytest.raises(TypeError, match="multilabel"):
+        to_onnx(model, X[:1])

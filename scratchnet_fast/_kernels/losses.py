@@ -10,8 +10,12 @@ pass, delta = ∂loss/∂sums:
 - squared error of an identity output (regression, float targets): `squared_error_rows`, one
   image per row. The loss is scikit-learn's, 0.5 · mean over the c outputs of (z - y)², and its
   delta scikit-learn's, z - y (the gradient of the sum over outputs, not of their mean).
-`head_rows` takes the entry by the targets' type, labels (m,) or targets (m, c), so that an epoch
-compiles only its own.
+- logistic cross-entropy of c independent logistic outputs (a classifier's two classes, one output,
+  and multilabel indicators): `logistic_cross_entropy_rows`, one image per row. The loss is
+  scikit-learn's binary log loss, summed over the outputs: Σ_o log(1 + e^z) - y_o z, computed as
+  max(z, 0) + log1p(e^-|z|) - y_o z; the delta σ(z) - y.
+`head_rows` takes the entry by the targets' type, labels (m,) int64, float targets (m, c) or 0/1
+indicators (m, c) uint8, so that an epoch compiles only its own.
 """
 import numpy as np
 from numba import types
@@ -122,15 +126,57 @@ def squared_error_rows(Z, c, Y, rows, inv_m, dZ, loss, correct):
             dZ[t, o] = zero
 
 
+@helper
+def logistic_cross_entropy_rows(Z, c, Y, rows, inv_m, dZ, loss, correct):
+    """Logistic cross-entropy of the outputs Z[t, :c] against 0/1 indicators Y[order[start + t], :c], t < count (`Rows`).
+
+    Writes loss[t] = Σ_o max(z, 0) + log1p(e^-|z|) - y_o · z (z = Z[t, o]), correct[t] = 1 if every output is on the
+    side of 0 its indicator says (z > 0 for 1), and dZ[t] = inv_m · (σ(Z[t]) - y), zero in the padding columns c..P;
+    σ(z) from e^-|z|, which never overflows. Serial, as the softmax's.
+    """
+    R, r0, n = rows.order, rows.start, rows.count
+    P = Z.shape[1]
+    zero, one = Z.dtype.type(0), Z.dtype.type(1)
+    for t in range(n):
+        i = R[r0 + t]
+        total = 0.0
+        right = 1
+        for o in range(c):
+            z = Z[t, o]
+            y = Z.dtype.type(Y[i, o])
+            e = np.exp(-abs(z))
+            total += max(z, zero) + np.log1p(e) - y * z
+            p = one / (one + e) if z >= zero else e / (one + e)
+            dZ[t, o] = inv_m * (p - y)
+            if (z > zero) != (y > zero):
+                right = 0
+        loss[t] = total
+        correct[t] = right
+        for o in range(c, P):
+            dZ[t, o] = zero
+
+
+def _entry_for(Y):
+    """The entry for targets Y: labels (m,) take the softmax's, float targets (m, c) the squared error's, integer
+    indicators (m, c) the logistic's."""
+    if Y.ndim == 1:
+        return softmax_cross_entropy_rows
+    return logistic_cross_entropy_rows if _integer(Y.dtype) else squared_error_rows
+
+
+def _integer(dtype):
+    return isinstance(dtype, types.Integer) if isinstance(dtype, types.Type) else np.issubdtype(dtype, np.integer)
+
+
 def head_rows(Z, c, Y, rows, inv_m, dZ, loss, correct):
-    """The output's loss and delta, one image per row: `softmax_cross_entropy_rows` for labels Y (m,), `squared_error_rows`
-    for targets Y (m, c). In jitted code the entry is chosen by Y's type (`_head_rows_for`)."""
-    (softmax_cross_entropy_rows if Y.ndim == 1 else squared_error_rows)(Z, c, Y, rows, inv_m, dZ, loss, correct)
+    """The output's loss and delta, one image per row, by the targets' type (`_entry_for`). In jitted code the entry is
+    chosen when the epoch compiles (`_head_rows_for`)."""
+    _entry_for(Y)(Z, c, Y, rows, inv_m, dZ, loss, correct)
 
 
 @overload(head_rows)
 def _head_rows_for(Z, c, Y, rows, inv_m, dZ, loss, correct):
-    entry = softmax_cross_entropy_rows if isinstance(Y, types.Array) and Y.ndim == 1 else squared_error_rows
+    entry = _entry_for(Y)
 
     def head(Z, c, Y, rows, inv_m, dZ, loss, correct):
         entry(Z, c, Y, rows, inv_m, dZ, loss, correct)

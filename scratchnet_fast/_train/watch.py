@@ -24,7 +24,9 @@ PIXEL_ADVICE = "that the pixels are scaled to [0, 1] (/ 255)"
 
 
 def chance(Y):
-    """The accuracy of always guessing the most common of the labels Y (m,) int64."""
+    """The accuracy of always guessing the most common of the labels Y (m,) int64, or of the rows of indicators Y (m, c)."""
+    if Y.ndim == 2:
+        return np.unique(Y, axis=0, return_counts=True)[1].max() / len(Y)
     return np.bincount(Y).max() / len(Y)
 
 
