@@ -632,8 +632,8 @@ class MLPClassifier(ClassifierMixin, _Multilayer):
     @available_if(_Multilayer._stochastic)
     def partial_fit(self, X, y, sample_weight=None, classes=None):
         """One epoch on X, y (weighted by sample_weight, as in fit), going on from the weights and the solver's state
-        of the calls before (the first call starts them, and needs `classes`, every label there will be), as
-        scikit-learn's partial_fit."""
+        of the calls before (the first call starts them, from coefs_ and intercepts_ if they were assigned, and needs
+        `classes`, every label there will be), as scikit-learn's partial_fit."""
         return self._partial_fit(X, y, sample_weight, classes)
 
     def predict_log_proba(self, X):
@@ -665,25 +665,15 @@ class MLPClassifier(ClassifierMixin, _Multilayer):
         output p) the columns 1 - p and p, and for multilabel each label's own probability, as scikit-learn's."""
         if "weights_" not in vars(self):
             check_is_fitted(self)  # scikit-learn's NotFittedError
-        if self.out_activation_ == "logistic":
-            P = self._logistic(X)
-            return np.hstack([1 - P, P]) if P.shape[1] == 1 else P
         dtype = self.weights_[0].dtype
         ready = self._ready(X, dtype)
         if not ready:
             X = self._images(dtype, False, X)
         with _threads.limited(self.n_jobs):
-            probabilities, finite = _network.predict_proba(X, self._layers(), self._x_scale(), self.activation)
+            P, finite = _network.predict_proba(X, self._layers(), self._x_scale(), self.activation, self.out_activation_)
         if ready and not finite:
             self._images(dtype, False, X)  # scikit-learn's error for a NaN or an infinity in X, if that is the cause
-        return probabilities
-
-    def _logistic(self, X):
-        """The logistic outputs (n_samples, n_outputs_) of a model of two classes or of multilabel, on the per-step
-        kernels (`_network.forward`): the prediction kernel's output is a softmax."""
-        X = self._images(self.weights_[0].dtype, False, X)
-        with _threads.limited(self.n_jobs):
-            return _network.forward(X, self._layers(), self._x_scale(), "logistic", self.activation)[1][-1]
+        return np.hstack([1 - P, P]) if self.out_activation_ == "logistic" and P.shape[1] == 1 else P
 
     def _ready(self, X, dtype):
         """Whether X can go to the kernels as it is, without scikit-learn's checks: a C-contiguous ndarray (m ≥ 1, the
@@ -695,11 +685,10 @@ class MLPClassifier(ClassifierMixin, _Multilayer):
     def predict(self, X):
         """The most probable class of each sample (p > 0.5 for two classes); for multilabel, the indicator matrix
         (n_samples, n_classes) of the labels whose probability is above 0.5, as scikit-learn's."""
-        if "weights_" in vars(self) and self.out_activation_ == "logistic":
-            above = self._logistic(X) > 0.5
-            return self.classes_[above[:, 0].astype(np.int64)] if above.shape[1] == 1 else above.astype(np.int64)
-        probabilities = self.predict_proba(X)
-        return self.classes_[np.argmax(probabilities, axis=1)]
+        P = self.predict_proba(X)
+        if self.out_activation_ == "softmax":
+            return self.classes_[np.argmax(P, axis=1)]
+        return self.classes_[(P[:, 1] > 0.5).astype(np.int64)] if self.n_outputs_ == 1 else (P > 0.5).astype(np.int64)
 
 
 class MLPRegressor(RegressorMixin, _Multilayer):

@@ -142,22 +142,27 @@ def skips_zeros(X):
     return np.count_nonzero(nonzero) < SKIP_BELOW * nonzero.size
 
 
-def _few_probabilities(X, layers, x_scale, kind):
-    """`predict_proba` of a few images (`predict.FEW`), a layer at a time through `predict.few_rows`."""
+def _few_probabilities(X, layers, x_scale, kind, output):
+    """`predict_proba` of a few images (`predict.FEW`), a layer at a time through `predict.few_rows`; a logistic `output`
+    is the top layer's activation."""
     A = X
     for index, (W, b) in enumerate(layers):
         top = index == len(layers) - 1
         out = np.empty((X.shape[0], W.shape[0]), W.dtype)
-        predict.few_rows(A, W.dtype.type(x_scale if index == 0 else 1), W, b, kind,
-                         predict.SOFTMAX if top else predict.HIDDEN, out)
+        if top and output is not None:
+            predict.few_rows(A, W.dtype.type(x_scale if index == 0 else 1), W, b, output, predict.HIDDEN, out)
+        else:
+            predict.few_rows(A, W.dtype.type(x_scale if index == 0 else 1), W, b, kind,
+                             predict.SOFTMAX if top else predict.HIDDEN, out)
         if index == 0:
             finite = np.isfinite(out).all()
         A = out
     return A, finite
 
 
-def predict_proba(X, layers, x_scale=1.0, activation="relu"):
-    """(softmax probabilities (m, n_classes) of the images x_scale · X (m, d), whether every first-layer sum was finite).
+def predict_proba(X, layers, x_scale=1.0, activation="relu", output="softmax"):
+    """(probabilities (m, n_outputs) of the images x_scale · X (m, d), whether every first-layer sum was finite): the
+    `output`'s, "softmax" or "logistic" (one per output).
 
     X holds floats of the layers' dtype or uint8 pixels, C-contiguous. One parallel pass
     (`_kernels.predict`): memory beyond X and the result is the weights' and stays the same for any m.
@@ -165,15 +170,16 @@ def predict_proba(X, layers, x_scale=1.0, activation="relu"):
     hidden layers' `activation` is scikit-learn's name.
     """
     kind = activations.KINDS[activation]
+    top = None if output == "softmax" else activations.KINDS[output]
     if X.shape[0] <= predict.FEW:
-        return _few_probabilities(X, layers, x_scale, kind)
+        return _few_probabilities(X, layers, x_scale, kind, top)
     theta, table = mini_batch.packed(layers, predict.TILE)
     if x_scale != 1:
         first = epoch.layer_block(theta, table, 0)
         first[:-1] *= first.dtype.type(x_scale)
     out = np.empty((X.shape[0], layers[-1][0].shape[0]), theta.dtype)
     check = np.empty(-(-X.shape[0] // predict.ITEM), theta.dtype)
-    predict.probabilities(X, theta, table, kind, skips_zeros(X), out, check)
+    predict.probabilities(X, theta, table, kind, top, skips_zeros(X), out, check)
     return out, not np.isnan(check).any()
 
 

@@ -4,6 +4,7 @@ import threading
 import numba
 import numpy as np
 import pytest
+import scipy.special
 
 from scratchnet_fast import MLPClassifier, _network
 from scratchnet_fast._kernels import predict
@@ -49,6 +50,22 @@ def test_probabilities_match_the_reference(rng, dtype, sizes, m, kind):
     got, finite = _network.predict_proba(X, layers, x_scale)
     assert finite and got.dtype == dtype and got.shape == (m, sizes[-1])
     np.testing.assert_allclose(got, reference(X, layers, x_scale), rtol=0, atol=TOLERANCE[dtype])
+
+
+@pytest.mark.parametrize("outputs", [1, 3], ids=["two classes", "multilabel"])
+@pytest.mark.parametrize("m", [1, predict.FEW + 1, 300])
+@pytest.mark.parametrize("kind", ["dense", "pixels"])
+def test_logistic_outputs_match_the_reference(rng, dtype, outputs, m, kind):
+    """output="logistic": σ of each output's sum, in the batch kernel and the few-image pass, float64 logits of ±40."""
+    layers = layers_of(rng, (784, 40, outputs), dtype)
+    X, x_scale = images(rng, kind, m, 784, dtype)
+    far = 30 if dtype == np.float64 else 3  # sums far out on both sides (float32's rounding of them grows with them)
+    layers[-1] = (layers[-1][0] * far, layers[-1][1])
+    got, finite = _network.predict_proba(X, layers, x_scale, output="logistic")
+    A = np.maximum(X.astype(np.float64) * x_scale @ layers[0][0].T.astype(np.float64) + layers[0][1], 0)
+    expected = scipy.special.expit(A @ layers[1][0].T.astype(np.float64) + layers[1][1])
+    assert finite and got.dtype == dtype and got.shape == (m, outputs)
+    np.testing.assert_allclose(got, expected, rtol=0, atol=TOLERANCE[dtype])
 
 
 @pytest.mark.parametrize("skip", [False, True])

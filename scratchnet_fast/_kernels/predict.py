@@ -1,5 +1,5 @@
-"""Predictions: softmax probabilities of a batch of images through every layer (hidden ones of any `activations` kind)
-in one parallel pass.
+"""Predictions: softmax (or logistic) probabilities of a batch of images through every layer (hidden ones of any
+`activations` kind) in one parallel pass.
 
 Layout: the mini-batch trainer's (`epoch`): every layer is a block Wt (n_in + 1, P) of one flat
 vector theta, weights from input k in row k, biases in row n_in, P the width in whole vectors with
@@ -17,7 +17,8 @@ four images is nonzero (38% of the columns of MNIST's test digits); a NaN counts
 Each output is one sum in a fixed order, whatever the thread count: 1 and 2 threads give the same bits.
 """
 import numpy as np
-from numba import prange
+from numba import prange, types
+from numba.extending import overload
 
 from .._compile.options import helper, inline, kernel
 from .._simd import lanes
@@ -154,10 +155,35 @@ def _softmax_rows(Z, c, out, i, count):
             out[i + s, o] = Z[s, o] / total
 
 
+@inline
+def _activated_rows(output, Z, c, out, i, count):
+    """out[i + s, :c] = output(Z[s, :c]) for s < count, value by value: the `activations` kind `output` (LOGISTIC)."""
+    zero = Z.dtype.type(0)
+    for s in range(count):
+        for o in range(c):
+            out[i + s, o] = activations.activate_scalar(output, Z[s, o], zero)
+
+
+def output_rows(output, Z, c, out, i, count):
+    """The output's probabilities of the tile's sums Z (4, P) into out[i:i + count]: `_softmax_rows` for output None,
+    `_activated_rows` for an `activations` kind (LOGISTIC: two classes, multilabel). Chosen by type (`_output_rows_for`)."""
+    if output is None:
+        _softmax_rows(Z, c, out, i, count)
+    else:
+        _activated_rows(output, Z, c, out, i, count)
+
+
+@overload(output_rows)
+def _output_rows_for(output, Z, c, out, i, count):
+    if isinstance(output, (types.NoneType, types.Omitted)):
+        return lambda output, Z, c, out, i, count: _softmax_rows(Z, c, out, i, count)
+    return lambda output, Z, c, out, i, count: _activated_rows(output, Z, c, out, i, count)
+
+
 @kernel
-def probabilities(X, theta, table, kind, skip, out, check):
-    """out[i] = softmax(W_L f(... f(X[i] @ W_1 + b_1) ...) + b_L), f the `activations` kind; X (m, d), out (m, c); check
-    (items,).
+def probabilities(X, theta, table, kind, output, skip, out, check):
+    """out[i] = g(W_L f(... f(X[i] @ W_1 + b_1) ...) + b_L), f the `activations` kind, g the softmax (output None) or the
+    kind `output` applied to each sum (LOGISTIC); X (m, d), out (m, c); check (items,).
 
     theta, table: the layers' blocks (module docstring); X floats of theta's dtype or uint8 pixels
     (the first block's weights scaled to match); skip: the first layer skips columns where a
@@ -188,7 +214,7 @@ def probabilities(X, theta, table, kind, skip, out, check):
                 start, n_in, P = table[l, START], table[l, N_IN], table[l, PADDED]
                 Wt = theta[start:start + (n_in + 1) * P].reshape((n_in + 1, P))
                 _layer(H[(l - 1) % 2], (0, 1, 2, 3), Wt, identity, n_in, (kind, l < top), H[l % 2])
-            _softmax_rows(H[top % 2], c, out, i, count)
+            output_rows(output, H[top % 2], c, out, i, count)
         check[item] = lanes.total(flag)
 
 
