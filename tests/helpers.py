@@ -2,6 +2,12 @@
 import gzip
 
 import numpy as np
+import pytest
+import sklearn
+
+SKLEARN_BEFORE_1_7 = tuple(int(p) for p in sklearn.__version__.split(".")[:2]) < (1, 7)
+WEIGHTED_SKLEARN = pytest.mark.skipif(SKLEARN_BEFORE_1_7, reason="scikit-learn's MLP takes sample_weight since 1.7")
+"""Marks a test that gives scikit-learn's MLP sample_weight (the oldest-versions CI environment has 1.6)."""
 
 RTOL = {np.float64: 1e-12, np.float32: 1e-5}
 DTYPES = (np.float64, np.float32)

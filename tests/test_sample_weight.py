@@ -4,7 +4,6 @@ import warnings
 
 import numpy as np
 import pytest
-import sklearn
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.neural_network import MLPClassifier as SklearnClassifier
 from sklearn.neural_network import MLPRegressor as SklearnRegressor
@@ -16,8 +15,6 @@ pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceW
 
 EPOCHS = 5
 TOLERANCE = 1e-9
-WEIGHTED_SKLEARN = pytest.mark.skipif(tuple(int(p) for p in sklearn.__version__.split(".")[:2]) < (1, 7),
-                                      reason="scikit-learn's MLP takes sample_weight since 1.7")
 ESTIMATORS = {"classifier": (SklearnClassifier, MLPClassifier), "regressor": (SklearnRegressor, MLPRegressor)}
 
 
@@ -41,7 +38,7 @@ def fit_both(estimator, X, y, weights, **params):
     return ours, theirs
 
 
-@WEIGHTED_SKLEARN
+@helpers.WEIGHTED_SKLEARN
 @pytest.mark.parametrize("batch_size", [32, 250], ids=["mini-batch", "full batch"])
 @pytest.mark.parametrize("params", [dict(solver="sgd", momentum=0.0), dict(solver="sgd", momentum=0.9, alpha=0.01),
                                     dict(solver="adam", alpha=0.001)], ids=["sgd", "nesterov-alpha", "adam-alpha"])
@@ -57,7 +54,7 @@ def test_weighted_losses_and_weights_match_scikit_learn(problem, estimator, hidd
     helpers.assert_same_weights(ours, theirs)
 
 
-@WEIGHTED_SKLEARN
+@helpers.WEIGHTED_SKLEARN
 @pytest.mark.parametrize("estimator", list(ESTIMATORS))
 def test_weighted_lbfgs_follows_scikit_learns_and_integer_weights_repeat_rows(problem, estimator):
     X, ys, weights = problem
@@ -73,7 +70,7 @@ def test_weighted_lbfgs_follows_scikit_learns_and_integer_weights_repeat_rows(pr
         np.testing.assert_allclose(a, b, rtol=1e-7, atol=1e-9)
 
 
-@WEIGHTED_SKLEARN
+@helpers.WEIGHTED_SKLEARN
 @pytest.mark.parametrize("estimator", list(ESTIMATORS))
 def test_weighted_early_stopping_stops_at_the_same_epoch_as_scikit_learn(problem, estimator):
     """The held-out part keeps its rows' weights, and scores with them (accuracy or R²)."""
@@ -86,7 +83,7 @@ def test_weighted_early_stopping_stops_at_the_same_epoch_as_scikit_learn(problem
     helpers.assert_same_weights(ours, theirs)
 
 
-@WEIGHTED_SKLEARN
+@helpers.WEIGHTED_SKLEARN
 @pytest.mark.parametrize("estimator", list(ESTIMATORS))
 def test_weighted_partial_fit_goes_on_like_scikit_learns(problem, estimator):
     X, ys, weights = problem
