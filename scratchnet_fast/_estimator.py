@@ -7,6 +7,7 @@ import math
 import numbers
 
 import numpy as np
+import scipy.sparse
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
@@ -50,6 +51,17 @@ def _sample_weight(sample_weight, n, rows=None):
     return np.ascontiguousarray(weights)
 
 
+def _csr(X):
+    """X as it is, or a scipy sparse X as CSR in canonical form (sorted columns, none twice: duplicates summed)."""
+    if not scipy.sparse.issparse(X):
+        return X
+    X = X.tocsr()
+    if not X.has_canonical_format:
+        X = X.copy()
+        X.sum_duplicates()
+    return X
+
+
 def _distinct_rows(rows, m):
     """rows as an int64 array of distinct indices into m samples, at least one; else a ValueError/TypeError."""
     rows = np.asarray(rows)
@@ -88,6 +100,11 @@ class _Multilayer(BaseEstimator):
     """
 
     _y_checks = {}  # what scikit-learn's validate_data checks of y beside multi_output
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True  # CSR and CSC X, as scikit-learn's
+        return tags
 
     def __init__(self, hidden_layer_sizes=(100,), learning_rate_init=0.001, max_iter=200, batch_size="auto",
                  random_state=None, verbose=False, dtype=None, init="glorot", n_jobs=None, solver="adam",
@@ -151,12 +168,15 @@ class _Multilayer(BaseEstimator):
         return 1.0 if self.input_scale is None else positive_number("input_scale", self.input_scale)
 
     def _images(self, dtype, reset, X, *y):
-        """X (and y, if given) validated as scikit-learn does, X C-contiguous: uint8 kept as it is, else as dtype."""
+        """X (and y, if given) validated as scikit-learn does, X C-contiguous: uint8 kept as it is, else as dtype. Sparse
+        X (CSR or CSC, scipy's arrays and matrices; other formats converted, as scikit-learn's) becomes CSR with each
+        column at most once per row."""
         kept = (dtype, np.uint8) if getattr(X, "dtype", None) == np.uint8 else dtype
+        checks = dict(dtype=kept, order="C", reset=reset, accept_sparse=["csr", "csc"])
         if not y:
-            return validate_data(self, X, dtype=kept, order="C", reset=reset)
-        X, y = validate_data(self, X, *y, dtype=kept, order="C", reset=reset, multi_output=True, **self._y_checks)
-        return X, column_or_1d(y, warn=True) if y.ndim == 2 and y.shape[1] == 1 else y  # as scikit-learn's
+            return _csr(validate_data(self, X, **checks))
+        X, y = validate_data(self, X, *y, multi_output=True, **checks, **self._y_checks)
+        return _csr(X), column_or_1d(y, warn=True) if y.ndim == 2 and y.shape[1] == 1 else y  # as scikit-learn's
 
     def _optimizer(self):
         """The solver and its constants, checked, as an `_train.optimizer.Optimizer`."""
@@ -287,8 +307,9 @@ class _Multilayer(BaseEstimator):
 
     def _fit_lbfgs(self, X, Y, shape, layers, dtype, weights=None):
         """solver='lbfgs' on x_scale · X, Y from `layers`, as scikit-learn's: scipy's L-BFGS-B (`_lbfgs.py`)."""
-        if X.dtype == np.uint8:
-            X = X.astype(dtype)  # the full-batch gradient's kernels read floats: here, unlike the other solvers, a copy
+        if scipy.sparse.issparse(X) or X.dtype == np.uint8:
+            # the full-batch gradient's kernels read dense floats: here, unlike the other solvers, a copy
+            X = (X.toarray() if scipy.sparse.issparse(X) else X).astype(dtype)
         objective = _lbfgs.Objective(X, Y, shape, dtype, float(self.alpha), self._x_scale(), weights, self.activation)
         self.interrupted_, result = False, None
         try:
@@ -544,21 +565,19 @@ class MLPClassifier(ClassifierMixin, _Multilayer):
         full-batch step is ReLU's: the others train on the mini-batch stages at any batch size.
 
     Three or more classes get a softmax output; two classes one logistic output (p of classes_[1]) and an indicator
-    matrix y (n_samples, n_labels), multilabel, one logistic output per label, as scikit-learn's. A ConvergenceWarning is
-    given, as scikit-learn gives it, when max_iter ends a run that checks for convergence
+    matrix y (n_samples, n_labels), multilabel, one logistic output per label, as scikit-learn's. A ConvergenceWarning
+    is given, as scikit-learn gives it, when max_iter ends a run that checks for convergence
     (n_iter_no_change set, or early_stopping); the seed's training does not check.
 
     Attributes
     ----------
     coefs_ (list of (n_in, n_out), scikit-learn's layout) and intercepts_ (list of (n_out,)), views
     of weights_ (list of (n_out, n_in), the seed's layout) and biases_; classes_, n_features_in_,
-    n_layers_, n_outputs_, out_activation_ ('softmax'; 'logistic' for two classes and multilabel), t_ (images seen in training), loss_,
-    best_loss_,
-    n_iter_, loss_curve_, accuracy_curve_ (training accuracy per iteration), interrupted_, and with
-    fit(..., validation=(X_val, y_val)): validation_loss_curve_ and validation_scores_ (accuracy).
+    n_layers_, n_outputs_, out_activation_ ('softmax'; 'logistic' for two classes and multilabel), t_ (images seen in
+    training), loss_, best_loss_, n_iter_, loss_curve_, accuracy_curve_ (training accuracy per iteration),
+    interrupted_, and with fit(..., validation=(X_val, y_val)): validation_loss_curve_ and validation_scores_
+    (accuracy).
     """
-
-    _y_checks = {}
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -581,7 +600,7 @@ class MLPClassifier(ClassifierMixin, _Multilayer):
             return self._encode(y)
         Y = np.zeros(len(y), np.int64)  # the rows left out are never read: their labels may be any
         Y[rows] = np.searchsorted(classes, y[rows])
-        return (Y == 1).astype(np.uint8)[:, None] if len(classes) == 2 else Y
+        return self._from_indices(Y)
 
     @staticmethod
     def _indicator_classes(y):
@@ -601,7 +620,11 @@ class MLPClassifier(ClassifierMixin, _Multilayer):
         unknown = np.setdiff1d(y, self.classes_)
         if unknown.size:
             raise ValueError(f"y has labels {unknown[:5].tolist()} that are not in classes {self.classes_.tolist()}")
-        Y = np.searchsorted(self.classes_, y).astype(np.int64)
+        return self._from_indices(np.searchsorted(self.classes_, y).astype(np.int64))
+
+    def _from_indices(self, Y):
+        """Class indices Y (m,) int64 as the kernels' targets: as they are for three or more classes, for two the 0/1
+        column (m, 1) uint8 of their one logistic output."""
         return (Y == 1).astype(np.uint8)[:, None] if len(self.classes_) == 2 else Y
 
     def _outputs(self, Y):

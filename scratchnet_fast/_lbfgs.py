@@ -1,7 +1,8 @@
 """solver="lbfgs": scipy's L-BFGS-B on the full-batch loss and gradient, as scikit-learn's MLP runs it.
 
 The loss is scikit-learn's: the mean cross-entropy of the softmax probabilities clipped to
-[eps, 1 - eps] (of logistic outputs: its binary log loss; a regressor's: half the mean squared error of its identity output), plus 0.5 · alpha · Σ W² / m; its gradient comes from the per-step kernels
+[eps, 1 - eps] (of logistic outputs its binary log loss; a regressor's half the mean squared error of its identity
+output), plus 0.5 · alpha · Σ W² / m; its gradient comes from the per-step kernels
 (`_network.forward` and `_network.gradients`, which skip the inputs' zeros), any number of layers.
 The parameters are packed in scikit-learn's order (every coefs_ (n_in, n_out) flattened, then
 every intercept), so that scipy sees the same vector as it does under scikit-learn.
@@ -14,8 +15,9 @@ from . import _network
 
 class Objective:
     """loss_and_gradient(x) of the network of `shape` on x_scale · X (m, d) with class indices Y (m,), 0/1 indicators
-    Y (m, c) of logistic outputs or regression targets Y (m, c), L2 penalty alpha; with sample_weight (m,), scikit-learn's weighted objective (the weighted mean
-    loss, the penalty over the weights' sum); `activation`: the hidden layers' (scikit-learn's name).
+    Y (m, c) of logistic outputs or regression targets Y (m, c), L2 penalty alpha; with sample_weight (m,),
+    scikit-learn's weighted objective (the weighted mean loss, the penalty over the weights' sum); `activation`: the
+    hidden layers' (scikit-learn's name).
 
     `best` holds the last iterate (`minimize` sets it), so that an interrupted run keeps it;
     `layers(x)` turns a vector into the (W (n_out, n_in), b (n_out,)) pairs in X's float dtype.

@@ -8,6 +8,7 @@ per row, C-contiguous, in the parameters' dtype or uint8 pixels. Training runs o
 (`_train.choose.trainer`).
 """
 import numpy as np
+import scipy.sparse
 import scipy.special
 
 from ._kernels import activations, epoch, per_step, predict
@@ -104,8 +105,11 @@ def forward(X, layers, x_scale=1.0, output="softmax", activation="relu"):
     OUTPUTS) of the last sums: softmax probabilities, logistic ones (SciPy's expit, as scikit-learn's), or the sums
     themselves (identity, a regressor's: A[-1] is Z[-1]). The hidden layers' `activation` is scikit-learn's name.
 
-    X holds floats of the layers' dtype, or uint8 pixels (x_scale 1/255 for the seed's scaling).
+    X holds floats of the layers' dtype, or uint8 pixels (x_scale 1/255 for the seed's scaling); a scipy sparse X is
+    made dense first (the held-out scores, lbfgs and a regressor's predictions on sparse X).
     """
+    if scipy.sparse.issparse(X):
+        X = X.toarray()
     m = X.shape[0]
     Zs, As = [], [X]
     for index, (W, b) in enumerate(layers):
@@ -169,6 +173,8 @@ def predict_proba(X, layers, x_scale=1.0, activation="relu", output="softmax"):
     A sum that is not finite comes from a NaN or infinity in X, or from finite values so large they overflow. The
     hidden layers' `activation` is scikit-learn's name.
     """
+    if scipy.sparse.issparse(X):
+        return _sparse_probabilities(X, layers, x_scale, activation, output)
     kind = activations.KINDS[activation]
     top = None if output == "softmax" else activations.KINDS[output]
     if X.shape[0] <= predict.FEW:
@@ -181,6 +187,22 @@ def predict_proba(X, layers, x_scale=1.0, activation="relu", output="softmax"):
     check = np.empty(-(-X.shape[0] // predict.ITEM), theta.dtype)
     predict.probabilities(X, theta, table, kind, top, skips_zeros(X), out, check)
     return out, not np.isnan(check).any()
+
+
+SPARSE_BLOCK = 4096  # rows of a sparse X made dense at a time for the prediction kernel
+
+
+def _sparse_probabilities(X, layers, x_scale, activation, output):
+    """`predict_proba` of a scipy sparse X (m, d): SPARSE_BLOCK rows at a time made dense, so that memory stays that of
+    a block."""
+    X = X.tocsr()
+    out = np.empty((X.shape[0], layers[-1][0].shape[0]), layers[0][0].dtype)
+    finite = True
+    for start in range(0, X.shape[0], SPARSE_BLOCK):
+        block = X[start:start + SPARSE_BLOCK].toarray()
+        out[start:start + len(block)], ok = predict_proba(block, layers, x_scale, activation, output)
+        finite = finite and ok
+    return out, finite
 
 
 def squared_loss(Y, out, sample_weight=None):

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 
 PROBE = """
-import json, numpy as np, scratchnet_fast as sf
+import json, numpy as np, scipy.sparse, scratchnet_fast as sf
 from scratchnet_fast import MLPClassifier, MLPRegressor
 rng = np.random.default_rng(5)
 X = rng.random((40, 30)); Y = np.arange(30) % 10
@@ -24,12 +24,17 @@ weighted = MLPClassifier(hidden_layer_sizes=(9,), batch_size=8, max_iter=2, rand
     X.T, Y, sample_weight=np.arange(30) % 3 + 0.5)
 regressor = MLPRegressor(hidden_layer_sizes=(7,), batch_size=8, max_iter=2, random_state=0).fit(X.T, X.T[:, :2])
 tanh = MLPClassifier(hidden_layer_sizes=(9, 5), activation="tanh", batch_size=8, max_iter=2, random_state=0).fit(X.T, Y)
+csr = MLPClassifier(hidden_layer_sizes=(6,), batch_size=8, max_iter=2, random_state=0).fit(
+    scipy.sparse.csr_array(Xz), Y)
+binary = MLPClassifier(hidden_layer_sizes=(6,), batch_size=8, max_iter=2, random_state=0).fit(X.T, Y % 2)
 logistic = MLPRegressor(hidden_layer_sizes=(7,), activation="logistic", batch_size=30, max_iter=2, random_state=0).fit(
     X.T, X.T[:, 0])
 print(json.dumps(dict(W1=W1.tolist(), A2=A2.tolist(), dW1=dW1.tolist(), loss=model.loss_curve_,
                       regression=regressor.loss_curve_, weighted=weighted.loss_curve_, tanh=tanh.loss_curve_,
                       tanh_proba=tanh.predict_proba(X.T).tolist(), tanh_few=tanh.predict_proba(X.T[:2]).tolist(),
-                      logistic=logistic.loss_curve_, values=regressor.predict(X.T).tolist(),
+                      logistic=logistic.loss_curve_, csr=csr.loss_curve_, binary=binary.loss_curve_,
+                      binary_proba=binary.predict_proba(X.T).tolist(), binary_few=binary.predict_proba(X.T[:2]).tolist(),
+                      values=regressor.predict(X.T).tolist(),
                       proba=model.predict_proba(X.T).tolist(), few=model.predict_proba(X.T[:2]).tolist(),
                       sparse=model.predict_proba(Xz).tolist(), skips=bool(sf._network.skips_zeros(Xz)))))
 """

@@ -18,8 +18,6 @@ KNOWN = {
     # two classes, one logistic output, from weights set item by item (mlp.coefs_[0] = ...): ours are views of
     # weights_ (coefs_ is a property whose list is made afresh), so the items set are lost
     "test_fit": "coefs_ items assigned",
-    # scipy sparse X: not offered
-    "test_sparse_matrices": "sparse X",
     # MLPRegressor(loss='poisson'): not offered
     "test_mlp_vs_poisson_glm_equivalent": "loss='poisson'",
     # scikit-learn's private attributes: its optimizer object (mlp._optimizer.learning_rate),

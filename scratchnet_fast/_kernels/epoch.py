@@ -9,6 +9,7 @@ time, its gradient summed in a buffer, and applied once at the end.
 """
 from collections import namedtuple
 
+import numpy as np
 from numba import types
 from numba.extending import overload
 
@@ -31,7 +32,8 @@ EpochData.__doc__ = """The training set as an epoch reads it: images X (m, d), f
 uint8 (logistic outputs) or float targets Y (m, c) of the parameters' dtype (an identity output, squared error): the
 head is `losses.head_rows`'s entry for Y's type; masks (m, words) the rows'
 `dense.nonzero_tiles` when the first layer skips the tiles of zeros they mark (`dense.affine_grouped`), or None when
-it reads every input (`dense.affine`): a choice made by type, so that an epoch compiles only the path it takes;
+it reads every input (`dense.affine`): a choice made by type, so that an epoch compiles only the path it takes (for
+sparse X, `Csr`, masks is a (BLOCK, words) buffer that each block's panel is marked in);
 order (n,) int64, the rows to train on in this epoch's order; weights (m,) float64, the rows' sample weights, or None
 for every row weighing 1 (again a choice by type: an unweighted epoch compiles none of the weighing)."""
 
@@ -45,12 +47,19 @@ Solver.__doc__ = """The update: the `rules` rule, whether it is plain descent wi
 the gradient stage), the L2 penalty alpha, the constants `hyper`, the state (2, theta.size) and the
 count of updates made, clock[0]."""
 
-Buffers = namedtuple("Buffers", "acts deltas transposed scaled identity first above loss correct")
+Csr = namedtuple("Csr", "data indptr indices")
+Csr.__doc__ = """Sparse images as the epoch reads them: scipy's CSR arrays, row i's values data[indptr[i]:indptr[i + 1]]
+(floats of the parameters' dtype or uint8 pixels) in the columns indices[...] (int64), each column at most once. An
+epoch on them scatters each block's rows into a dense panel (`_block_inputs`), read as dense rows are: every input,
+or (with `EpochData.masks` a (BLOCK, words) buffer) skipping the zero tiles marked for the panel's rows."""
+
+Buffers = namedtuple("Buffers", "acts deltas transposed scaled identity first above loss correct panel")
 Buffers.__doc__ = """An epoch's scratch, allocated once: activations and deltas (BLOCK rows per layer, laid out by the
 table's BUFFER), room for one layer's weights transposed and for the first layer's scaled for pixels
 read without skipping (`dense.scaled_weights`; empty otherwise), identity = arange(BLOCK), the first
 layer's row groups (`Groups`: filled per block when the epoch skips zeros, else every row) and the
-groups of every layer above (every row), and per-row loss and correct (BLOCK,)."""
+groups of every layer above (every row), per-row loss and correct (BLOCK,), and for sparse images (`Csr`) the panel
+(BLOCK, d) of X's dtype that a block's rows are scattered into (empty otherwise)."""
 
 
 @helper
@@ -86,31 +95,90 @@ def _first_weights(Wt, x_scale, scaled):
     return out
 
 
-def _read_every_input(masks, data, rows, buffers, Wt, f, Out):
+def _read_every_input(masks, inputs, rows, buffers, Wt, f, Out):
     """`_first_layer` reading every input (`dense.affine`; for pixels on weights scaled by x_scale)."""
     kind, hidden = f
-    dense.affine(data.X, rows, _first_weights(Wt, data.x_scale, buffers.scaled), kind,
+    dense.affine(inputs.A, rows, _first_weights(Wt, inputs.x_scale, buffers.scaled), kind,
                  dense.HIDDEN if hidden else dense.NONE, Out, Out)
 
 
-def _skip_zero_tiles(masks, data, rows, buffers, Wt, f, Out):
+def _skip_zero_tiles(masks, inputs, rows, buffers, Wt, f, Out):
     """`_first_layer` skipping the zero tiles that masks mark (`dense.group_rows`, then `dense.affine_grouped`)."""
     kind, hidden = f
     dense.group_rows(masks, rows, buffers.first)
-    dense.affine_grouped(Inputs(data.X, data.x_scale), rows, buffers.first, Wt, kind, hidden, Out)
+    dense.affine_grouped(inputs, rows, buffers.first, Wt, kind, hidden, Out)
 
 
-def _first_layer(masks, data, rows, buffers, Wt, f, Out):
-    """Out = the first layer's sums of the images data.X[order[start:start + count]] (`Rows`), f = (kind, hidden): through
-    the activation kind when `hidden`; skipping the zero tiles that masks mark, or, when masks is None, reading every
-    input. In jitted code the choice is made by masks' type (`_first_layer_for`), so that an epoch compiles only its
-    path."""
-    (_read_every_input if masks is None else _skip_zero_tiles)(masks, data, rows, buffers, Wt, f, Out)
+def _first_layer(masks, inputs, rows, buffers, Wt, f, Out):
+    """Out = the first layer's sums of the images inputs.A[order[start:start + count]] (`Inputs`, `Rows`), f = (kind,
+    hidden): through the activation kind when `hidden`; skipping the zero tiles that masks mark, or, when masks is None,
+    reading every input. In jitted code the choice is made by masks' type (`_first_layer_for`), so that an epoch
+    compiles only its path."""
+    (_read_every_input if masks is None else _skip_zero_tiles)(masks, inputs, rows, buffers, Wt, f, Out)
 
 
 @overload(_first_layer)
-def _first_layer_for(masks, data, rows, buffers, Wt, f, Out):
+def _first_layer_for(masks, inputs, rows, buffers, Wt, f, Out):
     return _read_every_input if isinstance(masks, types.NoneType) else _skip_zero_tiles
+
+
+def _block_inputs(X, masks, rows, buffers, ahead):
+    """(A, its masks, its rows, the rows of A to prefetch) that the first layer reads for the block `rows`: X itself,
+    masks, rows and the next block's rows `ahead` for an ndarray; for sparse images (`Csr`) the rows scattered into
+    buffers.panel (`_scattered`), the panel's `dense.nonzero_tiles` in masks (a (BLOCK, words) buffer) when it is not
+    None, the panel's first count rows and none to prefetch. In jitted code the choice is made by the types of X and
+    masks (`_block_inputs_for`)."""
+    if not isinstance(X, Csr):
+        return X, masks, rows, ahead
+    return (_scattered_unmarked if masks is None else _scattered_and_marked)(X, masks, rows, buffers)
+
+
+@helper
+def _scattered(X, rows, buffers):
+    """(panel, Rows(identity, 0, count), no rows): panel[t] = the sparse row order[start + t] of X (`Csr`), t < count,
+    walking its nonzeros (the rest of the row zeroed first)."""
+    panel, identity = buffers.panel, buffers.identity
+    R, r0, n = rows.order, rows.start, rows.count
+    zero = panel.dtype.type(0)
+    for t in range(n):
+        panel[t, :] = zero
+        i = R[r0 + t]
+        for p in range(X.indptr[i], X.indptr[i + 1]):
+            panel[t, X.indices[p]] = X.data[p]
+    return panel, Rows(identity, 0, n), identity[:0]
+
+
+@helper
+def _scattered_and_marked(X, masks, rows, buffers):
+    """`_block_inputs` of sparse images whose first layer skips zero tiles: the panel, and masks[t] its row t's
+    `dense.nonzero_tiles`, marked from the nonzeros' columns as they are scattered."""
+    A, read, none = _scattered(X, rows, buffers)
+    R, r0 = rows.order, rows.start
+    zero = A.dtype.type(0)
+    for t in range(rows.count):
+        masks[t, :] = 0
+        i = R[r0 + t]
+        for p in range(X.indptr[i], X.indptr[i + 1]):
+            if X.data[p] != zero:
+                tile = X.indices[p] // dense.ROWS
+                masks[t, tile // 64] |= np.uint64(1) << np.uint64(tile % 64)
+    return A, masks, read, none
+
+
+@helper
+def _scattered_unmarked(X, masks, rows, buffers):
+    """`_block_inputs` of sparse images whose first layer reads every input: the panel, and masks (None)."""
+    A, read, none = _scattered(X, rows, buffers)
+    return A, masks, read, none
+
+
+@overload(_block_inputs)
+def _block_inputs_for(X, masks, rows, buffers, ahead):
+    if isinstance(X, types.Array):
+        return lambda X, masks, rows, buffers, ahead: (X, masks, rows, ahead)
+    if isinstance(masks, types.NoneType):
+        return lambda X, masks, rows, buffers, ahead: _scattered_unmarked(X, masks, rows, buffers)
+    return lambda X, masks, rows, buffers, ahead: _scattered_and_marked(X, masks, rows, buffers)
 
 
 @helper
@@ -227,9 +295,13 @@ def epoch(data, batch, net, solver, buffers, rate):
         for r in range(s, s + size, block):
             n = min(block, s + size - r)
             rows = Rows(order, r, n)
+            ahead = r + n  # the next block's rows, to prefetch
+            A, masks, read, prefetched = _block_inputs(data.X, data.masks, rows, buffers,
+                                                       order[ahead:ahead + min(block, batch, m - ahead)])
+            inputs = Inputs(A, data.x_scale)
             kind = net.hidden
             Out = _rows(buffers.acts, table, 0, block)
-            _first_layer(data.masks, data, rows, buffers, layer_block(net.theta, table, 0), (kind, layers > 1), Out)
+            _first_layer(masks, inputs, read, buffers, layer_block(net.theta, table, 0), (kind, layers > 1), Out)
             for l in range(1, layers):
                 _clear_padding(kind, Out, n, table[l - 1, WIDTH])
                 below = Out
@@ -249,9 +321,7 @@ def epoch(data, batch, net, solver, buffers, rate):
                 dZ = _rows(buffers.deltas, table, l, block)
                 layer = _layer(net, solver, l)
                 if l == 0:
-                    ahead = r + n  # the next block's rows, to prefetch
-                    dense.weight_gradient(Inputs(data.X, data.x_scale), rows, buffers.first, dZ, layer, update,
-                                          order[ahead:ahead + min(block, batch, m - ahead)])
+                    dense.weight_gradient(inputs, read, buffers.first, dZ, layer, update, prefetched)
                 else:
                     below = _rows(buffers.acts, table, l - 1, block)
                     width, n_in = table[l, WIDTH], table[l, N_IN]

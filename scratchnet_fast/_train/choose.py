@@ -23,13 +23,15 @@ def trainer(X, Y, layers, *, batch_size=None, rng=None, optimizer=None, x_scale=
     (`FullBatch`), which skips each tile's blank margins and measured faster there at every width
     from 10 to 128; anything else, on the mini-batch stages (`Layered`), which shuffle with rng
     every epoch (none without rng) and update by `optimizer` (an `optimizer.Optimizer`), as do rows with sample
-    `weights` (m,), indexed as X's rows, and hidden layers of another `activations` kind than ReLU.
+    `weights` (m,), indexed as X's rows, hidden layers of another `activations` kind than ReLU, and sparse X (a
+    scipy CSR matrix).
     """
     m = X.shape[0] if rows is None else len(rows)
     if mean_over not in (None, m) and not (len(layers) == 2 and batch_size is None):
         raise ValueError("mean_over (the seed's global m) applies to the seed's full-batch network only")
     labels = Y.ndim == 1  # else targets (m, c), logistic or a regressor's, whose losses only the mini-batch stages have
-    seeds = labels and weights is None and activation is activations.RELU  # what the seed's fused step trains
+    sparse = hasattr(X, "indptr")  # a scipy CSR matrix, which only the mini-batch stages read
+    seeds = labels and weights is None and activation is activations.RELU and not sparse  # the seed's fused step's
     if seeds and len(layers) == 2 and (batch_size is None or batch_size >= m) and (optimizer is None or optimizer.plain):
         return FullBatch(X, Y, layers, x_scale=x_scale, rows=rows, mean_over=mean_over)
     batch = m if batch_size is None else min(batch_size, m)

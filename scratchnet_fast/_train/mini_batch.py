@@ -3,8 +3,8 @@ import numpy as np
 
 from .._kernels import activations, dense
 from .._kernels.dense import Groups
-from .._kernels.epoch import (BLOCK, BUFFER, N_IN, PADDED, START, WIDTH, Buffers, EpochData, Network, Solver, epoch,
-                              layer_block)
+from .._kernels.epoch import (BLOCK, BUFFER, N_IN, PADDED, START, WIDTH, Buffers, Csr, EpochData, Network, Solver,
+                              epoch, layer_block)
 from .._kernels.memory import empty_at
 from .._simd import lanes
 from .optimizer import Optimizer
@@ -27,6 +27,22 @@ def skips_zeros(masks, rows, d):
         return False
     nonzero = np.unpackbits(np.ascontiguousarray(masks[rows]).view(np.uint8)).sum()
     return nonzero < SKIP_BELOW * tiles * len(rows)
+
+
+def _dense_tiles(X, d):
+    """`dense.nonzero_tiles` of the rows of X (m, d)."""
+    masks = np.empty((X.shape[0], -(-d // (64 * dense.ROWS))), np.uint64)
+    dense.nonzero_tiles(X, masks)
+    return masks
+
+
+def _sparse_tiles(X, d):
+    """`dense.nonzero_tiles` of the rows of a scipy CSR matrix X (m, d), from its column indices."""
+    masks = np.zeros((X.shape[0], -(-d // (64 * dense.ROWS))), np.uint64)
+    tile = X.indices[X.data != 0] // dense.ROWS
+    row = np.repeat(np.arange(X.shape[0]), np.diff(X.indptr))[X.data != 0]
+    np.bitwise_or.at(masks, (row, tile // 64), np.left_shift(np.uint64(1), (tile % 64).astype(np.uint64)))
+    return masks
 
 
 def padded(width, dtype):
@@ -66,7 +82,8 @@ class Layered:
     layers: (W (n_out, n_in), b (n_out,)) pairs, copied in. batch: images per step (m for full
     batch). rng: a RandomState shuffling the images every epoch, or None to keep their order.
     optimizer: an `optimizer.Optimizer`, plain gradient descent by default. The parameters' dtype
-    is the layers'; X holds floats of it, or uint8 pixels. `rows` (all by default): the rows of X
+    is the layers'; X holds floats of it, or uint8 pixels, as an ndarray or a scipy CSR matrix with each column at most
+    once per row (each block's rows scattered into a dense panel: `epoch.Csr`). `rows` (all by default): the rows of X
     to train on, read where they are; each epoch shuffles the order of the one before. `weights` (m,): the rows'
     sample weights (scikit-learn's objective: `epoch.epoch`), None for all ones. `activation`: the hidden layers'
     `activations` kind.
@@ -88,9 +105,11 @@ class Layered:
         if state is None or state.shape != (2, size) or state.dtype != dtype:
             self.optimizer.state = np.zeros((2, size), dtype)
         self.hyper = self.optimizer.hyper(dtype)
-        masks = np.empty((X.shape[0], -(-d // (64 * dense.ROWS))), np.uint64)
-        dense.nonzero_tiles(X, masks)
+        sparse = hasattr(X, "indptr")  # scipy's CSR: each block's rows scattered into a panel, read as dense ones
+        masks = (_sparse_tiles if sparse else _dense_tiles)(X, d)
         skip = skips_zeros(masks, self.rows, d)
+        if sparse:
+            masks = np.empty((block, masks.shape[1]), np.uint64)  # each block's panel is marked in it
         identity = np.arange(block, dtype=np.int64)
 
         def every_row(tiles):
@@ -104,8 +123,11 @@ class Layered:
             transposed=np.zeros(max(row[N_IN] * (row[WIDTH] + 1) for row in table), dtype),
             scaled=np.zeros((d + 1) * table[0, PADDED] if pixels else 0, dtype), identity=identity,
             first=first, above=every_row(-(-table[:, PADDED].max() // dense.ROWS)),
-            loss=np.zeros(block, dtype), correct=np.zeros(block, np.int64))
+            loss=np.zeros(block, dtype), correct=np.zeros(block, np.int64),
+            panel=np.zeros((block, d) if sparse else (0, 0), X.dtype))
         weights = None if weights is None else np.ascontiguousarray(weights, np.float64)
+        if sparse:
+            X = Csr(X.data, X.indptr.astype(np.int64), X.indices.astype(np.int64))
         self.data = EpochData(X, dtype.type(x_scale), Y, masks if skip else None, self.rows.copy(), weights)
 
     @property
@@ -116,7 +138,7 @@ class Layered:
     def layers(self):
         """Copies of the (W (n_out, n_in), b (n_out,)) pairs, in the seed's layout."""
         out = []
-        n_in = self.data.X.shape[1]
+        n_in = self.net.table[0, N_IN]
         for l, width in enumerate(self.net.table[:, WIDTH]):
             Wt = layer_block(self.net.theta, self.net.table, l)
             out.append((np.ascontiguousarray(Wt[:n_in, :width].T), Wt[-1, :width].copy()))
