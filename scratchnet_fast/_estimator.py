@@ -17,7 +17,7 @@ from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_array, check_is_fitted, column_or_1d, validate_data
 
 from . import _network, _threads
-from ._kernels import activations
+from ._kernels import activations, losses
 from ._train.choose import trainer
 from ._train.convergence import SCHEDULES, Convergence
 from . import _lbfgs
@@ -87,6 +87,7 @@ NON_FINITE = ("Solver produced non-finite parameter weights. The input data may 
               "preprocessed")  # scikit-learn's words, which its tests match
 LARGE_INPUT = 1e3  # inputs beyond this size are named in a divergence's error, beside the learning rate
 SOLVERS = ("adam", "sgd", "lbfgs")
+LOSSES = ("squared_error", "poisson")  # MLPRegressor's, as scikit-learn's
 AUTO_BATCH = 200  # batch_size="auto": min(AUTO_BATCH, n_samples), as scikit-learn's
 
 
@@ -210,22 +211,23 @@ class _Multilayer(BaseEstimator):
                            bool(self.early_stopping))
 
     @property
-    def coefs_(self):
-        """The weights in scikit-learn's layout, (n_in, n_out) per layer: transposed views of weights_."""
-        return [W.T for W in self.weights_]
+    def weights_(self):
+        """The weights in the seed's layout, (n_out, n_in) per layer, C-contiguous: transposes of coefs_ (views of the
+        coefs_ a fit leaves, which are transposes of C-contiguous weights; copies of C-contiguous coefs_ assigned)."""
+        return [np.ascontiguousarray(np.asarray(C).T) for C in self.coefs_]
 
-    @coefs_.setter
-    def coefs_(self, coefs):
-        self.weights_ = [np.ascontiguousarray(np.asarray(C).T) for C in coefs]
+    @weights_.setter
+    def weights_(self, weights):
+        self.coefs_ = [W.T for W in weights]
 
     @property
-    def intercepts_(self):
-        """The biases, (n_out,) per layer: biases_."""
-        return self.biases_
+    def biases_(self):
+        """The biases, (n_out,) per layer: intercepts_, C-contiguous."""
+        return [np.ascontiguousarray(b) for b in self.intercepts_]
 
-    @intercepts_.setter
-    def intercepts_(self, intercepts):
-        self.biases_ = [np.ascontiguousarray(b) for b in intercepts]
+    @biases_.setter
+    def biases_(self, biases):
+        self.intercepts_ = list(biases)
 
     def fit(self, X, y, sample_weight=None, callback=None, stop=None, validation=None, rows=None):
         """Train on X (n_samples, n_features) and y (labels, or a regressor's targets); callback(i, loss, accuracy)
@@ -267,20 +269,20 @@ class _Multilayer(BaseEstimator):
         if self.solver == "lbfgs":  # full batch, no epochs: scikit-learn's lbfgs ignores batches and early stopping
             if validation is not None:
                 raise ValueError("validation=(X_val, y_val) is scored after every epoch, and solver='lbfgs' has none")
-            self.n_layers_, self.n_outputs_, self.out_activation_ = len(shape), shape[-1], _network.output_of(Y)
+            self.n_layers_, self.n_outputs_, self.out_activation_ = len(shape), shape[-1], self._output(Y)
             every = len(rows) == len(Y)  # else a copy of the rows trained on
             return self._fit_lbfgs(X if every else X[rows], Y if every else Y[rows], shape, layers, dtype,
                                    weights if weights is None or every else weights[rows])
         if self.early_stopping:  # after the weights' draws, as scikit-learn splits (indices: no copy of X)
             # stratified for two classes (one logistic output: a column of booleans), as scikit-learn's
-            binary = Y[rows].astype(bool) if _network.output_of(Y) == "logistic" and shape[-1] == 1 else None
+            binary = Y[rows].astype(bool) if self._output(Y) == "logistic" and shape[-1] == 1 else None
             rows, held = train_test_split(rows, random_state=rng, test_size=self.validation_fraction, stratify=binary)
             if len(held) < 2:
                 raise ValueError("The validation set is too small. Increase 'validation_fraction' or the size of your "
                                  "dataset.")  # scikit-learn's words
             X_val, Y_val = X[held], Y[held]
             weights_val = None if weights is None else weights[held]
-        self.n_layers_, self.n_outputs_, self.out_activation_ = len(shape), shape[-1], _network.output_of(Y)
+        self.n_layers_, self.n_outputs_, self.out_activation_ = len(shape), shape[-1], self._output(Y)
         if resume:
             convergence.resume(self._progress)
         else:
@@ -310,7 +312,8 @@ class _Multilayer(BaseEstimator):
         if scipy.sparse.issparse(X) or X.dtype == np.uint8:
             # the full-batch gradient's kernels read dense floats: here, unlike the other solvers, a copy
             X = (X.toarray() if scipy.sparse.issparse(X) else X).astype(dtype)
-        objective = _lbfgs.Objective(X, Y, shape, dtype, float(self.alpha), self._x_scale(), weights, self.activation)
+        objective = _lbfgs.Objective(X, Y, shape, dtype, float(self.alpha), self._x_scale(), sample_weight=weights,
+                                     activation=self.activation, output=self.out_activation_)
         self.interrupted_, result = False, None
         try:
             with _threads.limited(self.n_jobs):
@@ -356,7 +359,7 @@ class _Multilayer(BaseEstimator):
             else:
                 layers = _network.init_layers(shape, self._rng, dtype, self.init, self.activation)
             self._solver, self._progress = self._optimizer(), self._convergence(alpha)
-            self.n_layers_, self.n_outputs_, self.out_activation_ = len(shape), shape[-1], _network.output_of(Y)
+            self.n_layers_, self.n_outputs_, self.out_activation_ = len(shape), shape[-1], self._output(Y)
             self.loss_curve_ = []
             self._new_curves()
             self.validation_loss_curve_ = self.validation_scores_ = None
@@ -378,7 +381,7 @@ class _Multilayer(BaseEstimator):
         x_scale = self._x_scale()
         self.interrupted_ = False
         epochs = []
-        labels = _network.output_of(Y) != "identity"  # else a regressor's targets, with no accuracy
+        labels = self.out_activation_ in ("softmax", "logistic")  # else a regressor's targets, with no accuracy
 
         def report(i, loss, accuracy):
             epochs.append(i)
@@ -407,7 +410,8 @@ class _Multilayer(BaseEstimator):
         net = None
         try:
             with _threads.limited(self.n_jobs):
-                net = trainer(X, Y, layers, batch_size=self._batch(len(rows)), rng=self._rng if self.shuffle else None,
+                targets = losses.Counts(Y) if self.out_activation_ == "exp" else Y  # Poisson: the head by its type
+                net = trainer(X, targets, layers, batch_size=self._batch(len(rows)), rng=self._rng if self.shuffle else None,
                               optimizer=self._solver, x_scale=x_scale, rows=rows, weights=weights,
                               activation=activations.KINDS[self.activation])
                 advice = PIXEL_ADVICE if X.dtype == np.uint8 and self.input_scale is None else SCALE_ADVICE
@@ -481,6 +485,10 @@ class _Multilayer(BaseEstimator):
 
     def _layers(self):
         return list(zip(self.weights_, self.biases_))
+
+    def _output(self, Y):
+        """scikit-learn's out_activation_ for the targets Y, as the kernels take them (`_network.output_of`)."""
+        return _network.output_of(Y)
 
 
 class MLPClassifier(ClassifierMixin, _Multilayer):
@@ -571,8 +579,9 @@ class MLPClassifier(ClassifierMixin, _Multilayer):
 
     Attributes
     ----------
-    coefs_ (list of (n_in, n_out), scikit-learn's layout) and intercepts_ (list of (n_out,)), views
-    of weights_ (list of (n_out, n_in), the seed's layout) and biases_; classes_, n_features_in_,
+    coefs_ (list of (n_in, n_out), scikit-learn's layout) and intercepts_ (list of (n_out,)), as scikit-learn's (their
+    items may be assigned one by one), and weights_ (list of (n_out, n_in), the seed's layout) and biases_, the same
+    read as the seed holds them; classes_, n_features_in_,
     n_layers_, n_outputs_, out_activation_ ('softmax'; 'logistic' for two classes and multilabel), t_ (images seen in
     training), loss_, best_loss_, n_iter_, loss_curve_, accuracy_curve_ (training accuracy per iteration),
     interrupted_, and with fit(..., validation=(X_val, y_val)): validation_loss_curve_ and validation_scores_
@@ -686,7 +695,7 @@ class MLPClassifier(ClassifierMixin, _Multilayer):
     def predict_proba(self, X):
         """Class probabilities (n_samples, n_classes), columns in the order of classes_; for two classes (one logistic
         output p) the columns 1 - p and p, and for multilabel each label's own probability, as scikit-learn's."""
-        if "weights_" not in vars(self):
+        if "coefs_" not in vars(self):
             check_is_fitted(self)  # scikit-learn's NotFittedError
         dtype = self.weights_[0].dtype
         ready = self._ready(X, dtype)
@@ -715,14 +724,16 @@ class MLPClassifier(ClassifierMixin, _Multilayer):
 
 
 class MLPRegressor(RegressorMixin, _Multilayer):
-    """A network of hidden layers (ReLU, or scikit-learn's other activations) with an identity output, trained by
-    gradient descent on the squared error: scikit-learn's
-    MLPRegressor, on the same kernels as `MLPClassifier`.
+    """A network of hidden layers (ReLU, or scikit-learn's other activations) with an identity output trained by
+    gradient descent on the squared error, or an exponential one on the Poisson deviance: scikit-learn's MLPRegressor,
+    on the same kernels as `MLPClassifier`.
 
-    The parameters are MLPClassifier's (the same defaults, scikit-learn's), and `loss`, scikit-learn's
-    "squared_error": half the mean over samples and outputs of (prediction - y)², plus the L2 penalty, with
+    The parameters are MLPClassifier's (the same defaults, scikit-learn's), and `loss`, scikit-learn's:
+    "squared_error" (the default), half the mean over samples and outputs of (prediction - y)², or "poisson", the sum
+    over outputs of the mean over samples of half the Poisson deviance, y log(y / prediction) - y + prediction, for
+    targets y >= 0 (counts, rates), the prediction e^z of the last sums z; either plus the L2 penalty, with
     scikit-learn's gradient (the delta prediction - y). y is (n_samples,) or (n_samples, n_outputs); `predict` gives
-    the same shape, and `score` R². Not offered: loss="poisson".
+    the same shape, and `score` R².
 
     Every solver trains on the mini-batch stages (`_kernels.epoch`), full batch (batch_size=None) too: the seed's fused
     full-batch step has the softmax head only. uint8 pixels with `input_scale` are read as they are, as the
@@ -730,9 +741,9 @@ class MLPRegressor(RegressorMixin, _Multilayer):
 
     Attributes
     ----------
-    As MLPClassifier's, without classes_ and accuracy_curve_; out_activation_ is 'identity', n_outputs_ the number of
-    targets, validation_scores_ and best_validation_score_ are R² (early stopping's, or fit(..., validation=(X_val,
-    y_val))'s).
+    As MLPClassifier's, without classes_ and accuracy_curve_; out_activation_ is 'identity' ('exp' for loss="poisson"),
+    n_outputs_ the number of targets, validation_scores_ and best_validation_score_ are R² (early stopping's, or
+    fit(..., validation=(X_val, y_val))'s).
     """
 
     _y_checks = dict(y_numeric=True)
@@ -755,14 +766,20 @@ class MLPRegressor(RegressorMixin, _Multilayer):
         return tags
 
     def _check_params(self):
-        if self.loss != "squared_error":
-            raise ValueError(f"unknown loss {self.loss!r}: only 'squared_error' is offered (scikit-learn's 'poisson' "
-                             f"is not)")
+        if self.loss not in LOSSES:
+            raise ValueError(f"unknown loss {self.loss!r}: use one of {', '.join(map(repr, LOSSES))}")
         return super()._check_params()
 
+    def _output(self, Y):
+        return "exp" if self.loss == "poisson" else "identity"
+
     def _targets(self, y, dtype):
-        """y (m,) or (m, c) as C-contiguous float targets (m, c) of dtype."""
-        return np.ascontiguousarray(np.reshape(y, (len(y), -1)), dtype=dtype)
+        """y (m,) or (m, c) as C-contiguous float targets (m, c) of dtype; counts (y >= 0) for loss="poisson"."""
+        Y = np.ascontiguousarray(np.reshape(y, (len(y), -1)), dtype=dtype)
+        if self.loss == "poisson" and (Y < 0).any():
+            raise ValueError(f"loss='poisson' needs targets y >= 0 (counts or rates): y holds negative values, down to "
+                             f"{Y.min():g}")
+        return Y
 
     def _fit_targets(self, y, rows, dtype):
         Y = self._targets(y, dtype)
@@ -793,7 +810,7 @@ class MLPRegressor(RegressorMixin, _Multilayer):
 
     def _held_out_scores(self, X, Y, weights, layers, x_scale):
         """(squared loss, R², weighted by `weights` unless None) on held-out images."""
-        return _network.regression_scores(X, Y, layers, x_scale, weights, self.activation)
+        return _network.regression_scores(X, Y, layers, x_scale, weights, self.activation, self.out_activation_)
 
     @available_if(_Multilayer._stochastic)
     def partial_fit(self, X, y, sample_weight=None):
@@ -803,9 +820,9 @@ class MLPRegressor(RegressorMixin, _Multilayer):
 
     def predict(self, X):
         """The network's outputs (n_samples, n_outputs), or (n_samples,) for one output, as scikit-learn's."""
-        if "weights_" not in vars(self):
+        if "coefs_" not in vars(self):
             check_is_fitted(self)  # scikit-learn's NotFittedError
         X = self._images(self.weights_[0].dtype, False, X)
         with _threads.limited(self.n_jobs):
-            out = _network.forward(X, self._layers(), self._x_scale(), "identity", self.activation)[1][-1]
+            out = _network.forward(X, self._layers(), self._x_scale(), self.out_activation_, self.activation)[1][-1]
         return out.ravel() if out.shape[1] == 1 else out

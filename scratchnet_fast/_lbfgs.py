@@ -2,7 +2,7 @@
 
 The loss is scikit-learn's: the mean cross-entropy of the softmax probabilities clipped to
 [eps, 1 - eps] (of logistic outputs its binary log loss; a regressor's half the mean squared error of its identity
-output), plus 0.5 · alpha · Σ W² / m; its gradient comes from the per-step kernels
+output, or half the Poisson deviance of its exponential one), plus 0.5 · alpha · Σ W² / m; its gradient comes from the per-step kernels
 (`_network.forward` and `_network.gradients`, which skip the inputs' zeros), any number of layers.
 The parameters are packed in scikit-learn's order (every coefs_ (n_in, n_out) flattened, then
 every intercept), so that scipy sees the same vector as it does under scikit-learn.
@@ -15,17 +15,17 @@ from . import _network
 
 class Objective:
     """loss_and_gradient(x) of the network of `shape` on x_scale · X (m, d) with class indices Y (m,), 0/1 indicators
-    Y (m, c) of logistic outputs or regression targets Y (m, c), L2 penalty alpha; with sample_weight (m,),
+    Y (m, c) of logistic outputs or regression targets Y (m, c), L2 penalty alpha; with sample_weight (m,) (or None),
     scikit-learn's weighted objective (the weighted mean loss, the penalty over the weights' sum); `activation`: the
-    hidden layers' (scikit-learn's name).
+    hidden layers' and `output` the output's (scikit-learn's names, its out_activation_ for output).
 
     `best` holds the last iterate (`minimize` sets it), so that an interrupted run keeps it;
     `layers(x)` turns a vector into the (W (n_out, n_in), b (n_out,)) pairs in X's float dtype.
     """
 
-    def __init__(self, X, Y, shape, dtype, alpha, x_scale, sample_weight=None, activation="relu"):
+    def __init__(self, X, Y, shape, dtype, alpha, x_scale, *, sample_weight, activation, output):
         self.X, self.Y, self.dtype, self.alpha, self.x_scale = X, Y, dtype, alpha, x_scale
-        self.sample_weight, self.activation = sample_weight, activation
+        self.sample_weight, self.activation, self.output = sample_weight, activation, output
         self.pairs = list(zip(shape[:-1], shape[1:]))
         self.best, self.iterations = None, 0
 
@@ -44,12 +44,14 @@ class Objective:
 
     def __call__(self, x):
         layers = self.layers(x)
-        output = _network.output_of(self.Y)
+        output = self.output
         Zs, As = _network.forward(self.X, layers, self.x_scale, output, self.activation)
         w = self.sample_weight
         m = len(self.Y) if w is None else float(w.sum())  # what the gradient and the penalty are divided by
         if output == "identity":  # a regressor's targets: its identity output's squared error
             loss = _network.squared_loss(self.Y, As[-1], w)
+        elif output == "exp":  # a Poisson regressor's: its exponential output's half deviance
+            loss = _network.poisson_loss(self.Y, As[-1], w)
         elif output == "logistic":
             loss = _network.logistic_loss(self.Y, As[-1], w)
         else:

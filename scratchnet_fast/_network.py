@@ -89,12 +89,13 @@ def _hidden_delta(activation, dZ, W, Z, A):
     return below
 
 
-OUTPUTS = ("softmax", "logistic", "identity")  # scikit-learn's out_activation_ names
+OUTPUTS = ("softmax", "logistic", "identity", "exp")  # scikit-learn's out_activation_ names
 
 
 def output_of(Y):
     """The output the targets Y call for, scikit-learn's name: "softmax" for labels (m,), "logistic" for 0/1 indicators
-    (m, c) of an integer dtype (two classes, one column, or multilabel), "identity" for float targets (m, c)."""
+    (m, c) of an integer dtype (two classes, one column, or multilabel), "identity" for float targets (m, c) (a
+    regressor's "exp", of loss="poisson", is the regressor's choice: its targets are floats too)."""
     if Y.ndim == 1:
         return "softmax"
     return "logistic" if np.issubdtype(Y.dtype, np.integer) else "identity"
@@ -102,8 +103,9 @@ def output_of(Y):
 
 def forward(X, layers, x_scale=1.0, output="softmax", activation="relu"):
     """Pre-activations Z and activations A of every layer, for the images x_scale · X; A[-1] is the `output` (one of
-    OUTPUTS) of the last sums: softmax probabilities, logistic ones (SciPy's expit, as scikit-learn's), or the sums
-    themselves (identity, a regressor's: A[-1] is Z[-1]). The hidden layers' `activation` is scikit-learn's name.
+    OUTPUTS) of the last sums: softmax probabilities, logistic ones (SciPy's expit, as scikit-learn's), the sums
+    themselves (identity, a regressor's: A[-1] is Z[-1]) or their exponentials (exp, a Poisson regressor's). The hidden
+    layers' `activation` is scikit-learn's name.
 
     X holds floats of the layers' dtype, or uint8 pixels (x_scale 1/255 for the seed's scaling); a scipy sparse X is
     made dense first (the held-out scores, lbfgs and a regressor's predictions on sparse X).
@@ -123,6 +125,8 @@ def forward(X, layers, x_scale=1.0, output="softmax", activation="relu"):
             per_step.softmax_rows(Z, A)
         elif output == "logistic":
             A = scipy.special.expit(Z)
+        elif output == "exp":
+            A = np.exp(Z)
         else:
             A = Z
         Zs.append(Z)
@@ -212,15 +216,22 @@ def squared_loss(Y, out, sample_weight=None):
     return 0.5 * float(np.average(squares, weights=sample_weight, axis=0).mean())
 
 
-def regression_scores(X, Y, layers, x_scale=1.0, sample_weight=None, activation="relu"):
-    """(squared loss, R²) of the network with an identity output on images x_scale · X (m, d) against targets Y (m, c),
-    weighted by sample_weight; R² as scikit-learn's r2_score, averaged over the outputs (NaN if an output is not
-    finite)."""
+def poisson_loss(Y, out, sample_weight=None):
+    """scikit-learn's loss of a Poisson regressor: the sum over outputs of the mean over samples (weighted by
+    sample_weight) of half the Poisson deviance, y log(y / out) - y + out, Y and the exponential outputs out (m, c)."""
+    deviance = scipy.special.xlogy(Y, Y / out) - Y + out
+    return float(np.average(deviance, weights=sample_weight, axis=0).sum())
+
+
+def regression_scores(X, Y, layers, x_scale=1.0, sample_weight=None, activation="relu", output="identity"):
+    """(loss, R²) of the network with an identity output (its squared loss) or an exponential one ("exp", its Poisson
+    loss) on images x_scale · X (m, d) against targets Y (m, c), weighted by sample_weight; R² as scikit-learn's
+    r2_score, averaged over the outputs (NaN if an output is not finite)."""
     from sklearn.metrics import r2_score
 
-    out = forward(X, layers, x_scale, output="identity", activation=activation)[1][-1]
+    out = forward(X, layers, x_scale, output=output, activation=activation)[1][-1]
     r2 = float(r2_score(Y, out, sample_weight=sample_weight)) if np.isfinite(out).all() else float("nan")
-    return squared_loss(Y, out, sample_weight), r2
+    return (poisson_loss if output == "exp" else squared_loss)(Y, out, sample_weight), r2
 
 
 def logistic_loss(Y, P, sample_weight=None):
@@ -256,7 +267,8 @@ def gradients(hidden_Zs, As, Y, weights, m=None, sample_weight=None, activation=
     hidden_Zs are the hidden layers' pre-activations, As the layer inputs followed by the softmax
     output (as `forward` returns them), weights the W of each layer; one image per row. With targets
     Y (m, c) instead of labels, the output is an identity one (As[-1] its sums) with scikit-learn's squared error for
-    float Y, or a logistic one with its log loss for 0/1 indicators; either delta is scikit-learn's: out - Y. With sample_weight (m,), each
+    float Y, an exponential one with its Poisson loss, or a logistic one with its log loss for 0/1 indicators; each
+    delta is scikit-learn's: out - Y. With sample_weight (m,), each
     image's delta is weighed by it, as scikit-learn's (m is then the weights' sum). `activation`: the hidden layers',
     as `forward`'s.
     """

@@ -181,3 +181,25 @@ def test_fit_on_rows_equals_fit_on_their_copy(rng, kwargs):
 def test_bad_rows_are_named(rows, error):
     with pytest.raises((ValueError, TypeError), match=error):
         seed_classifier().fit(np.zeros((10, 3)), np.arange(10) % 2, rows=rows)
+
+
+def test_coefs_items_assigned_one_by_one_are_the_weights_trained_from(rng):
+    """coefs_ and intercepts_ are lists held as scikit-learn holds them: items assigned one by one (as scikit-learn's
+    own test_fit does) are the start of a partial_fit, as the whole lists assigned are; weights_ reads them in the
+    seed's layout."""
+    X, y = rng.random((40, 6)), np.arange(40) % 3
+    coefs = [rng.uniform(-0.5, 0.5, (6, 4)), rng.uniform(-0.5, 0.5, (4, 3))]
+    intercepts = [rng.uniform(-0.5, 0.5, 4), rng.uniform(-0.5, 0.5, 3)]
+    by_item, whole = (MLPClassifier(hidden_layer_sizes=(4,), solver="sgd", batch_size=10, shuffle=False, dtype="float64")
+                      for _ in range(2))
+    by_item.coefs_, by_item.intercepts_ = [0] * 2, [0] * 2
+    for i in range(2):
+        by_item.coefs_[i], by_item.intercepts_[i] = coefs[i], intercepts[i]
+    np.testing.assert_array_equal(by_item.weights_[0], coefs[0].T)
+    assert by_item.weights_[0].flags.c_contiguous
+    whole.coefs_, whole.intercepts_ = [c.copy() for c in coefs], [b.copy() for b in intercepts]
+    for model in (by_item, whole):
+        model.partial_fit(X, y, classes=[0, 1, 2])
+    for a, b in zip(by_item.coefs_ + by_item.intercepts_, whole.coefs_ + whole.intercepts_):
+        np.testing.assert_array_equal(a, b)
+    assert not np.array_equal(by_item.coefs_[0], coefs[0])  # trained from there

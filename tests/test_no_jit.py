@@ -27,6 +27,8 @@ tanh = MLPClassifier(hidden_layer_sizes=(9, 5), activation="tanh", batch_size=8,
 csr = MLPClassifier(hidden_layer_sizes=(6,), batch_size=8, max_iter=2, random_state=0).fit(
     scipy.sparse.csr_array(Xz), Y)
 binary = MLPClassifier(hidden_layer_sizes=(6,), batch_size=8, max_iter=2, random_state=0).fit(X.T, Y % 2)
+poisson = MLPRegressor(loss="poisson", hidden_layer_sizes=(5,), batch_size=8, max_iter=2, random_state=0).fit(
+    X.T, np.arange(30) % 4)
 logistic = MLPRegressor(hidden_layer_sizes=(7,), activation="logistic", batch_size=30, max_iter=2, random_state=0).fit(
     X.T, X.T[:, 0])
 print(json.dumps(dict(W1=W1.tolist(), A2=A2.tolist(), dW1=dW1.tolist(), loss=model.loss_curve_,
@@ -34,7 +36,8 @@ print(json.dumps(dict(W1=W1.tolist(), A2=A2.tolist(), dW1=dW1.tolist(), loss=mod
                       tanh_proba=tanh.predict_proba(X.T).tolist(), tanh_few=tanh.predict_proba(X.T[:2]).tolist(),
                       logistic=logistic.loss_curve_, csr=csr.loss_curve_, binary=binary.loss_curve_,
                       binary_proba=binary.predict_proba(X.T).tolist(), binary_few=binary.predict_proba(X.T[:2]).tolist(),
-                      values=regressor.predict(X.T).tolist(),
+                      values=regressor.predict(X.T).tolist(), poisson=poisson.loss_curve_,
+                      counts=poisson.predict(X.T).tolist(),
                       proba=model.predict_proba(X.T).tolist(), few=model.predict_proba(X.T[:2]).tolist(),
                       sparse=model.predict_proba(Xz).tolist(), skips=bool(sf._network.skips_zeros(Xz)))))
 """

@@ -162,8 +162,8 @@ def test_a_warm_fit_goes_on_counting_and_a_validation_set_scores_r2(problem):
 
 def test_clear_errors_and_scikit_learns_tools(problem):
     X, Y = problem
-    with pytest.raises(ValueError, match="unknown loss 'poisson'"):
-        MLPRegressor(loss="poisson").fit(X, Y)
+    with pytest.raises(ValueError, match="unknown loss 'huber'"):
+        MLPRegressor(loss="huber").fit(X, Y)
     with pytest.raises(NotFittedError):
         MLPRegressor().predict(X)
     model = MLPRegressor(hidden_layer_sizes=(8,), max_iter=3, random_state=0)

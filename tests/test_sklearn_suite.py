@@ -15,11 +15,6 @@ import sklearn
 MADE_ON = (1, 9)  # the scikit-learn whose test file KNOWN was read off; other versions hold other tests
 
 KNOWN = {
-    # two classes, one logistic output, from weights set item by item (mlp.coefs_[0] = ...): ours are views of
-    # weights_ (coefs_ is a property whose list is made afresh), so the items set are lost
-    "test_fit": "coefs_ items assigned",
-    # MLPRegressor(loss='poisson'): not offered
-    "test_mlp_vs_poisson_glm_equivalent": "loss='poisson'",
     # scikit-learn's private attributes: its optimizer object (mlp._optimizer.learning_rate),
     # mlp._no_improvement_count and mlp._loss_grad_lbfgs, which ours keeps elsewhere
     "test_gradient": "private attribute",

@@ -29,8 +29,9 @@ its width."""
 EpochData = namedtuple("EpochData", "X x_scale Y masks order weights")
 EpochData.__doc__ = """The training set as an epoch reads it: images X (m, d), floats of the parameters' dtype (x_scale
 1) or uint8 pixels (x_scale 1/255), read in place; labels Y (m,) int64 (a softmax output), 0/1 indicators Y (m, c)
-uint8 (logistic outputs) or float targets Y (m, c) of the parameters' dtype (an identity output, squared error): the
-head is `losses.head_rows`'s entry for Y's type; masks (m, words) the rows'
+uint8 (logistic outputs), float targets Y (m, c) of the parameters' dtype (an identity output, squared error) or
+`losses.Counts` of them (an exponential output, Poisson deviance): the head is `losses.head_rows`'s entry for Y's
+type; masks (m, words) the rows'
 `dense.nonzero_tiles` when the first layer skips the tiles of zeros they mark (`dense.affine_grouped`), or None when
 it reads every input (`dense.affine`): a choice made by type, so that an epoch compiles only the path it takes (for
 sparse X, `Csr`, masks is a (BLOCK, words) buffer that each block's panel is marked in);

@@ -14,9 +14,13 @@ pass, delta = ∂loss/∂sums:
   and multilabel indicators): `logistic_cross_entropy_rows`, one image per row. The loss is
   scikit-learn's binary log loss, summed over the outputs: Σ_o log(1 + e^z) - y_o z, computed as
   max(z, 0) + log1p(e^-|z|) - y_o z; the delta σ(z) - y.
-`head_rows` takes the entry by the targets' type, labels (m,) int64, float targets (m, c) or 0/1
-indicators (m, c) uint8, so that an epoch compiles only its own.
+- half the Poisson deviance of an exponential output (a regressor's loss="poisson", counts): `poisson_rows`, one
+  image per row. The loss is scikit-learn's, Σ_o y log(y / e^z) - y + e^z (0 log 0 = 0), and its delta e^z - y.
+`head_rows` takes the entry by the targets' type, labels (m,) int64, float targets (m, c), 0/1
+indicators (m, c) uint8 or float counts (m, c) wrapped as `Counts`, so that an epoch compiles only its own.
 """
+from collections import namedtuple
+
 import numpy as np
 from numba import types
 from numba.extending import overload
@@ -156,9 +160,43 @@ def logistic_cross_entropy_rows(Z, c, Y, rows, inv_m, dZ, loss, correct):
             dZ[t, o] = zero
 
 
+@helper
+def poisson_rows(Z, c, Y, rows, inv_m, dZ, loss, correct):
+    """Half the Poisson deviance of the outputs e^Z[t, :c] against counts Y.values[order[start + t], :c] (`Counts`),
+    t < count (`Rows`).
+
+    Writes loss[t] = Σ_o y log y - y · z - y + e^z (z = Z[t, o], 0 log 0 = 0), correct[t] = 0 (no labels to match)
+    and dZ[t] = inv_m · (e^Z[t] - y), zero in the padding columns c..P. Serial, as the softmax's.
+    """
+    R, r0, n = rows.order, rows.start, rows.count
+    T = Y.values
+    P = Z.shape[1]
+    zero = Z.dtype.type(0)
+    for t in range(n):
+        i = R[r0 + t]
+        total = 0.0
+        for o in range(c):
+            z = Z[t, o]
+            y = T[i, o]
+            e = np.exp(z)
+            total += (y * np.log(y) if y > zero else zero) - y * z - y + e
+            dZ[t, o] = inv_m * (e - y)
+        loss[t] = total
+        correct[t] = 0
+        for o in range(c, P):
+            dZ[t, o] = zero
+
+
+Counts = namedtuple("Counts", "values")
+Counts.__doc__ = """A regressor's targets values (m, c) of the parameters' dtype under loss="poisson": their type makes
+`head_rows` take `poisson_rows`."""
+
+
 def _entry_for(Y):
     """The entry for targets Y: labels (m,) take the softmax's, float targets (m, c) the squared error's, integer
-    indicators (m, c) the logistic's."""
+    indicators (m, c) the logistic's, `Counts` the Poisson deviance's."""
+    if isinstance(Y, Counts) or (isinstance(Y, types.BaseNamedTuple) and Y.instance_class is Counts):
+        return poisson_rows
     if Y.ndim == 1:
         return softmax_cross_entropy_rows
     return logistic_cross_entropy_rows if _integer(Y.dtype) else squared_error_rows

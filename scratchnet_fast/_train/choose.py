@@ -12,8 +12,8 @@ from .mini_batch import Layered
 def trainer(X, Y, layers, *, batch_size=None, rng=None, optimizer=None, x_scale=1.0, rows=None, mean_over=None,
             weights=None, activation=activations.RELU):
     """The fastest trainer of `layers` on x_scale · X (m, d), Y (m,) int64 labels (a softmax output), (m, c) uint8
-    indicators (logistic outputs) or (m, c) float targets (an identity output, a regressor's): full batch when
-    batch_size is None.
+    indicators (logistic outputs), (m, c) float targets (an identity output, a regressor's) or `losses.Counts` of them
+    (an exponential output, a Poisson regressor's): full batch when batch_size is None.
 
     X holds floats of the layers' dtype (x_scale 1), or uint8 pixels that the kernels read as they
     are, x_scale (1/255 for pixels) multiplying their sums. `rows` (distinct indices) trains on
@@ -29,7 +29,7 @@ def trainer(X, Y, layers, *, batch_size=None, rng=None, optimizer=None, x_scale=
     m = X.shape[0] if rows is None else len(rows)
     if mean_over not in (None, m) and not (len(layers) == 2 and batch_size is None):
         raise ValueError("mean_over (the seed's global m) applies to the seed's full-batch network only")
-    labels = Y.ndim == 1  # else targets (m, c), logistic or a regressor's, whose losses only the mini-batch stages have
+    labels = getattr(Y, "ndim", None) == 1  # else targets, whose losses only the mini-batch stages have
     sparse = hasattr(X, "indptr")  # a scipy CSR matrix, which only the mini-batch stages read
     seeds = labels and weights is None and activation is activations.RELU and not sparse  # the seed's fused step's
     if seeds and len(layers) == 2 and (batch_size is None or batch_size >= m) and (optimizer is None or optimizer.plain):

@@ -77,7 +77,8 @@ def packed(layers, block):
 
 class Layered:
     """Hidden layers and an output trained by mini-batch gradient descent on x_scale · X (m, d) and Y: a softmax on labels
-    (m,) int64, logistic outputs on 0/1 indicators (m, c) uint8, an identity on a regressor's float targets (m, c).
+    (m,) int64, logistic outputs on 0/1 indicators (m, c) uint8, an identity on a regressor's float targets (m, c), an
+    exponential on `losses.Counts` of them (loss="poisson").
 
     layers: (W (n_out, n_in), b (n_out,)) pairs, copied in. batch: images per step (m for full
     batch). rng: a RandomState shuffling the images every epoch, or None to keep their order.
