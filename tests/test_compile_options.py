@@ -44,3 +44,40 @@ def test_the_flags_keep_nan_checks_and_the_order_of_sums():
 def test_kernels_never_check_division_by_zero():
     for module, name, dispatcher in dispatchers():
         assert dispatcher.targetoptions.get("error_model") == "numpy", f"{module}.{name}"
+
+
+def test_our_kernels_compile_at_o2_and_other_code_keeps_numbas_level():
+    """`_compile.level` lowers Numba's level while a function of ours compiles, and only then: a user's function that
+    calls one of ours compiles at the level it had before and after ours, and the level is restored."""
+    from numba import njit
+    from numba.core import config, event
+
+    from scratchnet_fast._compile import level
+    from scratchnet_fast._kernels import chunks
+
+    ours = njit(chunks.chunking.py_func)  # a new dispatcher of our function: compiled now, not loaded from the cache
+
+    def user(m):
+        return ours(m)[0] + 1
+
+    levels = []
+
+    class Record(event.Listener):  # registered after the package's listener, so it sees the level that one set
+        def on_start(self, ev):
+            levels.append(("start", ev.data["dispatcher"].py_func.__name__, config.OPT))
+
+        def on_end(self, ev):
+            levels.append(("end", ev.data["dispatcher"].py_func.__name__, config.OPT))
+
+    before = config.OPT
+    record = Record()
+    event.register("numba:compile", record)
+    try:
+        assert njit(user)(1000) == 5
+    finally:
+        event.unregister("numba:compile", record)
+    lowered = before if before.is_opt_max else min(before, level.LEVEL)
+    mine = [(when, name, opt) for when, name, opt in levels if name in ("user", "chunking")]
+    assert mine == [("start", "user", before), ("start", "chunking", lowered), ("end", "chunking", before),
+                    ("end", "user", before)]
+    assert config.OPT == before
