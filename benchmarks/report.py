@@ -20,7 +20,7 @@ HERE = Path(__file__).resolve().parent
 
 def run_suite(quick, only, out):
     env = dict(os.environ, SCRATCHNET_BENCH_QUICK="1" if quick else "0")
-    command = [sys.executable, "-m", "pytest", str(HERE), "-q", "-p", "no:cacheprovider",
+    command = [sys.executable, "-m", "pytest", str(HERE), "-q", "-n", "0", "-p", "no:cacheprovider",
                f"--benchmark-json={out}", "--benchmark-disable-gc", "--benchmark-min-rounds=5"]
     if only:
         command += ["-k", only]
