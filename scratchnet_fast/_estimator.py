@@ -824,5 +824,5 @@ class MLPRegressor(RegressorMixin, _Multilayer):
             check_is_fitted(self)  # scikit-learn's NotFittedError
         X = self._images(self.weights_[0].dtype, False, X)
         with _threads.limited(self.n_jobs):
-            out = _network.forward(X, self._layers(), self._x_scale(), self.out_activation_, self.activation)[1][-1]
+            out = _network.outputs(X, self._layers(), self._x_scale(), self.out_activation_, self.activation)
         return out.ravel() if out.shape[1] == 1 else out

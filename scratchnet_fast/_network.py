@@ -108,7 +108,7 @@ def forward(X, layers, x_scale=1.0, output="softmax", activation="relu"):
     layers' `activation` is scikit-learn's name.
 
     X holds floats of the layers' dtype, or uint8 pixels (x_scale 1/255 for the seed's scaling); a scipy sparse X is
-    made dense first (the held-out scores, lbfgs and a regressor's predictions on sparse X).
+    made dense first (the held-out scores and lbfgs on sparse X; a regressor's predictions go through `outputs`).
     """
     if scipy.sparse.issparse(X):
         X = X.toarray()
@@ -207,6 +207,19 @@ def _sparse_probabilities(X, layers, x_scale, activation, output):
         out[start:start + len(block)], ok = predict_proba(block, layers, x_scale, activation, output)
         finite = finite and ok
     return out, finite
+
+
+def outputs(X, layers, x_scale=1.0, output="identity", activation="relu"):
+    """The last layer's `forward` output A[-1] of x_scale · X (m, d) (a regressor's predictions); a scipy sparse X made
+    dense SPARSE_BLOCK rows at a time, so that memory stays that of a block, not of X dense."""
+    if not scipy.sparse.issparse(X):
+        return forward(X, layers, x_scale, output, activation)[1][-1]
+    X = X.tocsr()
+    out = np.empty((X.shape[0], layers[-1][0].shape[0]), layers[0][0].dtype)
+    for start in range(0, X.shape[0], SPARSE_BLOCK):
+        block = X[start:start + SPARSE_BLOCK].toarray()
+        out[start:start + len(block)] = forward(block, layers, x_scale, output, activation)[1][-1]
+    return out
 
 
 def squared_loss(Y, out, sample_weight=None):

@@ -94,6 +94,19 @@ def test_sparse_predictions_go_in_blocks_and_lbfgs_trains_on_sparse_x(problem, m
     np.testing.assert_allclose(model.predict_proba(sp.csr_array(X)), model.predict_proba(X), rtol=0, atol=1e-15)
 
 
+def test_a_regressors_sparse_predictions_go_in_blocks(problem, monkeypatch):
+    """A regressor's predict makes SPARSE_BLOCK rows dense at a time, never the whole X, and gives the dense bits."""
+    X, _, targets, _ = problem
+    model = MLPRegressor(hidden_layer_sizes=(10,), max_iter=3, batch_size=40, random_state=0).fit(X, targets)
+    monkeypatch.setattr(_network, "SPARSE_BLOCK", 64)  # 300 rows: five blocks, the last of 44
+    widest = []
+    forward = _network.forward
+    monkeypatch.setattr(_network, "forward", lambda A, *args: widest.append(A.shape[0]) or forward(A, *args))
+    predicted = model.predict(sp.csr_array(X))
+    assert widest == [64, 64, 64, 64, 44]
+    np.testing.assert_array_equal(predicted, model.predict(X))
+
+
 def test_repeated_columns_in_a_row_are_summed_as_scipy_sums_them(problem, reading_every_input):
     X, labels, _, _ = problem
     rows, cols = np.nonzero(X)
