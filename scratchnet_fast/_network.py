@@ -196,28 +196,31 @@ def predict_proba(X, layers, x_scale=1.0, activation="relu", output="softmax"):
 SPARSE_BLOCK = 4096  # rows of a sparse X made dense at a time for the prediction kernel
 
 
-def _sparse_probabilities(X, layers, x_scale, activation, output):
-    """`predict_proba` of a scipy sparse X (m, d): SPARSE_BLOCK rows at a time made dense, so that memory stays that of
-    a block."""
+def _dense_blocks(X):
+    """(start, rows start.. of a scipy sparse X made dense), SPARSE_BLOCK rows at a time: memory that of a block, not of
+    X dense."""
     X = X.tocsr()
+    for start in range(0, X.shape[0], SPARSE_BLOCK):
+        yield start, X[start:start + SPARSE_BLOCK].toarray()
+
+
+def _sparse_probabilities(X, layers, x_scale, activation, output):
+    """`predict_proba` of a scipy sparse X (m, d), a block of `_dense_blocks` at a time."""
     out = np.empty((X.shape[0], layers[-1][0].shape[0]), layers[0][0].dtype)
     finite = True
-    for start in range(0, X.shape[0], SPARSE_BLOCK):
-        block = X[start:start + SPARSE_BLOCK].toarray()
+    for start, block in _dense_blocks(X):
         out[start:start + len(block)], ok = predict_proba(block, layers, x_scale, activation, output)
         finite = finite and ok
     return out, finite
 
 
 def outputs(X, layers, x_scale=1.0, output="identity", activation="relu"):
-    """The last layer's `forward` output A[-1] of x_scale · X (m, d) (a regressor's predictions); a scipy sparse X made
-    dense SPARSE_BLOCK rows at a time, so that memory stays that of a block, not of X dense."""
+    """The last layer's `forward` output A[-1] of x_scale · X (m, d) (a regressor's predictions); a scipy sparse X a
+    block of `_dense_blocks` at a time."""
     if not scipy.sparse.issparse(X):
         return forward(X, layers, x_scale, output, activation)[1][-1]
-    X = X.tocsr()
     out = np.empty((X.shape[0], layers[-1][0].shape[0]), layers[0][0].dtype)
-    for start in range(0, X.shape[0], SPARSE_BLOCK):
-        block = X[start:start + SPARSE_BLOCK].toarray()
+    for start, block in _dense_blocks(X):
         out[start:start + len(block)] = forward(block, layers, x_scale, output, activation)[1][-1]
     return out
 
