@@ -301,8 +301,9 @@ def epoch(data, batch, net, solver, buffers, rate):
                                                        order[ahead:ahead + min(block, batch, m - ahead)])
             inputs = Inputs(A, data.x_scale)
             kind = net.hidden
-            Out = _rows(buffers.acts, table, 0, block)
-            _first_layer(masks, inputs, read, buffers, layer_block(net.theta, table, 0), (kind, layers > 1), Out)
+            first = np.int64(0)  # typed int64: a literal 0 would compile _rows and layer_block once more, for Literal[int](0)
+            Out = _rows(buffers.acts, table, first, block)
+            _first_layer(masks, inputs, read, buffers, layer_block(net.theta, table, first), (kind, layers > 1), Out)
             for l in range(1, layers):
                 _clear_padding(kind, Out, n, table[l - 1, WIDTH])
                 below = Out
