@@ -3,8 +3,9 @@
 Our kernels spell out their vectors (`_simd.lanes`) and their loop order; what -O3 adds to -O2
 (more inlining, loop unswitching, argument promotion) found nothing to gain in them. Measured on a
 2-core AMD EPYC (Zen 4): the first mini-batch fit on normal features on an empty cache compiled in
-10.0-10.4 s instead of 11.8-12.1 s (less on MNIST digits and for the fused step), and epochs, predictions and the seed's fused step run as fast as at -O3 (alternating
-processes, within the machine's noise). The level only ever changes the optimizer's work: no
+10.0-10.4 s instead of 11.8-12.1 s (a smaller saving on MNIST digits and for the fused step), and
+epochs, predictions and the seed's fused step run as fast as at -O3 (alternating processes, within
+the machine's noise). The level only ever changes the optimizer's work: no
 fast-math flag is added, so every result has the same bits.
 
 Numba reads the level from its config each time it builds a pass pipeline, so the level is set

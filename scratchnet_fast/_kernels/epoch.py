@@ -301,7 +301,8 @@ def epoch(data, batch, net, solver, buffers, rate):
                                                        order[ahead:ahead + min(block, batch, m - ahead)])
             inputs = Inputs(A, data.x_scale)
             kind = net.hidden
-            first = np.int64(0)  # typed int64: a literal 0 would compile _rows and layer_block once more, for Literal[int](0)
+            # typed int64: a literal 0 compiled _rows and layer_block once more, for Literal[int](0)
+            first = np.int64(0)
             Out = _rows(buffers.acts, table, first, block)
             _first_layer(masks, inputs, read, buffers, layer_block(net.theta, table, first), (kind, layers > 1), Out)
             for l in range(1, layers):
