@@ -37,8 +37,9 @@ def test_every_kernel_uses_the_fastmath_flags_of_the_options_module():
 
 
 def test_the_flags_keep_nan_checks_and_the_order_of_sums():
-    """No nnan/ninf (isnan checks survive), no reassoc (sums in the code's order, the same bits cached or not), no afn."""
-    assert not FASTMATH & {"nnan", "ninf", "reassoc", "afn", "fast"}
+    """No nnan/ninf (isnan checks survive), no reassoc, contract or arcp (sums, fused multiply-adds and divisions as the
+    code writes them: the same bits compiled with a caller, alone or loaded from the cache), no afn."""
+    assert not FASTMATH & {"nnan", "ninf", "reassoc", "contract", "arcp", "afn", "fast"}
 
 
 def test_kernels_never_check_division_by_zero():
