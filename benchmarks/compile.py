@@ -1,6 +1,7 @@
 """Compile seconds on an empty kernel cache: `python benchmarks/compile.py`.
 
-Each case runs in a fresh process with a NUMBA_CACHE_DIR of its own, empty: the first `gradient_descent` (the seed's
+Each case runs in a fresh process with a NUMBA_CACHE_DIR of its own, empty, twice in a row: without the helper
+process that compiles a first epoch's kernels on the other core (SCRATCHNET_FAST_COMPILE_AHEAD=0) and with it: the first `gradient_descent` (the seed's
 fused step) and the first mini-batch `MLPClassifier(hidden_layer_sizes=(128,), batch_size=64).fit` with sgd and with
 adam, and the first `predict_proba` after such a fit, in float64 and float32, on 2,000 MNIST digits (from ../shared/data; random pixels without it), where the first
 layer skips tiles of zeros, and on normal features, where it reads every input: an epoch compiles only the path it
@@ -56,12 +57,15 @@ def main():
     cases += [("predict_proba", "mnist")]
     for what, kind in cases:
         for dtype in ("float64", "float32"):
-            with tempfile.TemporaryDirectory() as cache:
-                done = subprocess.run([sys.executable, "-c", CASE, what, dtype, kind], check=True, capture_output=True,
-                                      text=True, env={**os.environ, "NUMBA_CACHE_DIR": cache}, cwd=HERE)
             name = {"gradient_descent": "first gradient_descent", "predict_proba": "first predict_proba after a fit"}.get(
                 what, f"first mini-batch fit, {what}")
-            print(f"{name}, {kind}, {dtype}: {done.stdout.strip()}", flush=True)
+            for ahead in ("0", "1"):
+                with tempfile.TemporaryDirectory() as cache:
+                    env = {**os.environ, "NUMBA_CACHE_DIR": cache, "SCRATCHNET_FAST_COMPILE_AHEAD": ahead}
+                    done = subprocess.run([sys.executable, "-c", CASE, what, dtype, kind], check=True,
+                                          capture_output=True, text=True, env=env, cwd=HERE)
+                helper = "with the helper" if ahead == "1" else "without"
+                print(f"{name}, {kind}, {dtype}, {helper}: {done.stdout.strip()}", flush=True)
 
 
 if __name__ == "__main__":

@@ -1,7 +1,13 @@
+import os
 from pathlib import Path
 
 import numpy as np
 import pytest
+
+# No helper process compiling a first epoch's kernels on the other core (`_train/ahead.py`): pytest-xdist's two
+# processes already compile on both, and the helpers only contended with them (cold run on the 2-core Zen 4 VM, 2026-12-07:
+# 7 min 1 s with them, 6 min 5 s without). Its own tests turn it on; set it to 1 to run everything with it.
+os.environ.setdefault("SCRATCHNET_FAST_COMPILE_AHEAD", "0")
 
 from helpers import DTYPES, SHAPES, network
 

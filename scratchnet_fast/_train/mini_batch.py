@@ -7,6 +7,7 @@ from .._kernels.epoch import (BLOCK, BUFFER, N_IN, PADDED, START, WIDTH, Buffers
                               epoch, layer_block)
 from .._kernels.memory import empty_at
 from .._simd import lanes
+from . import ahead
 from .optimizer import Optimizer
 
 
@@ -43,6 +44,21 @@ def _sparse_tiles(X, d):
     row = np.repeat(np.arange(X.shape[0]), np.diff(X.indptr))[X.data != 0]
     np.bitwise_or.at(masks, (row, tile // 64), np.left_shift(np.uint64(1), (tile % 64).astype(np.uint64)))
     return masks
+
+
+def _first_rows_of(A, k):
+    """A copy of A[:k] that Numba types as A: laid out as A is (C, F or neither), read-only if A is; None for None."""
+    if A is None:
+        return None
+    out = A[:k]
+    if A.flags.c_contiguous:
+        out = np.array(out, order="C")
+    elif A.flags.f_contiguous:
+        out = np.array(out, order="F")
+    else:  # every other column of a copy twice as wide
+        out = np.repeat(out, 2, axis=-1)[..., ::2]
+    out.flags.writeable = A.flags.writeable
+    return out
 
 
 def padded(width, dtype):
@@ -136,6 +152,23 @@ class Layered:
         """Every parameter, in one flat vector (the layers' blocks, `epoch.layer_block`)."""
         return self.net.theta
 
+    def _first_rows(self):
+        """The epoch's data cut to its first rows, one batch of them, copied: the same types in a few rows
+        (`ahead.call`)."""
+        data = self.data
+        k = min(self.batch, len(data.order))
+        X = data.X
+        if isinstance(X, Csr):
+            end = X.indptr[k]
+            X = Csr(X.data[:end].copy(), X.indptr[:k + 1].copy(), X.indices[:end].copy())
+            masks = data.masks  # a (BLOCK, words) buffer that each block's panel is marked in
+        else:
+            X, masks = _first_rows_of(X, k), _first_rows_of(data.masks, k)
+        Y = data.Y
+        Y = type(Y)(*(_first_rows_of(v, k) for v in Y)) if isinstance(Y, tuple) else _first_rows_of(Y, k)
+        return data._replace(X=X, Y=Y, masks=masks, order=np.arange(k, dtype=np.int64),
+                             weights=_first_rows_of(data.weights, k))
+
     def layers(self):
         """Copies of the (W (n_out, n_in), b (n_out,)) pairs, in the seed's layout."""
         out = []
@@ -155,6 +188,7 @@ class Layered:
             rate = self.net.theta.dtype.type(alpha)
         o = self.optimizer
         solver = Solver(o.rule, o.plain, float(o.alpha), self.hyper, o.state, o.clock)
-        loss, correct = epoch(self.data, self.batch, self.net, solver, self.buffers, rate)
+        args = (self.data, self.batch, self.net, solver, self.buffers, rate)
+        loss, correct = ahead.call(epoch, args, lambda: (self._first_rows(),) + args[1:])
         m = len(order)
         return float(loss) / m, correct / m
