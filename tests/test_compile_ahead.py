@@ -154,6 +154,15 @@ def test_a_helper_that_cannot_start_changes_nothing(rng, monkeypatch):
     assert started, "a helper was not even tried"
 
 
+@pytest.mark.skipif(not hasattr(os, "sched_getaffinity"), reason="no CPU affinity on this system")
+def test_no_helper_on_one_allowed_core(monkeypatch):
+    monkeypatch.setenv(ahead.SWITCH, "1")
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0})
+    assert not ahead.enabled()
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0, 1})
+    assert ahead.enabled()
+
+
 def test_the_switch_turns_the_helper_off(rng, monkeypatch):
     monkeypatch.setattr(ahead, "compiles", lambda dispatcher, args: True)
     monkeypatch.setattr(ahead, "_start", lambda *args: pytest.fail("a helper was started"))

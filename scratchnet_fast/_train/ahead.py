@@ -13,7 +13,7 @@ first and then the step itself, each needing the one before, so a helper would h
 
 A kernel loaded from the cache is the machine code the helper compiled, with the same bits as one compiled here:
 no fast-math flag lets LLVM round it differently where it is compiled (`_compile/options.py`). No helper when the
-entry is already compiled or cached, when the machine has one core, or with SCRATCHNET_FAST_COMPILE_AHEAD=0; a
+entry is already compiled or cached, when this process may run on one core only, or with SCRATCHNET_FAST_COMPILE_AHEAD=0; a
 helper that fails to start or dies changes nothing but the time taken.
 """
 import importlib
@@ -31,8 +31,10 @@ SWITCH = "SCRATCHNET_FAST_COMPILE_AHEAD"
 
 
 def enabled():
-    """Whether a first compile may start a helper: more than one core, and SCRATCHNET_FAST_COMPILE_AHEAD not 0."""
-    return os.environ.get(SWITCH, "1") != "0" and (os.cpu_count() or 1) > 1 and bool(sys.executable)
+    """Whether a first compile may start a helper: more than one core this process may run on (a container or
+    `taskset` may allow fewer than the machine has), and SCRATCHNET_FAST_COMPILE_AHEAD not 0."""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    return os.environ.get(SWITCH, "1") != "0" and cores > 1 and bool(sys.executable)
 
 
 def compiles(dispatcher, args):
